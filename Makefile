@@ -1,0 +1,71 @@
+# Giao Ban: set-up, run and test. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := webapp:create_app
+
+# The first Python >= 3.12 found: on PATH, then pyenv's installed versions.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
+	  $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: run demo test serve venv test-deps translations messages clean help
+
+help:
+	@echo "make run    - set up and serve on http://127.0.0.1:$(PORT)"
+	@echo "make demo   - as run, on a demo database filled with a year of Hanoi"
+	@echo "make test   - install the test dependencies and run the whole suite"
+	@echo "make serve  - production: gunicorn workers plus the scheduler process"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -q -d webapp/translations
+
+run: venv
+	$(BIN)/flask db upgrade
+	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+demo: venv
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/instance/demo.sqlite} $(MAKE) --no-print-directory _demo
+
+_demo:
+	$(BIN)/flask db upgrade
+	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
+	$(BIN)/flask demo generate --year 2019 --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test-deps: $(VENV)/.installed-test translations
+
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server.
+test: test-deps
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+serve: venv
+	$(BIN)/flask db upgrade
+	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
+	$(BIN)/flask scheduler run & \
+	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind 127.0.0.1:$(PORT) 'webapp:create_app()'
+
+clean:
+	rm -rf $(VENV)
+
+# Re-extract the UI's strings and merge them into the catalogs (then translate the new ones).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching

@@ -1,0 +1,93 @@
+"""Settings for Giao Ban, read from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("GIAOBAN_INSTANCE", BASE_DIR / "instance"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, or one generated once into instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'giaoban.sqlite'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Production and `make run` settings."""
+
+    SECRET_KEY = None  # filled in by load()
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+    READINESS_MAX_AGE_DAYS = _int("READINESS_MAX_AGE_DAYS", 30)
+    WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:00-12:00,13:00-17:00")
+    WORKING_DAYS = os.environ.get("WORKING_DAYS", "0,1,2,3,4")  # Monday=0
+    REMINDER_PENDING_BEFORE = timedelta(hours=_int("REMINDER_PENDING_HOURS", 24))
+    REMINDER_ALL_BEFORE = timedelta(hours=_int("REMINDER_ALL_HOURS", 1))
+    FEED_PAST_DAYS = _int("FEED_PAST_DAYS", 90)
+    FEED_FUTURE_DAYS = _int("FEED_FUTURE_DAYS", 365)
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "giaoban@localhost")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+    # APIFlask: the OpenAPI document lives under the API prefix.
+    SPEC_FORMAT = "json"
+    INFO = {"description": "Giao Ban: meetings and videoconferences of a city's units."}
+    AUTO_404_RESPONSE = True
+    TESTING = False
+
+    @classmethod
+    def load(cls) -> dict:
+        """The settings as a dict, with the values computed at start-up."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        values["SECRET_KEY"] = values["SECRET_KEY"] or _secret_key()
+        values["SQLALCHEMY_DATABASE_URI"] = values["SQLALCHEMY_DATABASE_URI"] or _database_url()
+        return values
+
+
+class TestConfig(Config):
+    """Tests: a fixed key, no rate limit surprises; the database comes from the fixture."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None

@@ -1,0 +1,14 @@
+"""The registry and everything that exists: one module per aggregate."""
+from .audit import AuditLog
+from .base import Base, db, utcnow
+from .endpoints import ConnectivityCheck, Endpoint
+from .meetings import Bridge, EndpointBooking, Invitation, Meeting, Series
+from .notifications import FeedToken, Notification, Reminder, SchedulerLock
+from .targets import ReportSnapshot, TargetRule
+from .units import Unit
+from .users import ApiToken, User
+
+__all__ = ["ApiToken", "AuditLog", "Base", "Bridge", "ConnectivityCheck", "Endpoint",
+           "EndpointBooking", "FeedToken", "Invitation", "Meeting", "Notification",
+           "Reminder", "ReportSnapshot", "SchedulerLock", "Series", "TargetRule", "Unit",
+           "User", "db", "utcnow"]

@@ -1,0 +1,80 @@
+"""Videoconference endpoints of a unit, their connectivity checks and readiness."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import UTCDateTime, db, utcnow
+from .units import Unit
+
+KINDS = ("room_system", "software")
+STATUSES = ("planned", "installed", "ready", "faulty", "retired")
+READY_STATUSES = ("installed", "ready")
+
+
+class Endpoint(db.Model):
+    """A videoconference site of a unit.
+
+    `last_check_at` and `last_check_passed` mirror the latest connectivity check so that
+    readiness is one indexed condition, not a sub-query per endpoint.
+    """
+
+    __tablename__ = "endpoints"
+    __table_args__ = (Index("ix_endpoints_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    room: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    last_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_check_passed: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    checks: Mapped[list[ConnectivityCheck]] = relationship(
+        back_populates="endpoint", order_by="ConnectivityCheck.checked_at.desc()"
+    )
+
+    def is_ready(self, now: datetime, max_age_days: int) -> bool:
+        """Installed or ready, and the latest check passed no more than max_age_days ago."""
+        return bool(
+            self.status in READY_STATUSES
+            and self.last_check_passed
+            and self.last_check_at is not None
+            and now - self.last_check_at <= timedelta(days=max_age_days)
+        )
+
+
+def ready_condition(now: datetime, max_age_days: int):
+    """The SQL condition that says an endpoint is ready at `now`."""
+    return and_(
+        Endpoint.status.in_(READY_STATUSES),
+        Endpoint.last_check_passed.is_(True),
+        Endpoint.last_check_at >= now - timedelta(days=max_age_days),
+    )
+
+
+class ConnectivityCheck(db.Model):
+    """One test of an endpoint's connection: who, when, and what worked."""
+
+    __tablename__ = "connectivity_checks"
+    __table_args__ = (Index("ix_checks_endpoint_at", "endpoint_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    audio_ok: Mapped[bool | None] = mapped_column(Boolean)
+    video_ok: Mapped[bool | None] = mapped_column(Boolean)
+    bandwidth_kbps: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    endpoint: Mapped[Endpoint] = relationship(back_populates="checks")
+    checked_by = relationship("User")

@@ -1,0 +1,75 @@
+"""Secret calendar feed tokens: at least 128 random bits, revocable and renewable."""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from . import audit
+from .base import db, utcnow
+from .notifications import FeedToken
+from .units import Unit
+from .users import User
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
+
+
+def _live(**owner) -> FeedToken | None:
+    stmt = select(FeedToken).where(FeedToken.revoked_at.is_(None))
+    for key, value in owner.items():
+        stmt = stmt.where(getattr(FeedToken, key) == value)
+    return db.session.scalar(stmt.order_by(FeedToken.id.desc()))
+
+
+def feed_token_for_unit(unit: Unit, actor=None) -> FeedToken:
+    """The unit's live feed token, made on first use."""
+    token = _live(unit_id=unit.id)
+    if token is None:
+        token = FeedToken(token=_new_token(), unit_id=unit.id)
+        db.session.add(token)
+        db.session.commit()
+    return token
+
+
+def feed_token_for_user(user: User) -> FeedToken:
+    token = _live(user_id=user.id)
+    if token is None:
+        token = FeedToken(token=_new_token(), user_id=user.id)
+        db.session.add(token)
+        db.session.commit()
+    return token
+
+
+def renew_unit_feed(unit: Unit, actor) -> FeedToken:
+    """Revoke the unit's feed token at once and issue a new one."""
+    now = utcnow()
+    for old in db.session.scalars(select(FeedToken).where(FeedToken.unit_id == unit.id,
+                                                          FeedToken.revoked_at.is_(None))):
+        old.revoked_at = now
+    token = FeedToken(token=_new_token(), unit_id=unit.id)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "renew_feed", "unit", unit.id)
+    db.session.commit()
+    return token
+
+
+def renew_user_feed(user: User) -> FeedToken:
+    now = utcnow()
+    for old in db.session.scalars(select(FeedToken).where(FeedToken.user_id == user.id,
+                                                          FeedToken.revoked_at.is_(None))):
+        old.revoked_at = now
+    token = FeedToken(token=_new_token(), user_id=user.id)
+    db.session.add(token)
+    db.session.commit()
+    return token
+
+
+def find_feed(token: str) -> FeedToken | None:
+    """The live feed a URL token names, or None (revoked, renewed or made up)."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(FeedToken).where(FeedToken.token == token,
+                                                     FeedToken.revoked_at.is_(None)))

@@ -1,0 +1,139 @@
+"""Meetings, their series, bridges, invitations and endpoint bookings."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import UTCDateTime, db, utcnow
+from .endpoints import Endpoint
+from .units import Unit
+
+CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giai_quyet_cong_viec",
+              "giao_ban", "khac")
+MODES = ("in_person", "online", "hybrid")
+ONLINE_MODES = ("online", "hybrid")
+STATUSES = ("scheduled", "held", "cancelled")
+RESPONSES = ("pending", "confirmed", "declined")
+
+
+class Bridge(db.Model):
+    """An MCU or conference server with a fixed number of ports."""
+
+    __tablename__ = "bridges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Series(db.Model):
+    """A recurring meeting: the RRULE and the local wall-clock start it expands from."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    rrule: Mapped[str] = mapped_column(String(500))
+    dtstart_local: Mapped[datetime] = mapped_column(DateTime)  # naive, in `timezone`
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="series",
+                                                   order_by="Meeting.recurrence_id")
+
+
+class Meeting(db.Model):
+    """One meeting (or one occurrence of a series)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_start", "start_at"),
+        Index("ix_meetings_organizer_start", "organizer_id", "start_at"),
+        Index("ix_meetings_bridge_start", "bridge_id", "start_at"),
+        Index("ix_meetings_series", "series_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(300))
+    bridge_id: Mapped[int | None] = mapped_column(ForeignKey("bridges.id"))
+    ports: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_mode: Mapped[str | None] = mapped_column(String(16))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organizer: Mapped[Unit] = relationship(foreign_keys=[organizer_id])
+    bridge: Mapped[Bridge | None] = relationship()
+    series: Mapped[Series | None] = relationship(back_populates="meetings")
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Invitation.id")
+    bookings: Mapped[list[EndpointBooking]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan")
+
+
+class Invitation(db.Model):
+    """A unit invited to a meeting, its answer, and whether it connected."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("meeting_id", "unit_id"),
+                      Index("ix_invitations_unit", "unit_id", "meeting_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    response: Mapped[str] = mapped_column(String(16), default="pending")
+    attendee_name: Mapped[str | None] = mapped_column(String(200))
+    attendee_title: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_before_start: Mapped[bool] = mapped_column(Boolean, default=False)
+    connected: Mapped[bool | None] = mapped_column(Boolean)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="invitations")
+    unit: Mapped[Unit] = relationship()
+
+
+class EndpointBooking(db.Model):
+    """An endpoint held by a meeting over the meeting's time range.
+
+    On PostgreSQL an exclusion constraint (written in the migration) forbids two active
+    bookings of one endpoint whose [start, end) ranges overlap.
+    """
+
+    __tablename__ = "endpoint_bookings"
+    __table_args__ = (Index("ix_endpoint_bookings_endpoint_start", "endpoint_id", "start_at"),
+                      Index("ix_endpoint_bookings_meeting", "meeting_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="bookings")
+    endpoint: Mapped[Endpoint] = relationship()

@@ -1,0 +1,77 @@
+"""Reminders planned for meetings, notifications shown in the app, the scheduler's lock."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import UTCDateTime, db, utcnow
+
+REMINDER_KINDS = ("pending", "upcoming")
+
+
+class Reminder(db.Model):
+    """One reminder of one kind to one unit for one meeting; sent at most once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("meeting_id", "unit_id", "kind"),
+                      Index("ix_reminders_due", "sent_at", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting = relationship("Meeting")
+    unit = relationship("Unit")
+
+
+class Notification(db.Model):
+    """A message shown on a unit's or a user's notifications page.
+
+    `dedupe_key` makes a job that runs twice write the same notice only once.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_unit", "unit_id", "created_at"),
+                      Index("ix_notifications_user", "user_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SchedulerLock(db.Model):
+    """On SQLite, the row a scheduler process holds so that a second one stands by."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedToken(db.Model):
+    """The secret in a calendar feed's URL, for a unit or a user; revoked, never reused."""
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (Index("ix_feed_tokens_unit", "unit_id"), Index("ix_feed_tokens_user", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)

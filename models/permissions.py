@@ -1,0 +1,51 @@
+"""Who may do what: roles and scopes from SPEC, as plain predicates on a user and a unit.
+
+Choices where SPEC is silent (see docs/ARCHITECTURE.md): every signed-in user may read the
+registry and readiness; only admins add or edit endpoints and bridges; a clerk and an admin
+log checks; meetings and feeds are visible to those whose scope holds the unit.
+"""
+from __future__ import annotations
+
+from .units import Unit, is_within
+from .users import User
+
+
+def in_scope(user: User, unit: Unit) -> bool:
+    """The unit lies within the user's scope (admins: everything)."""
+    if user.role == "admin":
+        return True
+    if user.unit is None:
+        return False
+    if user.role == "clerk":
+        return unit.id == user.unit_id
+    return is_within(unit, user.unit)
+
+
+def can_manage_endpoints(user: User, unit: Unit) -> bool:
+    return user.role == "admin"
+
+
+def can_log_check(user: User, unit: Unit) -> bool:
+    return user.role == "admin" or (user.role == "clerk" and user.unit_id == unit.id)
+
+
+def can_organize_for(user: User, organizer: Unit) -> bool:
+    """Book, change, cancel and record outcomes of meetings organised by `organizer`."""
+    return user.role == "admin" or (user.role == "organizer" and in_scope(user, organizer))
+
+
+def can_respond_for(user: User, unit: Unit) -> bool:
+    return user.role == "admin" or (user.role == "clerk" and user.unit_id == unit.id)
+
+
+def can_see_unit_meetings(user: User, unit: Unit) -> bool:
+    """See a unit's meetings and its calendar feed."""
+    return in_scope(user, unit)
+
+
+def can_read_reports(user: User) -> bool:
+    return user.role in ("admin", "organizer", "viewer")
+
+
+def can_manage_bridges(user: User) -> bool:
+    return user.role == "admin"

@@ -1,0 +1,128 @@
+"""Verbs on the registry: search units, add and change endpoints, log connectivity checks."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, case, select
+
+from . import audit
+from .base import db, utcnow
+from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
+from .errors import Forbidden, ValidationFailed
+from .permissions import can_log_check, can_manage_endpoints
+from .text import nfc, search_key
+from .units import LEVELS, Unit
+
+ENDPOINT_FIELDS = ("unit_id", "name", "room", "kind", "address", "status")
+
+
+def units_query(q: str | None = None, level: str | None = None, parent: Unit | None = None,
+                include_dissolved: bool = False) -> Select:
+    """Units matching a diacritic- and case-insensitive search, a level and a parent."""
+    stmt = select(Unit)
+    if q:
+        for word in search_key(q).split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(Unit.search_name.like(f"%{escaped}%", escape="\\"))
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    if parent is not None:
+        stmt = stmt.where(Unit.parent_id == parent.id)
+    if not include_dissolved:
+        stmt = stmt.where(Unit.dissolved_on.is_(None))
+    level_order = case({lvl: i for i, lvl in enumerate(LEVELS)}, value=Unit.level)
+    return stmt.order_by(level_order, Unit.code)
+
+
+def _clean_endpoint(data: dict[str, Any], partial: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for key in ("name", "room", "address"):
+        if key in data:
+            value = nfc(data[key]) if data[key] is not None else None
+            if value is not None and len(value) > (200 if key != "address" else 255):
+                errors[key] = "Too long."
+            out[key] = value or None
+    if not partial or "name" in data:
+        if not out.get("name"):
+            errors["name"] = "A name is required."
+    if not partial or "kind" in data:
+        if data.get("kind") not in KINDS:
+            errors["kind"] = f"Must be one of: {', '.join(KINDS)}."
+        out["kind"] = data.get("kind")
+    if "status" in data or not partial:
+        status = data.get("status", "planned")
+        if status not in STATUSES:
+            errors["status"] = f"Must be one of: {', '.join(STATUSES)}."
+        out["status"] = status
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def add_endpoint(unit: Unit, data: dict[str, Any], actor) -> Endpoint:
+    """Add a videoconference endpoint to a unit."""
+    if not can_manage_endpoints(actor, unit):
+        raise Forbidden("You may not add endpoints to this unit.")
+    values = _clean_endpoint(data, partial=False)
+    endpoint = Endpoint(unit=unit, **values)
+    db.session.add(endpoint)
+    db.session.flush()
+    audit.record(actor, "create", "endpoint", endpoint.id,
+                 after=audit.snapshot(endpoint, ENDPOINT_FIELDS))
+    db.session.commit()
+    return endpoint
+
+
+def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor) -> Endpoint:
+    """Change an endpoint's name, room, kind, address or status."""
+    if not can_manage_endpoints(actor, endpoint.unit):
+        raise Forbidden("You may not change this endpoint.")
+    values = _clean_endpoint(data, partial=True)
+    before = audit.snapshot(endpoint, ENDPOINT_FIELDS)
+    for key, value in values.items():
+        setattr(endpoint, key, value)
+    after = audit.snapshot(endpoint, ENDPOINT_FIELDS)
+    if after != before:
+        audit.record(actor, "update", "endpoint", endpoint.id, before=before, after=after)
+    db.session.commit()
+    return endpoint
+
+
+def log_check(endpoint: Endpoint, data: dict[str, Any], actor,
+              now: datetime | None = None) -> ConnectivityCheck:
+    """Record a connectivity check; the endpoint's latest result follows the newest check."""
+    if not can_log_check(actor, endpoint.unit):
+        raise Forbidden("You may not log checks for this unit's endpoints.")
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    checked_at = data.get("checked_at") or now
+    if checked_at.tzinfo is None:
+        errors["checked_at"] = "Give a time zone offset."
+    elif checked_at > now:
+        errors["checked_at"] = "A check cannot be in the future."
+    if not isinstance(data.get("passed"), bool):
+        errors["passed"] = "Say whether the check passed (true or false)."
+    bandwidth = data.get("bandwidth_kbps")
+    if bandwidth is not None and not (0 <= bandwidth <= 10_000_000):
+        errors["bandwidth_kbps"] = "Must be between 0 and 10000000."
+    note = nfc(data.get("note")) or None
+    if note and len(note) > 2000:
+        errors["note"] = "At most 2000 characters."
+    if errors:
+        raise ValidationFailed(errors)
+    check = ConnectivityCheck(endpoint=endpoint, checked_at=checked_at.astimezone(UTC),
+                              checked_by_id=actor.id, passed=data["passed"],
+                              audio_ok=data.get("audio_ok"), video_ok=data.get("video_ok"),
+                              bandwidth_kbps=bandwidth, note=note)
+    db.session.add(check)
+    if endpoint.last_check_at is None or check.checked_at >= endpoint.last_check_at:
+        endpoint.last_check_at = check.checked_at
+        endpoint.last_check_passed = check.passed
+    db.session.flush()
+    audit.record(actor, "check", "endpoint", endpoint.id,
+                 after={"check_id": check.id, "passed": check.passed,
+                        "checked_at": check.checked_at.isoformat()})
+    db.session.commit()
+    return check

@@ -1,0 +1,19 @@
+"""Vietnamese text as data: NFC on the way in, a diacritic-free key for search."""
+from __future__ import annotations
+
+import unicodedata
+
+
+def nfc(value: str | None) -> str | None:
+    """The NFC form of a text with surrounding white space removed."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def search_key(value: str) -> str:
+    """Lower case, no tone or vowel marks, đ as d: 'Yên Hoà' and 'Yên Hòa' both give 'yen hoa'."""
+    decomposed = unicodedata.normalize("NFD", value.casefold())
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    stripped = stripped.replace("đ", "d").replace("ð", "d")
+    return " ".join(stripped.split())

@@ -1,0 +1,118 @@
+"""Administrative units: the city, its departments, districts and communes."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import UTCDateTime, db, utcnow
+
+LEVELS = ("city", "department", "district", "commune")
+DEPARTMENT_DATASET = "dept"
+DATASETS = ("legacy", "2025")
+
+unit_successions = Table(
+    "unit_successions",
+    db.metadata,
+    Column("predecessor_id", ForeignKey("units.id"), primary_key=True),
+    Column("successor_id", ForeignKey("units.id"), primary_key=True),
+)
+
+
+class Unit(db.Model):
+    """A unit. Never deleted: a dissolved one keeps its history and names its successors."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        UniqueConstraint("dataset", "code"),
+        Index("ix_units_parent_level", "parent_id", "level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    division_type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(200), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
+    successors: Mapped[list[Unit]] = relationship(
+        secondary=unit_successions,
+        primaryjoin=lambda: Unit.id == unit_successions.c.predecessor_id,
+        secondaryjoin=lambda: Unit.id == unit_successions.c.successor_id,
+        back_populates="predecessors",
+    )
+    predecessors: Mapped[list[Unit]] = relationship(
+        secondary=unit_successions,
+        primaryjoin=lambda: Unit.id == unit_successions.c.successor_id,
+        secondaryjoin=lambda: Unit.id == unit_successions.c.predecessor_id,
+        back_populates="successors",
+    )
+
+    @property
+    def ref(self) -> str:
+        """The unit as the API names it: 'legacy:001', or a department's own code."""
+        if self.dataset == DEPARTMENT_DATASET:
+            return self.code
+        return f"{self.dataset}:{self.code}"
+
+    @property
+    def active(self) -> bool:
+        return self.dissolved_on is None
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.ref} {self.name}>"
+
+
+def find_unit(ref: str) -> Unit | None:
+    """The unit a reference names ('legacy:00001', '2025:00004', a department code, or the city)."""
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    if ":" in ref:
+        dataset, code = ref.split(":", 1)
+        unit = db.session.scalar(select(Unit).where(Unit.dataset == dataset, Unit.code == code))
+        if unit is None and dataset in DATASETS and len(code) == 2:
+            # The province is one unit whichever list created it.
+            unit = db.session.scalar(select(Unit).where(Unit.level == "city", Unit.code == code))
+        return unit
+    return db.session.scalar(
+        select(Unit).where(Unit.dataset == DEPARTMENT_DATASET, Unit.code == ref)
+    )
+
+
+def subtree_ids(unit_id: int) -> set[int]:
+    """The ids of a unit and every unit below it (at most three levels)."""
+    ids = {unit_id}
+    frontier = {unit_id}
+    while frontier:
+        frontier = set(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
+        frontier -= ids
+        ids |= frontier
+    return ids
+
+
+def is_within(unit: Unit, ancestor: Unit) -> bool:
+    """True when `unit` is `ancestor` or lies below it."""
+    node: Unit | None = unit
+    while node is not None:
+        if node.id == ancestor.id:
+            return True
+        node = node.parent
+    return False
+
+
+def district_of(unit: Unit) -> Unit | None:
+    """The district a unit belongs to (itself for a district), if any."""
+    node: Unit | None = unit
+    while node is not None:
+        if node.level == "district":
+            return node
+        node = node.parent
+    return None

@@ -1,0 +1,87 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from apiflask import APIFlask
+from flask import g, request, session
+from flask_login import current_user
+
+from config import Config
+
+from .database import configure_engine
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    """?lang= for this request and the next, then the user's choice, then Vietnamese."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    lang = request.args.get("lang")
+    if lang in languages:
+        session["lang"] = lang
+        return lang
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and getattr(current_user, "locale", None) in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
+    """Build the app from a config class, with overrides for tests."""
+    app = APIFlask(
+        __name__,
+        title="Giao Ban API",
+        version="1.0",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping((config or Config).load())
+    app.config.update(overrides)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+    from . import auth, calendars, errors, registry, security
+    from .api import bp as api_bp
+    from .cli import register_cli
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(registry.bp)
+    app.register_blueprint(calendars.bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    errors.init_app(app)
+    security.init_app(app)
+    register_cli(app)
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+        return {"current_locale": str(get_locale())}
+
+    logging.getLogger("giaoban").setLevel(logging.INFO)
+    return app

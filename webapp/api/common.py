@@ -1,0 +1,41 @@
+"""Shared parts of the API: the blueprint, bearer-token auth and error helpers."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint, HTTPError, HTTPTokenAuth
+
+from models import db
+from models.errors import DomainError
+from models.units import Unit, find_unit
+from models.users import User, user_for_token
+
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
+auth = HTTPTokenAuth(scheme="Bearer", description="A token from `flask users token EMAIL`.")
+
+
+@auth.verify_token
+def _verify(token: str) -> User | None:
+    return user_for_token(token) if token else None
+
+
+@auth.error_handler
+def _auth_error(status):
+    message = "A valid bearer token is required." if status == 401 else "Not allowed."
+    raise HTTPError(status, message, extra_data={"code": "unauthorized" if status == 401 else "forbidden"})
+
+
+def actor() -> User:
+    return auth.current_user
+
+
+def fail(error: DomainError):
+    """Turn a domain refusal into the API's error answer."""
+    db.session.rollback()
+    raise HTTPError(error.status, error.message, detail=error.details, extra_data={"code": error.code})
+
+
+def unit_or_404(ref: str) -> Unit:
+    unit = find_unit(ref)
+    if unit is None:
+        raise HTTPError(404, f"No unit {ref!r}.", extra_data={"code": "not_found"})
+    return unit
+

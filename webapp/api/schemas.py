@@ -1,0 +1,149 @@
+"""Marshmallow schemas of the API; they also generate the OpenAPI document."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apiflask import Schema, fields, validators
+from marshmallow import ValidationError
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class LocalDateTime(fields.Field):
+    """ISO 8601; a value without an offset means Asia/Ho_Chi_Minh. Written with +07:00."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update({"type": "string", "format": "date-time"})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(LOCAL).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Not a valid datetime: give an ISO 8601 string.")
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValidationError("Not a valid ISO 8601 datetime.") from exc
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=LOCAL)
+        if not (1900 <= parsed.year <= 2200):
+            raise ValidationError("Year out of range.")
+        return parsed.astimezone(UTC)
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict(required=True)
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+ERROR_SCHEMA = {
+    "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "details": {"type": "object"}}, "required": ["code", "message", "details"]}},
+    "type": "object", "required": ["error"],
+}
+
+
+class UnitOut(Schema):
+    code = fields.String(required=True, metadata={"example": "legacy:00001"})
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    division_type = fields.String(required=True)
+    parent = fields.String(allow_none=True)
+    ready = fields.Boolean(required=True)
+    dissolved_on = fields.Date(allow_none=True)
+    successors = fields.List(fields.String())
+
+
+class UnitsQuery(Schema):
+    level = fields.String(validate=validators.OneOf(["city", "department", "district", "commune"]))
+    parent = fields.String(validate=validators.Length(max=64))
+    q = fields.String(validate=validators.Length(max=100))
+    include_dissolved = fields.Boolean(load_default=False)
+
+
+class CheckOut(Schema):
+    id = fields.Integer(required=True)
+    checked_at = LocalDateTime(required=True)
+    passed = fields.Boolean(required=True)
+    audio_ok = fields.Boolean(allow_none=True)
+    video_ok = fields.Boolean(allow_none=True)
+    bandwidth_kbps = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class EndpointOut(Schema):
+    id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    name = fields.String(required=True)
+    room = fields.String(allow_none=True)
+    kind = fields.String(required=True)
+    address = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    ready = fields.Boolean(required=True)
+    last_check = fields.Nested(CheckOut, allow_none=True)
+
+
+class UnitDetailOut(UnitOut):
+    endpoints = fields.List(fields.Nested(EndpointOut), required=True)
+
+
+class EndpointIn(Schema):
+    name = fields.String(required=True, validate=validators.Length(min=1, max=200))
+    room = fields.String(allow_none=True, validate=validators.Length(max=200))
+    kind = fields.String(required=True, validate=validators.OneOf(["room_system", "software"]))
+    address = fields.String(allow_none=True, validate=validators.Length(max=255))
+    status = fields.String(load_default="planned", validate=validators.OneOf(
+        ["planned", "installed", "ready", "faulty", "retired"]))
+
+
+class EndpointPatch(Schema):
+    name = fields.String(validate=validators.Length(min=1, max=200))
+    room = fields.String(allow_none=True, validate=validators.Length(max=200))
+    kind = fields.String(validate=validators.OneOf(["room_system", "software"]))
+    address = fields.String(allow_none=True, validate=validators.Length(max=255))
+    status = fields.String(validate=validators.OneOf(
+        ["planned", "installed", "ready", "faulty", "retired"]))
+
+
+class CheckIn(Schema):
+    passed = fields.Boolean(required=True)
+    audio_ok = fields.Boolean(allow_none=True)
+    video_ok = fields.Boolean(allow_none=True)
+    bandwidth_kbps = fields.Integer(allow_none=True, validate=validators.Range(0, 10_000_000))
+    note = fields.String(allow_none=True, validate=validators.Length(max=2000))
+    checked_at = LocalDateTime()
+
+
+class ReadinessQuery(Schema):
+    parent = fields.String(validate=validators.Length(max=64))
+
+
+class ReadinessRowOut(Schema):
+    unit = fields.String(required=True)
+    name = fields.String(required=True)
+    ready = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    share = fields.Float(allow_none=True)
+
+
+class ReadinessOut(Schema):
+    ready = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    share = fields.Float(allow_none=True)
+    target = fields.Float(required=True)
+    districts = fields.List(fields.Nested(ReadinessRowOut), required=True)
+
+
+class FeedOut(Schema):
+    url = fields.String(required=True)

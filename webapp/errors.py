@@ -1,0 +1,50 @@
+"""Errors: `{"error": {code, message, details}}` under /api, a page elsewhere."""
+from __future__ import annotations
+
+from apiflask import HTTPError
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+         422: "invalid", 429: "too_many_requests", 500: "server_error"}
+
+
+def error_body(status: int, message: str, details: dict | None = None, code: str | None = None):
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message,
+                      "details": details or {}}}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app) -> None:
+    @app.error_processor
+    def _api_error(error: HTTPError):
+        details = error.detail or {}
+        code = (error.extra_data or {}).get("code")
+        if error.status_code == 422 and isinstance(details, dict):
+            # APIFlask nests field messages under their location: lift them up.
+            flat = {}
+            for location, fields in details.items():
+                if isinstance(fields, dict):
+                    flat.update(fields)
+                else:
+                    flat[location] = fields
+            details = flat
+        message = error.message or "Error"
+        return error_body(error.status_code, message, details, code), error.status_code, error.headers
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if _wants_json():
+            resp = jsonify(error_body(error.code or 500, error.description or error.name))
+            return resp, error.code
+        return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        if _wants_json():
+            return jsonify(error_body(500, "Internal server error")), 500
+        return render_template("error.html", error=error), 500

@@ -1,0 +1,197 @@
+"""Pages of the registry: the unit tree and search, a unit's endpoints, readiness."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from models import Endpoint, Unit, db
+from models.base import utcnow
+from models.errors import ValidationFailed
+from models.feeds import feed_token_for_unit
+from models.permissions import can_log_check, can_manage_endpoints, can_see_unit_meetings
+from models.readiness import readiness, ready_unit_ids
+from models.registry import add_endpoint, change_endpoint, log_check, units_query
+from models.units import find_unit
+
+bp = Blueprint("registry", __name__)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
+STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
+                 "faulty": _l("Faulty"), "retired": _l("Retired")}
+LEVEL_LABELS = {"city": _l("City"), "department": _l("Department"), "district": _l("District"),
+                "commune": _l("Commune")}
+
+
+class EndpointForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    address = StringField(_l("Dial address"), validators=[Optional(), Length(max=255)])
+    status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()])
+
+
+class CheckForm(FlaskForm):
+    passed = BooleanField(_l("Passed"))
+    audio_ok = BooleanField(_l("Audio works"))
+    video_ok = BooleanField(_l("Video works"))
+    bandwidth_kbps = IntegerField(_l("Bandwidth (kbit/s)"),
+                                  validators=[Optional(), NumberRange(0, 10_000_000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    checked_at = DateTimeLocalField(_l("Checked at (local time)"), validators=[Optional()],
+                                    format="%Y-%m-%dT%H:%M")
+
+
+def unit_or_404(ref: str) -> Unit:
+    """:raise 404: when no unit has that reference."""
+    unit = find_unit(ref)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def _max_age() -> int:
+    return current_app.config["READINESS_MAX_AGE_DAYS"]
+
+
+def _apply_errors(form: FlaskForm, error: ValidationFailed) -> None:
+    for field, messages in error.details.items():
+        if hasattr(form, field):
+            getattr(form, field).errors = list(messages)
+
+
+@bp.route("/")
+@login_required
+def home():
+    return redirect(url_for("registry.units"))
+
+
+@bp.route("/units")
+@login_required
+def units():
+    q = request.args.get("q", "").strip()[:100]
+    level = request.args.get("level") if request.args.get("level") in LEVEL_LABELS else None
+    now = utcnow()
+    if q or level:
+        found = db.session.scalars(units_query(q, level).limit(300)).all()
+        ready = ready_unit_ids((u.id for u in found), now, _max_age())
+        return render_template("registry/search.html", q=q, level=level, units=found, ready=ready,
+                               levels=LEVEL_LABELS)
+    everything = db.session.scalars(units_query()).all()
+    ready = ready_unit_ids((u.id for u in everything), now, _max_age())
+    children: dict[int | None, list[Unit]] = {}
+    for u in everything:
+        children.setdefault(u.parent_id, []).append(u)
+    cities = [u for u in everything if u.level == "city"]
+    return render_template("registry/tree.html", cities=cities, children=children, ready=ready,
+                           q=q, levels=LEVEL_LABELS)
+
+
+@bp.route("/units/<ref>")
+@login_required
+def unit(ref: str):
+    return _render_unit(unit_or_404(ref), CheckForm())
+
+
+def _render_unit(u: Unit, check_form: CheckForm, failed_endpoint: int | None = None):
+    now = utcnow()
+    endpoints = db.session.scalars(select(Endpoint).where(Endpoint.unit_id == u.id)
+                                   .order_by(Endpoint.id)).all()
+    feed_url = None
+    if can_see_unit_meetings(current_user, u):
+        feed_url = url_for("calendars.feed", token=feed_token_for_unit(u).token, _external=True)
+    return render_template(
+        "registry/unit.html", unit=u, endpoints=endpoints, now=now, max_age=_max_age(),
+        ready=any(e.is_ready(now, _max_age()) for e in endpoints),
+        can_manage=can_manage_endpoints(current_user, u), can_check=can_log_check(current_user, u),
+        check_form=check_form, failed_endpoint=failed_endpoint, kinds=KIND_LABELS,
+        statuses=STATUS_LABELS, levels=LEVEL_LABELS, feed_url=feed_url)
+
+
+@bp.route("/units/<ref>/endpoints/new", methods=["GET", "POST"])
+@login_required
+def new_endpoint(ref: str):
+    u = unit_or_404(ref)
+    if not can_manage_endpoints(current_user, u):
+        abort(403)
+    form = EndpointForm()
+    if form.validate_on_submit():
+        try:
+            add_endpoint(u, {k: form.data[k] for k in ("name", "room", "kind", "address", "status")},
+                         current_user)
+            flash(_("Endpoint added."), "success")
+            return redirect(url_for("registry.unit", ref=u.ref))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/endpoint_form.html", form=form, unit=u, endpoint=None), status
+
+
+@bp.route("/endpoints/<int:endpoint_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_endpoint(endpoint_id: int):
+    endpoint = db.get_or_404(Endpoint, endpoint_id)
+    if not can_manage_endpoints(current_user, endpoint.unit):
+        abort(403)
+    form = EndpointForm(obj=endpoint)
+    if form.validate_on_submit():
+        try:
+            change_endpoint(endpoint, {k: form.data[k] for k in
+                                       ("name", "room", "kind", "address", "status")}, current_user)
+            flash(_("Endpoint saved."), "success")
+            return redirect(url_for("registry.unit", ref=endpoint.unit.ref))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/endpoint_form.html", form=form, unit=endpoint.unit,
+                           endpoint=endpoint), status
+
+
+@bp.route("/endpoints/<int:endpoint_id>/checks", methods=["POST"])
+@login_required
+def new_check(endpoint_id: int):
+    endpoint = db.get_or_404(Endpoint, endpoint_id)
+    if not can_log_check(current_user, endpoint.unit):
+        abort(403)
+    form = CheckForm()
+    if form.validate_on_submit():
+        checked_at = form.checked_at.data.replace(tzinfo=LOCAL) if form.checked_at.data else None
+        try:
+            log_check(endpoint, {"passed": form.passed.data, "audio_ok": form.audio_ok.data,
+                                 "video_ok": form.video_ok.data,
+                                 "bandwidth_kbps": form.bandwidth_kbps.data,
+                                 "note": form.note.data, "checked_at": checked_at}, current_user)
+            flash(_("Check recorded."), "success")
+            return redirect(url_for("registry.unit", ref=endpoint.unit.ref), 303)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+    return _render_unit(endpoint.unit, form, failed_endpoint=endpoint.id), 400
+
+
+@bp.route("/readiness")
+@login_required
+def readiness_dashboard():
+    overall, districts = readiness(utcnow(), _max_age())
+    return render_template("registry/readiness.html", overall=overall, districts=districts,
+                           max_age=_max_age())
+
+
+@bp.app_template_filter("local")
+def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A UTC instant shown in Asia/Ho_Chi_Minh, dd/mm/yyyy and 24-hour time."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL).strftime(fmt)
