@@ -34,7 +34,7 @@ $(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.install
 venv: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d webapp/translations
+	@$(BIN)/pybabel compile -d webapp/translations 2>&1 | grep -v "^compiling" || true
 
 run: venv
 	$(BIN)/flask db upgrade
