@@ -34,7 +34,7 @@ $(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.install
 venv: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -d webapp/translations 2>&1 | grep -v "^compiling" || true
+	@$(BIN)/pybabel compile -d webapp/translations
 
 run: venv
 	$(BIN)/flask db upgrade

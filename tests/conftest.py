@@ -233,3 +233,33 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def make_meeting(app) -> Callable[..., "Meeting"]:
+    """A factory that writes a meeting row and its invitations directly, without booking rules.
+
+    make_meeting(organizer, start, hours=2, participants=[...], mode="online",
+                 category="giao_ban", status="scheduled", outcome_mode=None, connected=())
+    `start` is an aware datetime. Use the booking verbs when the rules are what is tested.
+    """
+    from datetime import timedelta
+    import uuid as _uuid
+
+    from models import Invitation, Meeting
+
+    def make(organizer: Unit, start, hours: float = 2, participants=(), mode: str = "online",
+             category: str = "giao_ban", status: str = "scheduled", title: str | None = None,
+             outcome_mode: str | None = None, connected=(), **extra) -> Meeting:
+        meeting = Meeting(uid=f"{_uuid.uuid4()}@giaoban", title=title or f"Họp {category}",
+                          category=category, organizer=organizer, mode=mode, start_at=start,
+                          end_at=start + timedelta(hours=hours), status=status,
+                          outcome_mode=outcome_mode if status == "held" else None, **extra)
+        connected_ids = {u.id for u in connected}
+        for unit in participants:
+            meeting.invitations.append(Invitation(
+                unit=unit, connected=(unit.id in connected_ids) if status == "held" else None))
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting
+    return make

@@ -61,13 +61,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import auth, calendars, errors, registry, security
+    from . import attendance, auth, calendars, errors, meetings, registry, report_pages, security
     from .api import bp as api_bp
     from .cli import register_cli
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(registry.bp)
-    app.register_blueprint(calendars.bp)
+    for module in (auth, registry, meetings, attendance, calendars, report_pages):
+        app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     errors.init_app(app)
@@ -81,7 +80,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     @app.context_processor
     def _globals():
         from flask_babel import get_locale
-        return {"current_locale": str(get_locale())}
+        return {"current_locale": str(get_locale()),
+                "has_endpoint": lambda name: name in app.view_functions}
 
     logging.getLogger("giaoban").setLevel(logging.INFO)
     return app

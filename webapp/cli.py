@@ -12,6 +12,8 @@ from models.registry_import import import_units
 from models.units import find_unit
 from models.users import ROLES, issue_api_token
 
+from . import cli_demo, cli_reports, cli_scheduler
+
 
 def _import(province: int, dataset: str) -> None:
     with click.progressbar(length=1, label=f"Importing {dataset} units of province {province:02d}") as bar:
@@ -104,3 +106,5 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(units)
     app.cli.add_command(users)
+    for module in (cli_demo, cli_reports, cli_scheduler):
+        module.register(app)

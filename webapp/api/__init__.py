@@ -1,5 +1,5 @@
 """The JSON API under /api/v1: bearer tokens, `{"error": ...}` on every refusal."""
-from . import registry
+from . import attendance, meetings, registry, reports
 from .common import bp
 
-__all__ = ["bp", "registry"]
+__all__ = ["attendance", "bp", "meetings", "registry", "reports"]

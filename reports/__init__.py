@@ -1,0 +1,1 @@
+"""The figures: online-meeting ratio, readiness and attendance, snapshots, CSV and XLSX."""

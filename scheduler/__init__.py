@@ -1,0 +1,1 @@
+"""Everything about time: booking, clashes, bridges, recurrence, slots, reminders and jobs."""

@@ -1,0 +1,2 @@
+"""API: attendance."""
+from .common import bp  # noqa: F401

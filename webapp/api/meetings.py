@@ -1,0 +1,2 @@
+"""API: meetings."""
+from .common import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""API: reports."""
+from .common import bp  # noqa: F401
