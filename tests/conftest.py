@@ -263,3 +263,40 @@ def make_meeting(app) -> Callable[..., "Meeting"]:
         db.session.commit()
         return meeting
     return make
+
+
+@pytest.fixture
+def now():
+    """A fixed 'now' early in 2019, so tests book 2019 meetings as upcoming ones."""
+    from datetime import UTC, datetime
+    return datetime(2019, 1, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def equipped(hanoi):
+    """Every unit of the small city gets a ready endpoint (checked just now)."""
+    from models import Endpoint
+    from models.base import utcnow
+    endpoints = {}
+    for key, unit in hanoi.items():
+        e = Endpoint(unit=unit, name=f"Điểm cầu {unit.name}", kind="room_system", status="ready",
+                     address=f"sip:{unit.code}@hn.vn", last_check_at=utcnow(), last_check_passed=True)
+        db.session.add(e)
+        endpoints[key] = e
+    db.session.commit()
+    return endpoints
+
+
+@pytest.fixture
+def bridge(app):
+    from models import Bridge
+    b = Bridge(name="MCU Thành phố", capacity=100)
+    db.session.add(b)
+    db.session.commit()
+    return b
+
+
+@pytest.fixture
+def organizer(hanoi, make_user):
+    """An organiser at the city: may book for the city and every unit below it."""
+    return make_user("organizer", hanoi["city"])

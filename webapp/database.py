@@ -39,7 +39,7 @@ def begin_write() -> None:
     instead of failing later. PostgreSQL: an ordinary transaction (row locks and the
     exclusion constraint do the rest).
     """
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={"immediate": True})
 

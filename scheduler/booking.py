@@ -1,0 +1,257 @@
+"""Booking verbs: book a meeting or a series, with clashes and bridge capacity enforced."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from models import EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
+from models.errors import Conflict, Forbidden, ValidationFailed
+from models.meetings import ONLINE_MODES
+from models.permissions import can_organize_for
+from webapp.database import begin_write
+
+from .clashes import (bridge_sessions, conflict_entry, endpoint_clashes, endpoints_to_book,
+                      lock_bridge, peak_ports)
+from .outcomes import apply_outcome, clean_outcome
+from .participants import resolve_participants
+from .recurrence import expand, normalise_rrule
+from .signals import meetings_saved
+from .validation import clean_fields, resolve_bridge, resolve_organizer
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+AUDIT_FIELDS = ("title", "category", "mode", "start_at", "end_at", "location", "description",
+                "bridge_id", "status", "revision", "organizer_id", "series_id")
+
+
+@dataclass
+class Booking:
+    meetings: list[Meeting]
+    series: Series | None = None
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@giaoban"
+
+
+@dataclass
+class Plan:
+    """What a booking would hold: the units, their endpoints and the occurrences' times."""
+
+    organizer: Unit
+    participants: list[Unit]
+    mode: str
+    bridge: Any
+    intervals: list[tuple[datetime, datetime]]
+    endpoints: dict = field(default_factory=dict)   # unit id -> Endpoint
+    ready: set = field(default_factory=set)
+
+    @property
+    def online(self) -> bool:
+        return self.mode in ONLINE_MODES
+
+    def not_ready(self) -> list[str]:
+        units = [self.organizer, *self.participants]
+        return [u.ref for u in units if u.id not in self.ready]
+
+
+def check_plan(plan: Plan, exclude: list[int] = ()) -> list[dict]:
+    """Every clash of the plan with what is booked, per occurrence; empty when it fits."""
+    if not plan.online:
+        return []
+    conflicts: list[dict] = []
+    endpoint_ids = [e.id for e in plan.endpoints.values()]
+    unit_by_endpoint = {e.id: e.unit for e in plan.endpoints.values()}
+    clashes = endpoint_clashes(endpoint_ids, plan.intervals, exclude)
+    for index, bookings in sorted(clashes.items()):
+        by_meeting: dict[int, list] = {}
+        for b in bookings:
+            by_meeting.setdefault(b.meeting_id, []).append(unit_by_endpoint[b.endpoint_id])
+        for meeting_id, units in sorted(by_meeting.items()):
+            entry = conflict_entry(db.session.get(Meeting, meeting_id), units, "endpoint")
+            entry["occurrence"] = plan.intervals[index][0].isoformat()
+            conflicts.append(entry)
+    if plan.bridge is not None:
+        needed = len(endpoint_ids)
+        lo = min(s for s, _ in plan.intervals)
+        hi = max(e for _, e in plan.intervals)
+        sessions = bridge_sessions(plan.bridge.id, lo, hi, exclude)
+        for start, end in plan.intervals:
+            here = [m for m in sessions if m.start_at < end and m.end_at > start]
+            peak = peak_ports(((m.start_at, m.end_at, m.ports) for m in here), (start, end))
+            if peak + needed > plan.bridge.capacity:
+                for m in here:
+                    entry = conflict_entry(m, [], "bridge_capacity")
+                    entry.update(occurrence=start.isoformat(), bridge=plan.bridge.name,
+                                 capacity=plan.bridge.capacity, in_use=peak, needed=needed)
+                    conflicts.append(entry)
+                if not here:
+                    conflicts.append({"meeting_id": None, "title": None, "start": start.isoformat(),
+                                      "end": end.isoformat(), "units": [], "reason": "bridge_capacity",
+                                      "occurrence": start.isoformat(), "bridge": plan.bridge.name,
+                                      "capacity": plan.bridge.capacity, "in_use": 0,
+                                      "needed": needed})
+    return conflicts
+
+
+def make_plan(values: dict, organizer: Unit, participants: list[Unit], bridge,
+              intervals: list[tuple[datetime, datetime]], now: datetime, max_age_days: int) -> Plan:
+    plan = Plan(organizer, participants, values["mode"], bridge, intervals)
+    unit_ids = [organizer.id, *(u.id for u in participants)]
+    plan.endpoints, plan.ready = endpoints_to_book(unit_ids, now, max_age_days)
+    if not plan.online:
+        plan.endpoints = {}
+    return plan
+
+
+def _prepare(data: dict[str, Any], actor, now: datetime, max_age_days: int):
+    """Validate a booking request; returns the values, plan and series parts, or raises."""
+    errors: dict[str, Any] = {}
+    values = clean_fields(data, partial=False, errors=errors)
+    organizer = resolve_organizer(data.get("organizer"), errors)
+    bridge = resolve_bridge(data.get("bridge"), errors)
+    participants: list[Unit] = []
+    try:
+        participants = resolve_participants(data.get("participants") or [], organizer)
+    except ValidationFailed as exc:
+        errors.update({k: v for k, v in exc.details.items()})
+    outcome = data.get("outcome")
+    rrule = data.get("rrule")
+    if values.get("mode") in ONLINE_MODES and outcome is None:
+        if not participants and "participants" not in errors:
+            errors["participants"] = "An online meeting needs at least one participant."
+        if bridge is None and "bridge" not in errors:
+            errors["bridge"] = "An online or hybrid meeting needs a bridge."
+    if outcome is not None:
+        if rrule:
+            errors["rrule"] = "A past meeting is recorded alone, not as a series."
+        if "end" in values and values["end"] > now:
+            errors["outcome"] = "Only a meeting that has ended can be recorded with its outcome."
+    elif "start" in values and values["start"] < now:
+        errors["start"] = "The start is in the past: book upcoming meetings only (or record a past one with its outcome)."
+    if errors:
+        raise ValidationFailed(errors)
+    if not can_organize_for(actor, organizer):
+        raise Forbidden(f"You may not book meetings for {organizer.name}.")
+    duration = values["end"] - values["start"]
+    series_parts = None
+    if rrule:
+        rule = normalise_rrule(rrule)
+        dtstart_local = values["start"].astimezone(LOCAL).replace(tzinfo=None)
+        starts = expand(rule, dtstart_local)
+        series_parts = (rule, dtstart_local, starts)
+        intervals = [(s, s + duration) for s in starts]
+        for (a, b), (c, _d) in zip(intervals, intervals[1:]):
+            if c < b:
+                raise ValidationFailed({"rrule": "Occurrences would overlap each other."})
+    else:
+        intervals = [(values["start"], values["end"])]
+    if outcome is not None:
+        bridge = None
+        values["mode"] = values.get("mode")
+    plan = make_plan(values, organizer, participants, bridge, intervals, now, max_age_days)
+    if outcome is not None:
+        plan.endpoints = {}
+    return values, plan, series_parts, outcome
+
+
+def preview_booking(data: dict[str, Any], actor, now: datetime, max_age_days: int = 30) -> dict:
+    """What booking would say, without writing: {"conflicts": [...], "warnings": {...}}."""
+    _values, plan, _series, _outcome = _prepare(data, actor, now, max_age_days)
+    return {"conflicts": check_plan(plan), "warnings": {"not_ready": plan.not_ready()},
+            "occurrences": [s.isoformat() for s, _ in plan.intervals]}
+
+
+def book_meeting(data: dict[str, Any], actor, now: datetime, max_age_days: int = 30) -> Booking:
+    """Book a meeting, or a whole series, or record a past meeting with its outcome.
+
+    `data`: title, category, organizer (ref), mode, start, end (aware), participants (refs or
+    selectors), bridge (id), rrule, strict, description, location, outcome.
+    :raise ValidationFailed: bad fields (nothing written).
+    :raise Forbidden: the actor may not organise for that unit.
+    :raise Conflict: an endpoint or the bridge is taken; details name the clashes.
+    """
+    values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days)
+    not_ready = plan.not_ready()
+    if data.get("strict") and not_ready and outcome_data is None:
+        raise ValidationFailed({"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
+                               "Some participants have no ready endpoint (strict booking).")
+    outcome = clean_outcome(outcome_data, [u.ref for u in plan.participants]) if outcome_data else None
+    begin_write()
+    try:
+        if plan.bridge is not None and plan.online:
+            lock_bridge(plan.bridge)
+        conflicts = check_plan(plan)
+        if conflicts:
+            raise _conflict(conflicts, len(plan.intervals))
+        booking = _write(values, plan, series_parts, actor, now)
+        if outcome is not None:
+            booking.meetings[0].recorded_after = True
+            apply_outcome(booking.meetings[0], outcome, actor, now)
+        meetings_saved.send(None, meetings=booking.meetings, change="booked", actor=actor,
+                            times_changed=True)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        # A concurrent booking won the race; the exclusion constraint refused ours.
+        conflicts = check_plan(plan)
+        raise _conflict(conflicts, len(plan.intervals)) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+    booking.warnings = {"not_ready": not_ready} if outcome is None else {"not_ready": []}
+    return booking
+
+
+def _conflict(conflicts: list[dict], occurrences: int) -> Conflict:
+    message = "The booking clashes with other meetings."
+    if occurrences > 1:
+        clashing = sorted({c["occurrence"] for c in conflicts})
+        message = (f"{len(clashing)} of {occurrences} occurrences clash; "
+                   "the series was not booked.")
+    return Conflict(message, {"conflicts": conflicts})
+
+
+def _write(values: dict, plan: Plan, series_parts, actor, now: datetime) -> Booking:
+    series = None
+    if series_parts is not None:
+        rule, dtstart_local, _starts = series_parts
+        series = Series(uid=new_uid(), rrule=rule, dtstart_local=dtstart_local,
+                        duration_minutes=int((plan.intervals[0][1] - plan.intervals[0][0])
+                                             .total_seconds() // 60))
+        db.session.add(series)
+    meetings = []
+    for start, end in plan.intervals:
+        m = Meeting(uid=new_uid(), title=values["title"], description=values.get("description"),
+                    category=values["category"], organizer_id=plan.organizer.id,
+                    mode=values["mode"], start_at=start, end_at=end,
+                    location=values.get("location"),
+                    bridge_id=plan.bridge.id if plan.bridge is not None and plan.online else None,
+                    ports=len(plan.endpoints), status="scheduled", revision=0, series=series,
+                    recurrence_id=start if series is not None else None,
+                    created_by_id=actor.id, created_at=now, updated_at=now)
+        db.session.add(m)
+        meetings.append(m)
+    db.session.flush()
+    invitations, bookings = [], []
+    for m in meetings:
+        invitations += [{"meeting_id": m.id, "unit_id": u.id, "response": "pending",
+                         "confirmed_before_start": False} for u in plan.participants]
+        bookings += [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
+                      "start_at": m.start_at, "end_at": m.end_at, "active": True}
+                     for e in plan.endpoints.values()]
+    if invitations:
+        db.session.execute(insert(Invitation), invitations)
+    if bookings:
+        db.session.execute(insert(EndpointBooking), bookings)
+    for m in meetings:
+        audit.record(actor, "create", "meeting", m.id, after=audit.snapshot(m, AUDIT_FIELDS)
+                     | {"participants": [u.ref for u in plan.participants]})
+    db.session.flush()
+    return Booking(meetings, series)

@@ -1,0 +1,235 @@
+"""Changing and cancelling meetings: this occurrence, this and the following ones, or all."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from models import EndpointBooking, Invitation, Meeting, Series, audit, db
+from models.errors import Conflict, Forbidden, ValidationFailed
+from models.permissions import can_organize_for
+from webapp.database import begin_write
+
+from .booking import AUDIT_FIELDS, _conflict, check_plan, make_plan, new_uid
+from .clashes import lock_bridge
+from .participants import resolve_participants
+from .recurrence import expand, parse_rrule, until_before
+from .signals import meetings_saved
+from .validation import clean_fields, resolve_bridge
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+SCOPES = ("this", "following", "all")
+VISIBLE = ("title", "description", "location", "category", "mode", "start_at", "end_at",
+           "bridge_id")
+
+
+def rows_in_scope(meeting: Meeting, scope: str, now: datetime) -> list[Meeting]:
+    """The occurrences a change applies to: upcoming, still scheduled ones."""
+    if scope not in SCOPES:
+        raise ValidationFailed({"scope": f"Must be one of: {', '.join(SCOPES)}."})
+    if meeting.series_id is None or scope == "this":
+        return [meeting]
+    stmt = select(Meeting).where(Meeting.series_id == meeting.series_id,
+                                 Meeting.status == "scheduled", Meeting.start_at > now)
+    if scope == "following":
+        stmt = stmt.where(Meeting.recurrence_id >= meeting.recurrence_id)
+    return list(db.session.scalars(stmt.order_by(Meeting.recurrence_id)))
+
+
+def _check_editable(meeting: Meeting, actor, now: datetime) -> None:
+    if not can_organize_for(actor, meeting.organizer):
+        raise Forbidden("Only the organiser's office may change this meeting.")
+    if meeting.status != "scheduled":
+        raise ValidationFailed({"status": f"A {meeting.status} meeting cannot be changed."})
+    if meeting.start_at <= now:
+        raise ValidationFailed({"start": "The meeting has already started."})
+
+
+def change_meeting(meeting: Meeting, data: dict[str, Any], actor, now: datetime,
+                   scope: str = "this", max_age_days: int = 30) -> list[Meeting]:
+    """Change fields, time, participants or bridge; re-checks clashes; bumps the revision.
+
+    A time change on a series scope keeps the weekday: moving a series to another day is
+    done by cancelling and booking anew (a single occurrence may move anywhere).
+    """
+    _check_editable(meeting, actor, now)
+    errors: dict[str, Any] = {}
+    values = clean_fields(data, partial=True, errors=errors)
+    bridge = resolve_bridge(data["bridge"], errors) if data.get("bridge") is not None else None
+    participants = None
+    if "participants" in data:
+        try:
+            participants = resolve_participants(data["participants"] or [], meeting.organizer)
+        except ValidationFailed as exc:
+            errors.update(exc.details)
+    start = values.get("start", meeting.start_at)
+    end = values.get("end", meeting.end_at)
+    if "end" not in errors and end <= start:
+        errors["end"] = "The end must be after the start."
+    if "start" in values and start < now:
+        errors["start"] = "The new start is in the past."
+    if errors:
+        raise ValidationFailed(errors)
+    rows = rows_in_scope(meeting, scope, now)
+    d_start, d_end = start - meeting.start_at, end - meeting.end_at
+    moving_series = scope != "this" and meeting.series_id is not None and (d_start or d_end)
+    if moving_series and start.astimezone(LOCAL).date() != meeting.start_at.astimezone(LOCAL).date():
+        raise ValidationFailed({"start": "A series keeps its weekday: move one occurrence, "
+                                         "or cancel the series and book it again."})
+    mode = values.get("mode", meeting.mode)
+    if mode in ("online", "hybrid") and (bridge or meeting.bridge) is None:
+        raise ValidationFailed({"bridge": "An online or hybrid meeting needs a bridge."})
+    begin_write()
+    try:
+        _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
+               max_age_days, scope, bool(moving_series))
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("The change clashes with a booking made at the same moment.",
+                       {"conflicts": []}) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+    return rows
+
+
+def _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
+           max_age_days, scope, moving_series) -> None:
+    befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
+    before_units = {m.id: sorted(inv.unit.ref for inv in m.invitations) for m in rows}
+    for m in rows:
+        for key in ("title", "description", "location", "category", "mode"):
+            if key in values:
+                setattr(m, key, values[key])
+        m.start_at, m.end_at = m.start_at + d_start, m.end_at + d_end
+        if bridge is not None:
+            m.bridge_id = bridge.id
+        if m.mode == "in_person":
+            m.bridge_id = None
+    if participants is not None:
+        _set_participants(rows, participants)
+    if moving_series:
+        _move_series(meeting, rows, d_start, d_end, scope, now)
+    ids = [m.id for m in rows]
+    units = participants if participants is not None else [inv.unit for inv in meeting.invitations]
+    plan = make_plan({"mode": meeting.mode}, meeting.organizer, units, meeting.bridge,
+                     [(m.start_at, m.end_at) for m in rows], now, max_age_days)
+    if plan.bridge is not None and plan.online:
+        lock_bridge(plan.bridge)
+    conflicts = check_plan(plan, exclude=ids)
+    if conflicts:
+        raise _conflict(conflicts, len(rows))
+    db.session.execute(delete(EndpointBooking).where(EndpointBooking.meeting_id.in_(ids)))
+    bookings = [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
+                 "start_at": m.start_at, "end_at": m.end_at, "active": True}
+                for m in rows for e in plan.endpoints.values()]
+    if bookings:
+        db.session.execute(insert(EndpointBooking), bookings)
+    changed = []
+    for m in rows:
+        m.ports = len(plan.endpoints)
+        after = audit.snapshot(m, AUDIT_FIELDS)
+        units_after = sorted(inv.unit.ref for inv in m.invitations)
+        visible = any(befores[m.id][k] != after[k] for k in VISIBLE) or \
+            units_after != before_units[m.id]
+        if visible:
+            m.revision += 1
+            m.updated_at = now
+            changed.append(m)
+            audit.record(actor, "update", "meeting", m.id,
+                         before=befores[m.id] | {"participants": before_units[m.id]},
+                         after=audit.snapshot(m, AUDIT_FIELDS) | {"participants": units_after})
+    if changed:
+        if meeting.series is not None:
+            meeting.series.revision += 1
+        meetings_saved.send(None, meetings=changed, change="changed", actor=actor,
+                            times_changed=bool(d_start or d_end))
+
+
+def _set_participants(rows: list[Meeting], participants) -> None:
+    """Keep the answers of units still invited; add the new ones as pending."""
+    wanted = {u.id for u in participants}
+    for m in rows:
+        have = {inv.unit_id: inv for inv in m.invitations}
+        for unit_id, inv in have.items():
+            if unit_id not in wanted:
+                m.invitations.remove(inv)
+        db.session.flush()
+        new = [{"meeting_id": m.id, "unit_id": uid, "response": "pending",
+                "confirmed_before_start": False} for uid in wanted - set(have)]
+        if new:
+            db.session.execute(insert(Invitation), new)
+        db.session.expire(m, ["invitations"])
+
+
+def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, now) -> None:
+    """Keep the series' rule true after a time change to several occurrences.
+
+    When earlier occurrences stay as they were, the series is split: the old rule ends
+    before the first moved occurrence and a new series (new UID) carries the rest.
+    """
+    series: Series = meeting.series
+    first = rows[0]
+    later = list(db.session.scalars(select(Meeting).where(
+        Meeting.series_id == series.id, Meeting.recurrence_id >= first.recurrence_id)
+        .order_by(Meeting.recurrence_id)))
+    earlier_exists = db.session.scalar(select(Meeting.id).where(
+        Meeting.series_id == series.id, Meeting.recurrence_id < first.recurrence_id).limit(1))
+    moved_ids = {m.id for m in rows}
+    duration = series.duration_minutes + int((d_end - d_start).total_seconds() // 60)
+    if earlier_exists:
+        parts = parse_rrule(series.rrule)
+        parts.pop("UNTIL", None)
+        parts["COUNT"] = str(len(later))
+        order = ["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT"]
+        series.rrule = until_before(series.rrule, first.recurrence_id)
+        target = Series(uid=new_uid(), rrule=";".join(f"{k}={parts[k]}" for k in order if k in parts),
+                        dtstart_local=(first.recurrence_id + d_start).astimezone(LOCAL)
+                        .replace(tzinfo=None), duration_minutes=duration, timezone=series.timezone,
+                        revision=series.revision + 1)
+        db.session.add(target)
+        db.session.flush()
+    else:
+        target = series
+        series.dtstart_local = (series.dtstart_local + d_start)
+        series.duration_minutes = duration
+    for m in later:
+        m.series_id = target.id
+        m.recurrence_id = m.recurrence_id + d_start
+        if m.id not in moved_ids and m.status == "cancelled":
+            m.start_at, m.end_at = m.start_at + d_start, m.end_at + d_end
+    db.session.flush()
+    expected = expand(target.rrule, target.dtstart_local)
+    if [m.recurrence_id for m in later] != expected[:len(later)]:
+        raise ValidationFailed({"scope": "This change cannot keep the series consistent; "
+                                         "change the occurrences one at a time."})
+
+
+def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") -> list[Meeting]:
+    """Cancel one occurrence, this and the following ones, or the whole series."""
+    _check_editable(meeting, actor, now)
+    rows = rows_in_scope(meeting, scope, now)
+    begin_write()
+    try:
+        for m in rows:
+            before = audit.snapshot(m, AUDIT_FIELDS)
+            m.status = "cancelled"
+            m.revision += 1
+            m.updated_at = now
+            audit.record(actor, "cancel", "meeting", m.id, before=before,
+                         after=audit.snapshot(m, AUDIT_FIELDS))
+        db.session.execute(update(EndpointBooking).where(
+            EndpointBooking.meeting_id.in_([m.id for m in rows])).values(active=False))
+        if meeting.series is not None:
+            meeting.series.revision += 1
+        meetings_saved.send(None, meetings=rows, change="cancelled", actor=actor,
+                            times_changed=False)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return rows

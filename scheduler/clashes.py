@@ -1,0 +1,108 @@
+"""Clashes: which endpoints a meeting books, who else holds them, and a bridge's peak load."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from models import Bridge, Endpoint, EndpointBooking, Meeting, Unit, db
+from models.endpoints import READY_STATUSES, ready_condition
+
+Interval = tuple[datetime, datetime]
+
+
+def endpoints_to_book(unit_ids: Iterable[int], now: datetime, max_age_days: int
+                      ) -> tuple[dict[int, Endpoint], set[int]]:
+    """One endpoint per unit (a ready one first, else an installed one), and the ready units.
+
+    Units whose endpoints are all planned, faulty or retired book nothing.
+    """
+    ids = list(unit_ids)
+    rows: list[Endpoint] = []
+    for i in range(0, len(ids), 900):
+        rows += db.session.scalars(select(Endpoint).where(
+            Endpoint.unit_id.in_(ids[i:i + 900]), Endpoint.status.in_(READY_STATUSES))
+            .order_by(Endpoint.id)).all()
+    chosen: dict[int, Endpoint] = {}
+    ready: set[int] = set()
+    for e in rows:
+        if e.is_ready(now, max_age_days):
+            if e.unit_id not in ready:
+                chosen[e.unit_id] = e
+            ready.add(e.unit_id)
+        else:
+            chosen.setdefault(e.unit_id, e)
+    return chosen, ready
+
+
+def overlaps(a: Interval, b: Interval) -> bool:
+    """Half-open intervals [start, end): touching ends do not overlap."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def endpoint_clashes(endpoint_ids: Iterable[int], intervals: list[Interval],
+                     exclude_meetings: Iterable[int] = ()) -> dict[int, list[EndpointBooking]]:
+    """For each interval's index, the active bookings of these endpoints that overlap it."""
+    ids = list(endpoint_ids)
+    if not ids or not intervals:
+        return {}
+    lo = min(s for s, _ in intervals)
+    hi = max(e for _, e in intervals)
+    excluded = list(exclude_meetings)
+    found: list[EndpointBooking] = []
+    for i in range(0, len(ids), 900):
+        stmt = select(EndpointBooking).where(
+            EndpointBooking.endpoint_id.in_(ids[i:i + 900]), EndpointBooking.active.is_(True),
+            EndpointBooking.start_at < hi, EndpointBooking.end_at > lo)
+        if excluded:
+            stmt = stmt.where(EndpointBooking.meeting_id.not_in(excluded))
+        found += db.session.scalars(stmt).all()
+    out: dict[int, list[EndpointBooking]] = defaultdict(list)
+    for b in found:
+        for index, interval in enumerate(intervals):
+            if overlaps((b.start_at, b.end_at), interval):
+                out[index].append(b)
+    return dict(out)
+
+
+def peak_ports(sessions: Iterable[tuple[datetime, datetime, int]], window: Interval) -> int:
+    """The most ports in use at any instant inside `window`, by a sweep over start/end events."""
+    events: list[tuple[datetime, int]] = []
+    for start, end, ports in sessions:
+        start, end = max(start, window[0]), min(end, window[1])
+        if start < end and ports:
+            events.append((start, ports))
+            events.append((end, -ports))
+    # Ends sort before starts at the same instant: back-to-back sessions do not add up.
+    events.sort(key=lambda ev: (ev[0], ev[1]))
+    peak = current = 0
+    for _, delta in events:
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+def bridge_sessions(bridge_id: int, lo: datetime, hi: datetime,
+                    exclude_meetings: Iterable[int] = ()) -> list[Meeting]:
+    """Live meetings on a bridge that overlap [lo, hi)."""
+    stmt = select(Meeting).where(Meeting.bridge_id == bridge_id, Meeting.status != "cancelled",
+                                 Meeting.start_at < hi, Meeting.end_at > lo, Meeting.ports > 0)
+    excluded = list(exclude_meetings)
+    if excluded:
+        stmt = stmt.where(Meeting.id.not_in(excluded))
+    return list(db.session.scalars(stmt))
+
+
+def conflict_entry(meeting: Meeting, units: Iterable[Unit], reason: str) -> dict:
+    """A clash as the API reports it."""
+    return {"meeting_id": meeting.id, "title": meeting.title,
+            "start": meeting.start_at.isoformat(), "end": meeting.end_at.isoformat(),
+            "units": sorted({u.ref for u in units}), "reason": reason}
+
+
+def lock_bridge(bridge: Bridge) -> None:
+    """Serialise bookings on one bridge: PostgreSQL row lock (SQLite's writer lock is enough)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Bridge.id).where(Bridge.id == bridge.id).with_for_update())

@@ -1,0 +1,114 @@
+"""Recurring series: the RFC 5545 RRULE subset we accept, expanded in local wall-clock time."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+from models.errors import ValidationFailed
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"}
+FREQS = {"DAILY", "WEEKLY", "MONTHLY"}
+MAX_OCCURRENCES = 366
+_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def parse_rrule(rule: str) -> dict[str, str]:
+    """Check a rule against the subset SPEC allows; returns its parts.
+
+    :raise ValidationFailed: naming `rrule` and what is wrong.
+    """
+    def bad(reason: str):
+        raise ValidationFailed({"rrule": reason})
+
+    if not isinstance(rule, str) or not rule.strip():
+        bad("Give a rule such as FREQ=WEEKLY;BYDAY=MO;COUNT=10.")
+    text = rule.strip().removeprefix("RRULE:")
+    if len(text) > 300:
+        bad("The rule is too long.")
+    parts: dict[str, str] = {}
+    for piece in text.split(";"):
+        if "=" not in piece:
+            bad(f"'{piece}' is not NAME=VALUE.")
+        name, value = piece.split("=", 1)
+        name = name.strip().upper()
+        if name not in ALLOWED_PARTS:
+            bad(f"{name} is not supported (use FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL).")
+        if name in parts:
+            bad(f"{name} is given twice.")
+        parts[name] = value.strip().upper()
+    if parts.get("FREQ") not in FREQS:
+        bad("FREQ must be DAILY, WEEKLY or MONTHLY.")
+    if "COUNT" in parts and "UNTIL" in parts:
+        bad("Give COUNT or UNTIL, not both.")
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        bad("A series needs COUNT or UNTIL.")
+    if "COUNT" in parts and not (parts["COUNT"].isdigit() and 1 <= int(parts["COUNT"]) <= MAX_OCCURRENCES):
+        bad(f"COUNT must be a whole number from 1 to {MAX_OCCURRENCES}.")
+    if "INTERVAL" in parts and not (parts["INTERVAL"].isdigit() and 1 <= int(parts["INTERVAL"]) <= 52):
+        bad("INTERVAL must be a whole number from 1 to 52.")
+    for day in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else []:
+        if not _DAY.match(day):
+            bad(f"BYDAY value '{day}' is not a weekday such as MO or 1MO.")
+    for md in parts.get("BYMONTHDAY", "").split(",") if "BYMONTHDAY" in parts else []:
+        if not re.fullmatch(r"-?\d{1,2}", md) or not (1 <= abs(int(md)) <= 31):
+            bad(f"BYMONTHDAY value '{md}' must be 1 to 31 (or -1 to -31).")
+    if "UNTIL" in parts:
+        if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", parts["UNTIL"]):
+            bad("UNTIL must look like 20191231 or 20191231T235959Z.")
+    return parts
+
+
+def normalise_rrule(rule: str) -> str:
+    """The rule in a canonical spelling, with UNTIL in UTC as RFC 5545 requires."""
+    parts = parse_rrule(rule)
+    if "UNTIL" in parts:
+        parts["UNTIL"] = until_utc(parts["UNTIL"]).strftime("%Y%m%dT%H%M%SZ")
+    order = ["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"]
+    return ";".join(f"{k}={parts[k]}" for k in order if k in parts)
+
+
+def until_utc(value: str) -> datetime:
+    """UNTIL as an instant: a date means the end of that local day; a floating time is local."""
+    if len(value) == 8:
+        day = datetime.strptime(value, "%Y%m%d").replace(tzinfo=LOCAL)
+        return (day + timedelta(days=1) - timedelta(seconds=1)).astimezone(UTC)
+    if value.endswith("Z"):
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=LOCAL).astimezone(UTC)
+
+
+def expand(rule: str, dtstart_local: datetime, limit: int = MAX_OCCURRENCES) -> list[datetime]:
+    """The occurrences' starts as aware UTC instants, expanded in Asia/Ho_Chi_Minh wall-clock.
+
+    `dtstart_local` is naive local time. More than `limit` occurrences is refused.
+    """
+    normalised = normalise_rrule(rule)
+    parts = parse_rrule(normalised)
+    local_rule = normalised
+    if "UNTIL" in parts:
+        # dateutil compares UNTIL with naive local datetimes: give it local wall-clock.
+        until_local = until_utc(parts["UNTIL"]).astimezone(LOCAL).replace(tzinfo=None)
+        local_rule = normalised.replace(f"UNTIL={parts['UNTIL']}",
+                                        f"UNTIL={until_local.strftime('%Y%m%dT%H%M%S')}")
+    rr = rrulestr(local_rule, dtstart=dtstart_local)
+    out = []
+    for occurrence in rr:
+        if len(out) >= limit:
+            raise ValidationFailed({"rrule": f"The rule makes more than {limit} occurrences."})
+        out.append(occurrence.replace(tzinfo=LOCAL).astimezone(UTC))
+    if not out:
+        raise ValidationFailed({"rrule": "The rule makes no occurrence from this start."})
+    return out
+
+
+def until_before(rule: str, instant: datetime) -> str:
+    """The rule cut so that its last occurrence is before `instant` (for "this and following")."""
+    parts = parse_rrule(rule)
+    parts.pop("COUNT", None)
+    parts["UNTIL"] = (instant - timedelta(seconds=1)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    order = ["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL"]
+    return ";".join(f"{k}={parts[k]}" for k in order if k in parts)

@@ -1,0 +1,74 @@
+"""Checking a meeting's fields before any row is written."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from models import Bridge, db
+from models.meetings import CATEGORIES, MODES
+from models.text import nfc
+from models.units import find_unit
+
+MAX_DURATION = timedelta(hours=24)
+
+
+def clean_fields(data: dict[str, Any], partial: bool, errors: dict[str, Any]) -> dict[str, Any]:
+    """Title, category, mode, text fields and times; problems go into `errors` by field."""
+    out: dict[str, Any] = {}
+    if not partial or "title" in data:
+        title = nfc(data.get("title")) if isinstance(data.get("title"), str) else None
+        if not title:
+            errors["title"] = "A title is required."
+        elif len(title) > 300:
+            errors["title"] = "At most 300 characters."
+        out["title"] = title
+    if not partial or "category" in data:
+        if data.get("category") not in CATEGORIES:
+            errors["category"] = f"Must be one of: {', '.join(CATEGORIES)}."
+        out["category"] = data.get("category")
+    if not partial or "mode" in data:
+        if data.get("mode") not in MODES:
+            errors["mode"] = f"Must be one of: {', '.join(MODES)}."
+        out["mode"] = data.get("mode")
+    for key, limit in (("description", 5000), ("location", 300)):
+        if key in data:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                errors[key] = "Must be text."
+                continue
+            value = nfc(value) or None
+            if value and len(value) > limit:
+                errors[key] = f"At most {limit} characters."
+            out[key] = value
+    for key in ("start", "end"):
+        if not partial or key in data:
+            value = data.get(key)
+            if not isinstance(value, datetime) or value.tzinfo is None:
+                errors[key] = "Give a date and time (ISO 8601)."
+            else:
+                out[key] = value
+    if "start" in out and "end" in out:
+        if out["end"] <= out["start"]:
+            errors["end"] = "The end must be after the start."
+        elif out["end"] - out["start"] > MAX_DURATION:
+            errors["end"] = "A meeting lasts at most 24 hours."
+    return out
+
+
+def resolve_organizer(ref: Any, errors: dict[str, Any]):
+    unit = find_unit(ref) if isinstance(ref, str) else None
+    if unit is None:
+        errors["organizer"] = f"No unit {ref!r}."
+    elif unit.dissolved_on is not None:
+        errors["organizer"] = f"{unit.name} was dissolved."
+        return None
+    return unit
+
+
+def resolve_bridge(value: Any, errors: dict[str, Any]) -> Bridge | None:
+    if value is None:
+        return None
+    bridge = db.session.get(Bridge, value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if bridge is None:
+        errors["bridge"] = f"No bridge {value!r}."
+    return bridge
