@@ -49,3 +49,24 @@ def can_read_reports(user: User) -> bool:
 
 def can_manage_bridges(user: User) -> bool:
     return user.role == "admin"
+
+
+def can_see_meeting(user: User, meeting) -> bool:
+    """Admins; anyone whose scope holds the organiser or one of the invited units."""
+    if user.role == "admin":
+        return True
+    if in_scope(user, meeting.organizer):
+        return True
+    return any(in_scope(user, inv.unit) for inv in meeting.invitations)
+
+
+def visible_unit_ids(user: User) -> set[int] | None:
+    """The units whose meetings the user may see; None means every unit (admin)."""
+    from .units import subtree_ids
+    if user.role == "admin":
+        return None
+    if user.unit is None:
+        return set()
+    if user.role == "clerk":
+        return {user.unit_id}
+    return subtree_ids(user.unit_id)

@@ -1,2 +1,212 @@
-"""API: meetings."""
-from .common import bp  # noqa: F401
+"""API: bridges, meetings (book, read, change, cancel, outcome) and the slot finder."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from apiflask import HTTPError
+from flask import current_app
+from sqlalchemy import or_, select
+
+from models import Bridge, Invitation, Meeting, db
+from models.base import utcnow
+from models.errors import DomainError, ValidationFailed
+from models.permissions import can_manage_bridges, can_see_meeting, visible_unit_ids
+from scheduler.booking import book_meeting
+from scheduler.changes import cancel_meeting, change_meeting
+from scheduler.outcomes import record_outcome
+from scheduler.participants import resolve_participants
+from scheduler.slots import find_slots
+
+from .common import actor, auth, bp, fail, unit_or_404
+from .meeting_schemas import (BookingOut, BridgeIn, BridgeOut, CancelIn, MeetingIn, MeetingOut,
+                              MeetingPatch, MeetingsQuery, OutcomeIn, SlotOut, SlotsQuery)
+
+
+def meeting_dict(m: Meeting, now, with_participants: bool = True) -> dict:
+    out = {"id": m.id, "uid": m.uid, "title": m.title, "description": m.description,
+           "category": m.category, "organizer": m.organizer.ref, "organizer_name": m.organizer.name,
+           "mode": m.mode, "start": m.start_at, "end": m.end_at, "location": m.location,
+           "bridge": m.bridge_id, "ports": m.ports, "status": m.status, "revision": m.revision,
+           "series": ({"id": m.series.id, "uid": m.series.uid, "rrule": m.series.rrule}
+                      if m.series is not None else None),
+           "recurrence_id": m.recurrence_id, "outcome_mode": m.outcome_mode,
+           "awaiting_outcome": m.status == "scheduled" and m.end_at <= now}
+    if with_participants:
+        out["participants"] = [
+            {"unit": inv.unit.ref, "name": inv.unit.name, "response": inv.response,
+             "attendee": inv.attendee_name, "title": inv.attendee_title, "reason": inv.reason,
+             "note": inv.note, "responded_at": inv.responded_at, "connected": inv.connected}
+            for inv in m.invitations]
+    return out
+
+
+def _max_age() -> int:
+    return current_app.config["READINESS_MAX_AGE_DAYS"]
+
+
+def meeting_or_404(meeting_id: int) -> Meeting:
+    """:raise 404: when there is no such meeting or the caller may not see it."""
+    m = db.session.get(Meeting, meeting_id)
+    if m is None or not can_see_meeting(actor(), m):
+        raise HTTPError(404, f"No meeting {meeting_id}.", extra_data={"code": "not_found"})
+    return m
+
+
+@bp.get("/bridges")
+@bp.auth_required(auth)
+@bp.output(BridgeOut(many=True))
+@bp.doc(summary="List bridges (MCUs)")
+def list_bridges():
+    return db.session.scalars(select(Bridge).order_by(Bridge.name)).all()
+
+
+@bp.post("/bridges")
+@bp.auth_required(auth)
+@bp.input(BridgeIn, location="json")
+@bp.output(BridgeOut, status_code=201)
+@bp.doc(summary="Add a bridge", responses=[403, 409])
+def create_bridge(json_data):
+    if not can_manage_bridges(actor()):
+        raise HTTPError(403, "Only admins add bridges.", extra_data={"code": "forbidden"})
+    from models.text import nfc
+    name = nfc(json_data["name"])
+    if db.session.scalar(select(Bridge.id).where(Bridge.name == name)):
+        raise HTTPError(409, f"A bridge named {name!r} exists.", extra_data={"code": "conflict"},
+                        detail={"name": ["Already taken."], "conflicts": []})
+    bridge = Bridge(name=name, capacity=json_data["capacity"])
+    db.session.add(bridge)
+    db.session.commit()
+    return bridge
+
+
+@bp.post("/meetings")
+@bp.auth_required(auth)
+@bp.input(MeetingIn, location="json")
+@bp.output(BookingOut, status_code=201)
+@bp.doc(summary="Book a meeting or a series, or record a past meeting with its outcome",
+        responses=[403, 409])
+def create_meeting(json_data):
+    now = utcnow()
+    try:
+        booking = book_meeting(json_data, actor(), now, _max_age())
+    except DomainError as exc:
+        fail(exc)
+    first = booking.meetings[0]
+    return {**meeting_dict(first, now),
+            "occurrences": [meeting_dict(m, now, with_participants=False) for m in booking.meetings],
+            "warnings": booking.warnings}
+
+
+@bp.get("/meetings")
+@bp.auth_required(auth)
+@bp.input(MeetingsQuery, location="query")
+@bp.output(MeetingOut(many=True))
+@bp.doc(summary="List meetings a unit organises or is invited to, in a time window")
+def list_meetings(query_data):
+    now = utcnow()
+    stmt = select(Meeting)
+    if query_data.get("unit"):
+        unit = unit_or_404(query_data["unit"])
+        stmt = stmt.where(or_(Meeting.organizer_id == unit.id, Meeting.id.in_(
+            select(Invitation.meeting_id).where(Invitation.unit_id == unit.id))))
+    visible = visible_unit_ids(actor())
+    if visible is not None:
+        ids = list(visible)
+        stmt = stmt.where(or_(Meeting.organizer_id.in_(ids), Meeting.id.in_(
+            select(Invitation.meeting_id).where(Invitation.unit_id.in_(ids)))))
+    status = query_data.get("status")
+    if status == "awaiting_outcome":
+        stmt = stmt.where(Meeting.status == "scheduled", Meeting.end_at <= now)
+    elif status:
+        stmt = stmt.where(Meeting.status == status)
+    if query_data.get("from_"):
+        stmt = stmt.where(Meeting.end_at > query_data["from_"])
+    if query_data.get("to"):
+        stmt = stmt.where(Meeting.start_at < query_data["to"])
+    meetings = db.session.scalars(stmt.order_by(Meeting.start_at).limit(query_data["limit"])).all()
+    return [meeting_dict(m, now, with_participants=False) for m in meetings]
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@bp.auth_required(auth)
+@bp.output(MeetingOut)
+@bp.doc(summary="One meeting with its participants and their responses", responses=[404])
+def get_meeting(meeting_id):
+    return meeting_dict(meeting_or_404(meeting_id), utcnow())
+
+
+@bp.patch("/meetings/<int:meeting_id>")
+@bp.auth_required(auth)
+@bp.input(MeetingPatch, location="json")
+@bp.output(MeetingOut)
+@bp.doc(summary="Change a meeting (re-checks clashes); `scope` for series: this, following, all",
+        responses=[403, 404, 409])
+def patch_meeting(meeting_id, json_data):
+    m = meeting_or_404(meeting_id)
+    scope = json_data.pop("scope", "this")
+    try:
+        change_meeting(m, json_data, actor(), utcnow(), scope, _max_age())
+    except DomainError as exc:
+        fail(exc)
+    return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@bp.auth_required(auth)
+@bp.input(CancelIn, location="json", arg_name="body")
+@bp.output(MeetingOut)
+@bp.doc(summary="Cancel a meeting (or this and following, or all occurrences)",
+        responses=[403, 404])
+def cancel(meeting_id, body):
+    m = meeting_or_404(meeting_id)
+    try:
+        cancel_meeting(m, actor(), utcnow(), body.get("scope", "this"))
+    except DomainError as exc:
+        fail(exc)
+    return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())
+
+
+@bp.post("/meetings/<int:meeting_id>/outcome")
+@bp.auth_required(auth)
+@bp.input(OutcomeIn, location="json")
+@bp.output(MeetingOut)
+@bp.doc(summary="Record the outcome: held (mode, connected units) or cancelled",
+        responses=[403, 404])
+def outcome(meeting_id, json_data):
+    m = meeting_or_404(meeting_id)
+    try:
+        record_outcome(m, json_data, actor(), utcnow())
+    except DomainError as exc:
+        fail(exc)
+    return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())
+
+
+@bp.get("/slots")
+@bp.auth_required(auth)
+@bp.input(SlotsQuery, location="query")
+@bp.output(SlotOut(many=True))
+@bp.doc(summary="Earliest free slots in working hours for these participants")
+def slots(query_data):
+    now = utcnow()
+    try:
+        if query_data["to"] <= query_data["from_"]:
+            raise ValidationFailed({"to": "Must be after from."})
+        if query_data["to"] - query_data["from_"] > timedelta(days=92):
+            raise ValidationFailed({"to": "The window is at most 92 days."})
+        items = [p.strip() for p in query_data["participants"].split(",") if p.strip()]
+        units = resolve_participants(items)
+        if query_data.get("organizer"):
+            units.append(unit_or_404(query_data["organizer"]))
+        bridge = None
+        if query_data.get("bridge"):
+            bridge = db.session.get(Bridge, query_data["bridge"])
+            if bridge is None:
+                raise ValidationFailed({"bridge": f"No bridge {query_data['bridge']}."})
+    except DomainError as exc:
+        fail(exc)
+    cfg = current_app.config
+    found = find_slots(units, timedelta(minutes=query_data["duration"]), query_data["from_"],
+                       query_data["to"], bridge, now, cfg["WORKING_HOURS"],
+                       {int(d) for d in cfg["WORKING_DAYS"].split(",")}, _max_age(),
+                       query_data["limit"])
+    return [{"start": s, "end": e} for s, e in found]

@@ -1,0 +1,138 @@
+"""Schemas of the meeting, bridge and slot routes."""
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+
+from models.meetings import CATEGORIES, MODES, STATUSES
+
+from .schemas import LocalDateTime
+
+SCOPES = ["this", "following", "all"]
+
+
+class BridgeIn(Schema):
+    name = fields.String(required=True, validate=validators.Length(min=1, max=200))
+    capacity = fields.Integer(required=True, validate=validators.Range(1, 100_000))
+
+
+class BridgeOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    capacity = fields.Integer(required=True)
+
+
+class OutcomeIn(Schema):
+    status = fields.String(required=True, validate=validators.OneOf(["held", "cancelled"]))
+    mode = fields.String(validate=validators.OneOf(list(MODES)))
+    connected = fields.List(fields.String(validate=validators.Length(max=64)),
+                            validate=validators.Length(max=5000))
+
+
+class MeetingIn(Schema):
+    title = fields.String(required=True, validate=validators.Length(min=1, max=300))
+    category = fields.String(required=True, validate=validators.OneOf(list(CATEGORIES)))
+    organizer = fields.String(required=True, validate=validators.Length(min=1, max=64))
+    mode = fields.String(required=True, validate=validators.OneOf(list(MODES)))
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
+    participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
+                               load_default=list, validate=validators.Length(max=5000))
+    bridge = fields.Integer(allow_none=True, load_default=None, validate=validators.Range(1, 2**31 - 1))
+    rrule = fields.String(allow_none=True, validate=validators.Length(max=300))
+    strict = fields.Boolean(load_default=False)
+    description = fields.String(allow_none=True, validate=validators.Length(max=5000))
+    location = fields.String(allow_none=True, validate=validators.Length(max=300))
+    outcome = fields.Nested(OutcomeIn, allow_none=True)
+
+
+class MeetingPatch(Schema):
+    title = fields.String(validate=validators.Length(min=1, max=300))
+    category = fields.String(validate=validators.OneOf(list(CATEGORIES)))
+    mode = fields.String(validate=validators.OneOf(list(MODES)))
+    start = LocalDateTime()
+    end = LocalDateTime()
+    participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
+                               validate=validators.Length(max=5000))
+    bridge = fields.Integer(validate=validators.Range(1, 2**31 - 1))
+    description = fields.String(allow_none=True, validate=validators.Length(max=5000))
+    location = fields.String(allow_none=True, validate=validators.Length(max=300))
+    scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
+
+
+class CancelIn(Schema):
+    scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
+
+
+class ParticipantOut(Schema):
+    unit = fields.String(required=True)
+    name = fields.String(required=True)
+    response = fields.String(required=True)
+    attendee = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    responded_at = LocalDateTime(allow_none=True)
+    connected = fields.Boolean(allow_none=True)
+
+
+class SeriesOut(Schema):
+    id = fields.Integer(required=True)
+    uid = fields.String(required=True)
+    rrule = fields.String(required=True)
+
+
+class MeetingOut(Schema):
+    id = fields.Integer(required=True)
+    uid = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    category = fields.String(required=True)
+    organizer = fields.String(required=True)
+    organizer_name = fields.String(required=True)
+    mode = fields.String(required=True)
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
+    location = fields.String(allow_none=True)
+    bridge = fields.Integer(allow_none=True)
+    ports = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validators.OneOf(list(STATUSES)))
+    revision = fields.Integer(required=True)
+    series = fields.Nested(SeriesOut, allow_none=True)
+    recurrence_id = LocalDateTime(allow_none=True)
+    outcome_mode = fields.String(allow_none=True)
+    awaiting_outcome = fields.Boolean(required=True)
+    participants = fields.List(fields.Nested(ParticipantOut))
+
+
+class WarningsOut(Schema):
+    not_ready = fields.List(fields.String(), required=True)
+
+
+class BookingOut(MeetingOut):
+    occurrences = fields.List(fields.Nested(MeetingOut), required=True)
+    warnings = fields.Nested(WarningsOut, required=True)
+
+
+class MeetingsQuery(Schema):
+    unit = fields.String(validate=validators.Length(max=64))
+    status = fields.String(validate=validators.OneOf(list(STATUSES) + ["awaiting_outcome"]))
+    from_ = LocalDateTime(data_key="from")
+    to = LocalDateTime()
+    limit = fields.Integer(load_default=500, validate=validators.Range(1, 5000))
+
+
+class SlotsQuery(Schema):
+    participants = fields.String(required=True, validate=validators.Length(min=1, max=20000),
+                                 metadata={"description": "Comma-separated unit codes or selectors."})
+    duration = fields.Integer(required=True, validate=validators.Range(5, 24 * 60),
+                              metadata={"description": "Minutes."})
+    from_ = LocalDateTime(data_key="from", required=True)
+    to = LocalDateTime(required=True)
+    bridge = fields.Integer(validate=validators.Range(1, 2**31 - 1))
+    organizer = fields.String(validate=validators.Length(max=64))
+    limit = fields.Integer(load_default=10, validate=validators.Range(1, 100))
+
+
+class SlotOut(Schema):
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
