@@ -67,7 +67,8 @@ def check_plan(plan: Plan, exclude: list[int] = ()) -> list[dict]:
         return []
     conflicts: list[dict] = []
     endpoint_ids = [e.id for e in plan.endpoints.values()]
-    unit_by_endpoint = {e.id: e.unit for e in plan.endpoints.values()}
+    units = {u.id: u for u in (plan.organizer, *plan.participants)}
+    unit_by_endpoint = {e.id: units[e.unit_id] for e in plan.endpoints.values()}
     clashes = endpoint_clashes(endpoint_ids, plan.intervals, exclude)
     for index, bookings in sorted(clashes.items()):
         by_meeting: dict[int, list] = {}
@@ -177,14 +178,18 @@ def book_meeting(data: dict[str, Any], actor, now: datetime, max_age_days: int =
     :raise Forbidden: the actor may not organise for that unit.
     :raise Conflict: an endpoint or the bridge is taken; details name the clashes.
     """
-    values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days)
-    not_ready = plan.not_ready()
-    if data.get("strict") and not_ready and outcome_data is None:
-        raise ValidationFailed({"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
-                               "Some participants have no ready endpoint (strict booking).")
-    outcome = clean_outcome(outcome_data, [u.ref for u in plan.participants]) if outcome_data else None
-    begin_write()
+    begin_write()  # validation reads inside the writer's transaction: nothing goes stale
+    plan = None
     try:
+        values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days)
+        not_ready = plan.not_ready()
+        if data.get("strict") and not_ready and outcome_data is None:
+            raise ValidationFailed(
+                {"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
+                "Some participants have no ready endpoint (strict booking).")
+        outcome = None
+        if outcome_data:
+            outcome = clean_outcome(outcome_data, [u.ref for u in plan.participants])
         if plan.bridge is not None and plan.online:
             lock_bridge(plan.bridge)
         conflicts = check_plan(plan)
@@ -200,12 +205,11 @@ def book_meeting(data: dict[str, Any], actor, now: datetime, max_age_days: int =
     except IntegrityError as exc:
         db.session.rollback()
         # A concurrent booking won the race; the exclusion constraint refused ours.
-        conflicts = check_plan(plan)
-        raise _conflict(conflicts, len(plan.intervals)) from exc
+        raise _conflict(check_plan(plan), len(plan.intervals)) from exc
     except BaseException:
         db.session.rollback()
         raise
-    booking.warnings = {"not_ready": not_ready} if outcome is None else {"not_ready": []}
+    booking.warnings = {"not_ready": not_ready if outcome is None else []}
     return booking
 
 
@@ -216,6 +220,12 @@ def _conflict(conflicts: list[dict], occurrences: int) -> Conflict:
         message = (f"{len(clashing)} of {occurrences} occurrences clash; "
                    "the series was not booked.")
     return Conflict(message, {"conflicts": conflicts})
+
+
+def bulk_insert(model, rows: list[dict]) -> None:
+    """Insert many rows in one executemany (psycopg pipelines it), skipping the ORM's units of work."""
+    if rows:
+        db.session.execute(insert(model.__table__), rows)
 
 
 def _write(values: dict, plan: Plan, series_parts, actor, now: datetime) -> Booking:
@@ -246,10 +256,8 @@ def _write(values: dict, plan: Plan, series_parts, actor, now: datetime) -> Book
         bookings += [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
                       "start_at": m.start_at, "end_at": m.end_at, "active": True}
                      for e in plan.endpoints.values()]
-    if invitations:
-        db.session.execute(insert(Invitation), invitations)
-    if bookings:
-        db.session.execute(insert(EndpointBooking), bookings)
+    bulk_insert(Invitation, invitations)
+    bulk_insert(EndpointBooking, bookings)
     for m in meetings:
         audit.record(actor, "create", "meeting", m.id, after=audit.snapshot(m, AUDIT_FIELDS)
                      | {"participants": [u.ref for u in plan.participants]})

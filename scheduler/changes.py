@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import EndpointBooking, Invitation, Meeting, Series, audit, db
@@ -13,7 +13,7 @@ from models.errors import Conflict, Forbidden, ValidationFailed
 from models.permissions import can_organize_for
 from webapp.database import begin_write
 
-from .booking import AUDIT_FIELDS, _conflict, check_plan, make_plan, new_uid
+from .booking import AUDIT_FIELDS, _conflict, bulk_insert, check_plan, make_plan, new_uid
 from .clashes import lock_bridge
 from .participants import resolve_participants
 from .recurrence import expand, parse_rrule, until_before
@@ -55,6 +55,19 @@ def change_meeting(meeting: Meeting, data: dict[str, Any], actor, now: datetime,
     A time change on a series scope keeps the weekday: moving a series to another day is
     done by cancelling and booking anew (a single occurrence may move anywhere).
     """
+    begin_write()  # validation reads inside the writer's transaction
+    try:
+        return _change(meeting, data, actor, now, scope, max_age_days)
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("The change clashes with a booking made at the same moment.",
+                       {"conflicts": []}) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _change(meeting, data, actor, now, scope, max_age_days) -> list[Meeting]:
     _check_editable(meeting, actor, now)
     errors: dict[str, Any] = {}
     values = clean_fields(data, partial=True, errors=errors)
@@ -82,18 +95,9 @@ def change_meeting(meeting: Meeting, data: dict[str, Any], actor, now: datetime,
     mode = values.get("mode", meeting.mode)
     if mode in ("online", "hybrid") and (bridge or meeting.bridge) is None:
         raise ValidationFailed({"bridge": "An online or hybrid meeting needs a bridge."})
-    begin_write()
-    try:
-        _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
-               max_age_days, scope, bool(moving_series))
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise Conflict("The change clashes with a booking made at the same moment.",
-                       {"conflicts": []}) from exc
-    except BaseException:
-        db.session.rollback()
-        raise
+    _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
+           max_age_days, scope, bool(moving_series))
+    db.session.commit()
     return rows
 
 
@@ -127,8 +131,7 @@ def _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, n
     bookings = [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
                  "start_at": m.start_at, "end_at": m.end_at, "active": True}
                 for m in rows for e in plan.endpoints.values()]
-    if bookings:
-        db.session.execute(insert(EndpointBooking), bookings)
+    bulk_insert(EndpointBooking, bookings)
     changed = []
     for m in rows:
         m.ports = len(plan.endpoints)
@@ -161,8 +164,7 @@ def _set_participants(rows: list[Meeting], participants) -> None:
         db.session.flush()
         new = [{"meeting_id": m.id, "unit_id": uid, "response": "pending",
                 "confirmed_before_start": False} for uid in wanted - set(have)]
-        if new:
-            db.session.execute(insert(Invitation), new)
+        bulk_insert(Invitation, new)
         db.session.expire(m, ["invitations"])
 
 
@@ -211,10 +213,10 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
 
 def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") -> list[Meeting]:
     """Cancel one occurrence, this and the following ones, or the whole series."""
-    _check_editable(meeting, actor, now)
-    rows = rows_in_scope(meeting, scope, now)
     begin_write()
     try:
+        _check_editable(meeting, actor, now)
+        rows = rows_in_scope(meeting, scope, now)
         for m in rows:
             before = audit.snapshot(m, AUDIT_FIELDS)
             m.status = "cancelled"

@@ -63,15 +63,15 @@ def apply_outcome(meeting: Meeting, outcome: dict, actor, now: datetime) -> None
 
 def record_outcome(meeting: Meeting, data: Any, actor, now: datetime) -> Meeting:
     """Record how a meeting went. Held needs it to have ended; it may be corrected later."""
-    if not can_organize_for(actor, meeting.organizer):
-        raise Forbidden("Only the organiser records this meeting's outcome.")
-    outcome = clean_outcome(data, [inv.unit.ref for inv in meeting.invitations])
-    if outcome["status"] == "held" and meeting.end_at > now:
-        raise ValidationFailed({"status": "The meeting has not ended yet."})
-    if outcome["status"] == "cancelled" and meeting.status == "cancelled":
-        raise ValidationFailed({"status": "The meeting is already cancelled."})
     begin_write()
     try:
+        if not can_organize_for(actor, meeting.organizer):
+            raise Forbidden("Only the organiser records this meeting's outcome.")
+        outcome = clean_outcome(data, [inv.unit.ref for inv in meeting.invitations])
+        if outcome["status"] == "held" and meeting.end_at > now:
+            raise ValidationFailed({"status": "The meeting has not ended yet."})
+        if outcome["status"] == "cancelled" and meeting.status == "cancelled":
+            raise ValidationFailed({"status": "The meeting is already cancelled."})
         apply_outcome(meeting, outcome, actor, now)
         meetings_saved.send(None, meetings=[meeting], change="outcome", actor=actor,
                             times_changed=False)
