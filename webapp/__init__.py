@@ -8,6 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import g, request, session
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from config import Config
 
@@ -15,6 +16,15 @@ from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route. An id no database column can hold becomes 0, which no row
+    has, so the view answers its usual 404 instead of the driver overflowing."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if 0 < number < 2**31 else 0
 
 
 def select_locale() -> str:
@@ -46,6 +56,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         static_folder="static",
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = DatabaseId
     app.config.from_mapping((config or Config).load())
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")

@@ -20,6 +20,22 @@ def _wants_json() -> bool:
 
 
 def init_app(app) -> None:
+    from .api.schemas import ERROR_SCHEMA
+
+    app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
+    app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
+
+    @app.spec_processor
+    def _document_malformed_bodies(spec: dict) -> dict:
+        """Every operation that takes a JSON body may answer 400 when the body is not JSON."""
+        for item in spec.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation["responses"].setdefault("400", {
+                        "description": "The body is not valid JSON",
+                        "content": {"application/json": {"schema": ERROR_SCHEMA}}})
+        return spec
+
     @app.error_processor
     def _api_error(error: HTTPError):
         details = error.detail or {}

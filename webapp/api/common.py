@@ -39,3 +39,12 @@ def unit_or_404(ref: str) -> Unit:
         raise HTTPError(404, f"No unit {ref!r}.", extra_data={"code": "not_found"})
     return unit
 
+
+
+def unit_field(ref: str, field: str) -> Unit:
+    """A unit named in a query or body field: an unknown one is a 422 naming that field."""
+    unit = find_unit(ref)
+    if unit is None:
+        raise HTTPError(422, "Some fields are not valid", detail={field: [f"No unit {ref!r}."]},
+                        extra_data={"code": "invalid"})
+    return unit

@@ -17,7 +17,7 @@ from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
-from .common import actor, auth, bp, fail, unit_or_404
+from .common import actor, auth, bp, fail, unit_field
 from .meeting_schemas import (BookingOut, BridgeIn, BridgeOut, CancelIn, MeetingIn, MeetingOut,
                               MeetingPatch, MeetingsQuery, OutcomeIn, SlotOut, SlotsQuery)
 
@@ -106,7 +106,7 @@ def list_meetings(query_data):
     now = utcnow()
     stmt = select(Meeting)
     if query_data.get("unit"):
-        unit = unit_or_404(query_data["unit"])
+        unit = unit_field(query_data["unit"], "unit")
         stmt = stmt.where(or_(Meeting.organizer_id == unit.id, Meeting.id.in_(
             select(Invitation.meeting_id).where(Invitation.unit_id == unit.id))))
     visible = visible_unit_ids(actor())
@@ -196,7 +196,7 @@ def slots(query_data):
         items = [p.strip() for p in query_data["participants"].split(",") if p.strip()]
         units = resolve_participants(items)
         if query_data.get("organizer"):
-            units.append(unit_or_404(query_data["organizer"]))
+            units.append(unit_field(query_data["organizer"], "organizer"))
         bridge = None
         if query_data.get("bridge"):
             bridge = db.session.get(Bridge, query_data["bridge"])

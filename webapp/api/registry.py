@@ -12,7 +12,7 @@ from models.permissions import can_see_unit_meetings
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 
-from .common import actor, auth, bp, fail, unit_or_404
+from .common import actor, auth, bp, fail, unit_field, unit_or_404
 from .schemas import (CheckIn, EndpointIn, EndpointOut, EndpointPatch, FeedOut, ReadinessOut,
                       ReadinessQuery, UnitDetailOut, UnitOut, UnitsQuery)
 
@@ -41,7 +41,7 @@ def endpoint_dict(endpoint: Endpoint, now) -> dict:
 @bp.output(UnitOut(many=True))
 @bp.doc(summary="List units", description="`q` ignores case and diacritics, as the UI search does.")
 def list_units(query_data):
-    parent = unit_or_404(query_data["parent"]) if query_data.get("parent") else None
+    parent = unit_field(query_data["parent"], "parent") if query_data.get("parent") else None
     units = db.session.scalars(units_query(query_data.get("q"), query_data.get("level"), parent,
                                            query_data.get("include_dissolved", False))).all()
     ready = ready_unit_ids((u.id for u in units), utcnow(), _max_age())
@@ -124,7 +124,7 @@ def readiness_dict(parent) -> dict:
 @bp.output(ReadinessOut)
 @bp.doc(summary="Share of ready communes, overall and per district")
 def get_readiness(query_data):
-    parent = unit_or_404(query_data["parent"]) if query_data.get("parent") else None
+    parent = unit_field(query_data["parent"], "parent") if query_data.get("parent") else None
     return readiness_dict(parent)
 
 
