@@ -1,6 +1,7 @@
 """Secret calendar feed tokens: at least 128 random bits, revocable and renewable."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from sqlalchemy import select
@@ -10,6 +11,8 @@ from .base import db, utcnow
 from .notifications import FeedToken
 from .units import Unit
 from .users import User
+
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _new_token() -> str:
@@ -69,7 +72,7 @@ def renew_user_feed(user: User) -> FeedToken:
 
 def find_feed(token: str) -> FeedToken | None:
     """The live feed a URL token names, or None (revoked, renewed or made up)."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or not _TOKEN_CHARS.fullmatch(token):
         return None
     return db.session.scalar(select(FeedToken).where(FeedToken.token == token,
                                                      FeedToken.revoked_at.is_(None)))

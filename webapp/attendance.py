@@ -1,4 +1,209 @@
-"""Pages of the attendance feature."""
-from flask import Blueprint
+"""Pages of attendance: a clerk's home, one-click answer links, the organiser's view, notices."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select, update
+from wtforms import HiddenField, StringField, TextAreaField
+
+import scheduler.reminders  # noqa: F401  (connects the reminder planner to meetings_saved)
+from models import Invitation, Meeting, Notification, db
+from models.base import utcnow
+from models.errors import DomainError
+from models.permissions import can_organize_for, can_respond_for, can_see_unit_meetings
+from models.units import find_unit
+from scheduler.attendance import check_open, invitation_for, respond, responses_of
+from scheduler.links import LinkRefused, check_answer_token
+from scheduler.reminders import remind_pending_now
+
+from .database import begin_write
 
 bp = Blueprint("attendance", __name__)
+PAST_SHOWN = 30
+REFUSALS = {
+    "invalid": _l("This link is not valid. Open the newest e-mail, or sign in and answer from "
+                  "your unit's page."),
+    "mismatch": _l("This link answers for another meeting, unit or answer."),
+    "cancelled": _l("The meeting has been cancelled: there is nothing to answer."),
+    "retimed": _l("The meeting has moved since this link was sent. Open the newest e-mail, or "
+                  "sign in and answer from your unit's page."),
+    "expired": _l("The meeting has started: answers are closed."),
+}
+
+
+MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
+RESPONSE_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"), "declined": _l("Declined")}
+
+
+@bp.context_processor
+def _labels():
+    return {"mode_labels": MODE_LABELS, "response_labels": RESPONSE_LABELS}
+
+
+class AnswerForm(FlaskForm):
+    status = HiddenField()
+    unit = HiddenField()
+    attendee = StringField(_l("Attendee's name"))
+    title = StringField(_l("Attendee's title"))
+    reason = TextAreaField(_l("Reason for declining"))
+    note = TextAreaField(_l("Note"))
+
+
+def _answer_data(form: AnswerForm) -> dict:
+    return {k: form.data[k] for k in ("status", "attendee", "title", "reason", "note")}
+
+
+def _home_unit():
+    """The unit whose home page to show: the clerk's own, or ?unit= for those who may see it."""
+    ref = request.args.get("unit") or request.form.get("unit")
+    unit = find_unit(ref) if ref else current_user.unit
+    if unit is None:
+        abort(404)
+    if not can_see_unit_meetings(current_user, unit):
+        abort(403)
+    return unit
+
+
+def _render_home(unit, errors: dict | None = None, form: AnswerForm | None = None, status: int = 200):
+    now = utcnow()
+    invited = select(Invitation).join(Meeting).where(Invitation.unit_id == unit.id)
+    upcoming = db.session.scalars(invited.where(Meeting.status == "scheduled", Meeting.start_at > now)
+                                  .order_by(Meeting.start_at)).all()
+    upcoming.sort(key=lambda i: (i.response != "pending", i.meeting.start_at))
+    past = db.session.scalars(invited.where(Meeting.start_at <= now)
+                              .order_by(Meeting.start_at.desc()).limit(PAST_SHOWN)).all()
+    return render_template("attendance/home.html", unit=unit, upcoming=upcoming, past=past,
+                           can_answer=can_respond_for(current_user, unit), form=form or AnswerForm(),
+                           errors=errors or {}, now=now), status
+
+
+@bp.get("/my-unit")
+@login_required
+def home():
+    return _render_home(_home_unit())
+
+
+@bp.post("/my-unit/meetings/<int:meeting_id>/answer")
+@login_required
+def answer(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    unit = _home_unit()
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        respond(meeting, unit, _answer_data(form), current_user, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "danger")
+        return _render_home(unit, {meeting.id: exc.details}, form, exc.status)
+    flash(_("Your answer is recorded."), "success")
+    return redirect(url_for("attendance.home", unit=None if unit == current_user.unit else unit.ref), 303)
+
+
+@bp.route("/answer/<int:meeting_id>/<unit_ref>/<answer>", methods=["GET", "POST"])
+def answer_link(meeting_id: int, unit_ref: str, answer: str):
+    """The page a one-click link opens: it asks for the attendee (or the reason), then records."""
+    meeting = db.session.get(Meeting, meeting_id)
+    unit = find_unit(unit_ref)
+    now = utcnow()
+    try:
+        if meeting is None or unit is None or answer not in ("confirmed", "declined"):
+            raise LinkRefused("invalid", "Not a valid link.", 404)
+        check_answer_token(current_app.config["SECRET_KEY"], request.args.get("t", ""), meeting, unit,
+                           answer, now)
+        if invitation_for(meeting, unit) is None:
+            raise LinkRefused("mismatch", "This unit is not invited.", 404)
+        check_open(meeting, now)
+    except LinkRefused as exc:
+        return render_template("attendance/link_refused.html", message=REFUSALS[exc.reason],
+                               meeting=meeting), exc.status
+    except DomainError as exc:
+        return render_template("attendance/link_refused.html", message=REFUSALS["expired"],
+                               meeting=meeting), exc.status
+    form = AnswerForm(status=answer)
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        data = {**_answer_data(form), "status": answer}
+        try:
+            invitation = respond(meeting, unit, data, current_user if current_user.is_authenticated
+                                 else None, now, by_link=True)
+            return render_template("attendance/link_done.html", meeting=meeting, unit=unit,
+                                   invitation=invitation)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.details
+            status = exc.status
+    return render_template("attendance/link_answer.html", meeting=meeting, unit=unit, answer=answer,
+                           form=form, errors=errors), status
+
+
+def _organised_meeting(meeting_id: int) -> Meeting:
+    """:raise 403: unless the user may organise for the meeting's organiser."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not can_organize_for(current_user, meeting.organizer):
+        abort(403)
+    return meeting
+
+
+@bp.get("/meetings/<int:meeting_id>/responses")
+@login_required
+def responses(meeting_id: int):
+    meeting = _organised_meeting(meeting_id)
+    now = utcnow()
+    return render_template("attendance/responses.html", meeting=meeting, groups=responses_of(meeting),
+                           can_remind=meeting.status == "scheduled" and now < meeting.start_at,
+                           form=FlaskForm())
+
+
+@bp.post("/meetings/<int:meeting_id>/responses/remind")
+@login_required
+def remind(meeting_id: int):
+    meeting = _organised_meeting(meeting_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        count = remind_pending_now(meeting, current_user, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
+    flash(ngettext("A reminder to %(num)d pending unit goes out within a minute.",
+                   "A reminder to %(num)d pending units goes out within a minute.", count)
+          if count else _("No unit is pending."), "success" if count else "info")
+    return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
+
+
+def _my_notifications():
+    mine = [Notification.user_id == current_user.id]
+    if current_user.unit_id is not None:
+        mine.append(Notification.unit_id == current_user.unit_id)
+    return or_(*mine)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    rows = db.session.scalars(select(Notification).where(_my_notifications())
+                              .order_by(Notification.created_at.desc(), Notification.id.desc())
+                              .limit(200)).all()
+    return render_template("attendance/notifications.html", notifications=rows, form=FlaskForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    begin_write()
+    db.session.execute(update(Notification).where(_my_notifications(), Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("attendance.notifications"), 303)

@@ -1,16 +1,160 @@
-"""Calendar feeds: /feeds/<token>.ics (a unit's or a user's) and /meetings/<id>.ics."""
+"""Calendar feeds: /feeds/<token>.ics (a unit's or a user's), /meetings/<id>.ics, feed URL pages."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+import re
+from datetime import datetime
 
-from models.feeds import find_feed
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import Meeting, db
+from models.base import utcnow
+from models.calendar_feeds import (
+    feed_meetings_query,
+    feed_validators,
+    feed_versions,
+    load_feed_meetings,
+    scope_of_feed,
+)
+from models.feeds import (
+    feed_token_for_unit,
+    feed_token_for_user,
+    find_feed,
+    renew_unit_feed,
+    renew_user_feed,
+)
+from models.permissions import can_see_meeting, can_see_unit_meetings
+from models.units import find_unit
+
+from . import ical
 
 bp = Blueprint("calendars", __name__)
+ICS = "text/calendar; charset=utf-8"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _not_found() -> Response:
+    """The same plain answer for every token that names no live feed."""
+    return Response("Not Found\n", 404, mimetype="text/plain")
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/")
+
+
+def _not_modified(etag: str, last_modified: datetime) -> bool:
+    """If-None-Match decides when present; otherwise If-Modified-Since (second precision)."""
+    if request.headers.get("If-None-Match"):
+        return request.if_none_match.contains(etag.strip('"'))
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+def _calendar_response(body: bytes | None, etag: str, last_modified: datetime,
+                       filename: str) -> Response:
+    response = Response(body or b"", 304 if body is None else 200, content_type=ICS)
+    if body is None:
+        response.headers.pop("Content-Type", None)
+        response.headers.pop("Content-Length", None)
+    response.set_etag(etag.strip('"'))
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = "private, no-cache"  # revalidate: a 304 costs little
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @bp.get("/feeds/<token>.ics")
 def feed(token: str):
     """A feed by its secret token; any unknown or revoked token is the same plain 404."""
-    if find_feed(token) is None:
+    # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL) names nothing.
+    found = find_feed(token) if TOKEN.fullmatch(token) else None
+    scope = scope_of_feed(found) if found is not None else None
+    if scope is None:
+        return _not_found()
+    config = current_app.config
+    query = feed_meetings_query(scope.unit_ids, utcnow(), config["FEED_PAST_DAYS"],
+                               config["FEED_FUTURE_DAYS"])
+    locale = config["BABEL_DEFAULT_LOCALE"]
+    etag, last_modified = feed_validators(
+        query, f"{scope.uid}|{scope.name}|{_base_url()}|{config['MAIL_SENDER']}|{locale}")
+    if _not_modified(etag, last_modified):
+        return _calendar_response(None, etag, last_modified, "calendar.ics")
+
+    def build() -> bytes:
+        with force_locale(locale):
+            ctx = ical.make_context(_base_url(), config["MAIL_SENDER"])
+            return ical.assemble_feed(feed_versions(query), load_feed_meetings, ctx,
+                                      name=f"Giao Ban · {scope.name}", uid=f"{scope.uid}@giaoban")
+    body = ical.feed_body(etag, build)
+    return _calendar_response(body, etag, last_modified, "calendar.ics")
+
+
+@bp.get("/meetings/<int:meeting_id>.ics")
+@login_required
+def meeting_ics(meeting_id: int):
+    """One meeting as a calendar file; for a series' occurrence, the series with its overrides."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not can_see_meeting(current_user, meeting):
         abort(404)
-    abort(404)  # the feed's content arrives with the calendars feature (F4)
+    body = ical.meeting_calendar_bytes(meeting, _base_url(),
+                                       organizer_email=current_app.config["MAIL_SENDER"])
+    response = Response(body, content_type=ICS)
+    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.id}.ics"'
+    return response
+
+
+def _feed_url(token: str) -> str:
+    return url_for("calendars.feed", token=token, _external=True)
+
+
+@bp.get("/me/feed")
+@login_required
+def my_feed():
+    return render_template("calendars/my_feed.html", feed_url=_feed_url(
+        feed_token_for_user(current_user).token))
+
+
+@bp.post("/me/feed/renew")
+@login_required
+def renew_my_feed():
+    renew_user_feed(current_user)
+    flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
+    return redirect(url_for("calendars.my_feed"))
+
+
+def _unit_or_404(ref: str):
+    unit = find_unit(ref)
+    if unit is None or not can_see_unit_meetings(current_user, unit):
+        abort(404)
+    return unit
+
+
+@bp.get("/units/<ref>/feed")
+@login_required
+def unit_feed(ref: str):
+    unit = _unit_or_404(ref)
+    return render_template("calendars/unit_feed.html", unit=unit,
+                           feed_url=_feed_url(feed_token_for_unit(unit).token))
+
+
+@bp.post("/units/<ref>/feed/renew")
+@login_required
+def renew_unit(ref: str):
+    unit = _unit_or_404(ref)
+    renew_unit_feed(unit, current_user)
+    flash(_("The unit's calendar feed has a new address; the old one no longer works."), "success")
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")
+                    and not request.form.get("next", "").startswith("//")
+                    else url_for("calendars.unit_feed", ref=unit.ref))

@@ -1,0 +1,139 @@
+"""The scheduler's jobs: thin functions that receive the app and open their own app context.
+
+APScheduler stores jobs by reference with no arguments (an app cannot be pickled), so the
+scheduler process binds its app here once with `bind(app)`; tests call the jobs with an app.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from models import ConnectivityCheck, Endpoint, Meeting, Notification, Unit, db
+from models.base import utcnow
+from models.endpoints import READY_STATUSES
+from webapp.database import begin_write
+
+log = logging.getLogger("giaoban.jobs")
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+AWAITING_LOOKBACK = timedelta(days=90)
+_bound = {}
+
+
+def bind(app) -> None:
+    """Hand the scheduler process's app to the jobs."""
+    _bound["app"] = app
+
+
+def _app(app):
+    if app is not None:
+        return app
+    if "app" not in _bound:
+        raise RuntimeError("scheduler.jobs.bind(app) was not called in this process")
+    return _bound["app"]
+
+
+def notify_once(key: str, **fields) -> bool:
+    """Add a notification unless one with this dedupe key exists; True when added."""
+    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(Notification(dedupe_key=key, **fields))
+    except IntegrityError:  # a second scheduler wrote it first
+        return False
+    return True
+
+
+def stale_endpoint_notices(now: datetime, max_age_days: int) -> int:
+    """A notice per unit per local day listing its endpoints whose latest pass is stale."""
+    begin_write()
+    last_pass = (select(ConnectivityCheck.endpoint_id, func.max(ConnectivityCheck.checked_at).label("at"))
+                 .where(ConnectivityCheck.passed.is_(True))
+                 .group_by(ConnectivityCheck.endpoint_id).subquery())
+    rows = db.session.execute(
+        select(Endpoint, last_pass.c.at).join(last_pass, last_pass.c.endpoint_id == Endpoint.id)
+        .join(Unit, Unit.id == Endpoint.unit_id)
+        .where(Endpoint.status.in_(READY_STATUSES), Unit.dissolved_on.is_(None),
+               last_pass.c.at < now - timedelta(days=max_age_days))
+        .order_by(Endpoint.unit_id, Endpoint.id)).all()
+    per_unit: dict[int, list[str]] = {}
+    for endpoint, at in rows:
+        per_unit.setdefault(endpoint.unit_id, []).append(
+            f"{endpoint.name} ({at.astimezone(LOCAL):%d/%m/%Y})")
+    day = now.astimezone(LOCAL).date().isoformat()
+    added = 0
+    for unit_id, names in per_unit.items():
+        added += notify_once(
+            f"stale:{unit_id}:{day}", unit_id=unit_id, kind="stale_endpoints", created_at=now,
+            subject=f"Điểm cầu cần kiểm tra lại kết nối ({len(names)})",
+            body=(f"Lần kiểm tra đạt gần nhất của các điểm cầu sau đã quá {max_age_days} ngày: "
+                  + ", ".join(names) + ". Đề nghị kiểm tra lại kết nối."))
+    db.session.commit()
+    return added
+
+
+def awaiting_outcome_notices(now: datetime) -> int:
+    """A notice to the organiser unit of each meeting that ended with no outcome recorded."""
+    begin_write()
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.status == "scheduled", Meeting.end_at <= now,
+                              Meeting.end_at > now - AWAITING_LOOKBACK)
+        .order_by(Meeting.end_at)).all()
+    added = 0
+    for m in meetings:
+        start = m.start_at.astimezone(LOCAL)
+        added += notify_once(
+            f"awaiting:{m.id}", unit_id=m.organizer_id, meeting_id=m.id, kind="awaiting_outcome",
+            created_at=now, subject=f"Chưa ghi kết quả cuộc họp: {m.title}"[:300],
+            body=(f"Cuộc họp \"{m.title}\" lúc {start:%H:%M %d/%m/%Y} đã kết thúc nhưng chưa ghi "
+                  "kết quả (đã họp hay bị huỷ, hình thức, các đơn vị đã kết nối)."))
+    db.session.commit()
+    return added
+
+
+def send_reminders(app=None) -> int:
+    """Every minute: send the due reminders."""
+    from .reminders import send_due_reminders
+
+    app = _app(app)
+    with app.app_context():
+        try:
+            return send_due_reminders(app, utcnow())
+        finally:
+            db.session.remove()
+
+
+def stale_endpoints(app=None) -> int:
+    """Daily: tell units whose endpoints' latest passing check has gone stale."""
+    app = _app(app)
+    with app.app_context():
+        try:
+            return stale_endpoint_notices(utcnow(), app.config["READINESS_MAX_AGE_DAYS"])
+        finally:
+            db.session.remove()
+
+
+def awaiting_outcome(app=None) -> int:
+    """Hourly: tell organisers about meetings awaiting their outcome."""
+    app = _app(app)
+    with app.app_context():
+        try:
+            return awaiting_outcome_notices(utcnow())
+        finally:
+            db.session.remove()
+
+
+def freeze_report(app=None):
+    """Monthly, on the 1st at 07:00 local: freeze last month's report."""
+    from reports.snapshots import freeze_last_month
+
+    app = _app(app)
+    with app.app_context():
+        try:
+            return freeze_last_month(utcnow())
+        finally:
+            db.session.remove()

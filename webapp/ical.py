@@ -1,0 +1,361 @@
+"""The iCalendar serialiser (RFC 5545): meetings and an explicit base URL in, bytes out.
+
+Each meeting's VEVENT (a series': its master and overrides) is serialised once per version and
+kept in an in-process LRU, so a feed is assembled from cached bytes rather than rebuilt.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from flask import current_app, has_app_context, has_request_context
+from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
+
+from models.meetings import ONLINE_MODES, Meeting, Series
+
+log = logging.getLogger("giaoban.ical")
+
+TZID = "Asia/Ho_Chi_Minh"
+LOCAL = ZoneInfo(TZID)
+PRODID = "-//Giao Ban//Calendars 1.0//VI"
+PARTSTAT = {"pending": "NEEDS-ACTION", "confirmed": "ACCEPTED", "declined": "DECLINED"}
+REFRESH = timedelta(hours=1)
+CACHE_SIZE = 4096
+_END = b"END:VCALENDAR\r\n"
+_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_stats = {"hits": 0, "misses": 0}
+_bodies: OrderedDict[str, bytes] = OrderedDict()  # whole feeds by strong ETag
+BODIES_SIZE = 256
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the bytes depend on besides the meetings."""
+
+    base_url: str
+    organizer_email: str
+    labels: tuple[str, str] = ("Bridge", "Dial-in address")
+    dial: dict[int, tuple[str, ...]] | None = None  # None: loaded when first needed
+
+    def key(self) -> tuple:
+        return (self.base_url, self.organizer_email, self.labels)
+
+
+def dial_in_labels() -> tuple[str, str]:
+    """The DESCRIPTION's labels, translated when a request says which language."""
+    if has_request_context():
+        from flask_babel import gettext as _
+        return _("Bridge"), _("Dial-in address")
+    return "Bridge", "Dial-in address"
+
+
+def make_context(base_url: str, organizer_email: str | None = None,
+                 dial: dict[int, list[str]] | None = None) -> Context:
+    """A context; the organisers' dial-in addresses are `dial`, or loaded when first needed."""
+    if organizer_email is None:
+        organizer_email = (current_app.config.get("MAIL_SENDER") if has_app_context()
+                           else None) or "giaoban@localhost"
+    return Context(base_url.rstrip("/"), organizer_email, dial_in_labels(),
+                   None if dial is None else {k: tuple(v) for k, v in dial.items()})
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(LOCAL).replace(microsecond=0)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _text(value: str | None) -> str:
+    """TEXT holds only LF line breaks: CRLF and lone CR become LF."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _description(meeting: Meeting, ctx: Context) -> str:
+    lines = [_text(meeting.description)] if meeting.description else []
+    dial = []
+    if meeting.bridge is not None:
+        dial.append(f"{ctx.labels[0]}: {meeting.bridge.name}")
+    if meeting.mode in ONLINE_MODES:
+        dial += [f"{ctx.labels[1]}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
+    if dial:
+        lines.append("\n".join(dial))
+    return "\n\n".join(lines)
+
+
+def _attendees(meeting: Meeting) -> tuple:
+    return tuple((inv.unit_id, inv.unit.ref, inv.unit.name, inv.response)
+                 for inv in meeting.invitations)
+
+
+def _fill(event: Event, meeting: Meeting, ctx: Context) -> None:
+    """The properties a meeting and its overrides share: text, people, link."""
+    event.add("summary", _text(meeting.title))
+    if meeting.location:
+        event.add("location", _text(meeting.location))
+    description = _description(meeting, ctx)
+    if description:
+        event.add("description", description)
+    event.add("url", f"{ctx.base_url}/meetings/{meeting.id}", parameters={"VALUE": "URI"})
+    organizer = vCalAddress(f"mailto:{ctx.organizer_email}")
+    organizer.params["CN"] = meeting.organizer.name
+    event.add("organizer", organizer)
+    for _unit_id, ref, name, response in _attendees(meeting):
+        attendee = vCalAddress(f"urn:giaoban:unit:{ref}")
+        attendee.params.update({"CN": name, "CUTYPE": "GROUP", "ROLE": "REQ-PARTICIPANT",
+                                "PARTSTAT": PARTSTAT.get(response, "NEEDS-ACTION")})
+        event.add("attendee", attendee)
+
+
+def _stamp(event: Event, uid: str, sequence: int, created: datetime, modified: datetime,
+           dtstamp: datetime | None) -> None:
+    event.add("uid", uid)
+    event.add("dtstamp", _utc(dtstamp or modified))
+    event.add("created", _utc(created))
+    event.add("last-modified", _utc(modified))
+    event.add("sequence", sequence)
+
+
+def single_event(meeting: Meeting, ctx: Context, dtstamp: datetime | None = None,
+                 series_uid: str | None = None, sequence: int | None = None) -> Event:
+    """One VEVENT for one meeting (with RECURRENCE-ID when it stands for a series' occurrence)."""
+    event = Event()
+    _stamp(event, series_uid or meeting.uid, meeting.revision if sequence is None else sequence,
+           meeting.created_at, meeting.updated_at, dtstamp)
+    if series_uid is not None:
+        event.add("recurrence-id", _local(meeting.recurrence_id))
+    event.add("dtstart", _local(meeting.start_at))
+    event.add("dtend", _local(meeting.end_at))
+    event.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
+    _fill(event, meeting, ctx)
+    return event
+
+
+def _generated(series: Series, rows: list[Meeting]) -> set[datetime]:
+    """The local starts, among the rows' recurrence ids, that the series' rule generates."""
+    rule = rrulestr(series.rrule, dtstart=series.dtstart_local)
+    return {_local(m.recurrence_id).replace(tzinfo=None) for m in rows
+            if m.recurrence_id is not None
+            and _local(m.recurrence_id).replace(tzinfo=None) in rule}
+
+
+def _moved(meeting: Meeting, series: Series) -> bool:
+    return (meeting.start_at != meeting.recurrence_id
+            or meeting.end_at - meeting.start_at != timedelta(minutes=series.duration_minutes))
+
+
+def series_events(series: Series, rows: list[Meeting], ctx: Context,
+                  dtstamp: datetime | None = None) -> list[Event]:
+    """A series as one VEVENT with RRULE and EXDATEs, then one override per changed occurrence."""
+    generated = _generated(series, rows)
+    valid = []
+    for m in rows:
+        if m.recurrence_id is None or _local(m.recurrence_id).replace(tzinfo=None) not in generated:
+            log.warning("meeting %s: recurrence id %s is not generated by series %s's rule; "
+                        "left out of the calendar", m.id, m.recurrence_id, series.uid)
+            continue
+        valid.append(m)
+    live = [m for m in valid if m.status != "cancelled"]
+    template = next((m for m in live if not _moved(m, series)), live[0] if live else None)
+    sequence = max([series.revision or 0] + [m.revision for m in rows])
+    modified = max([m.updated_at for m in rows], default=series.created_at)
+    master = Event()
+    _stamp(master, series.uid, sequence, series.created_at, modified, dtstamp)
+    master.add("dtstart", series.dtstart_local.replace(tzinfo=LOCAL, microsecond=0))
+    master.add("duration", timedelta(minutes=series.duration_minutes))
+    master.add("rrule", vRecur.from_ical(series.rrule))
+    if template is None:  # every occurrence was cancelled: the whole series is
+        master.add("status", "CANCELLED")
+        if rows:
+            _fill(master, rows[0], ctx)
+        return [master]
+    master.add("status", "CONFIRMED")
+    _fill(master, template, ctx)
+    exdates = [_local(m.recurrence_id) for m in valid if m.status == "cancelled"]
+    if exdates:
+        master.add("exdate", exdates)
+    events = [master]
+    for m in live:
+        if m is template:
+            continue
+        if (_moved(m, series) or (m.title, m.location, m.description) !=
+                (template.title, template.location, template.description)
+                or _attendees(m) != _attendees(template)):
+            events.append(single_event(m, ctx, dtstamp, series_uid=series.uid, sequence=sequence))
+    return events
+
+
+def feed_body(etag: str, build) -> bytes:
+    """The feed whose strong ETag this is: same ETag, same bytes, so built once."""
+    with _lock:
+        body = _bodies.get(etag)
+        if body is not None:
+            _bodies.move_to_end(etag)
+            return body
+    body = build()
+    with _lock:
+        _bodies[etag] = body
+        while len(_bodies) > BODIES_SIZE:
+            _bodies.popitem(last=False)
+    return body
+
+
+def cache_clear() -> None:
+    """Forget every cached VEVENT and feed (tests and benchmarks)."""
+    with _lock:
+        _cache.clear()
+        _bodies.clear()
+        _stats.update(hits=0, misses=0)
+
+
+def cache_stats() -> dict:
+    return dict(_stats, size=len(_cache))
+
+
+def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:
+    if ctx.dial is not None:
+        return ctx
+    from models.calendar_feeds import dial_addresses
+    found = dial_addresses({m.organizer_id for m in meetings})
+    return replace(ctx, dial={k: tuple(v) for k, v in found.items()})
+
+
+def _group(meetings: list[Meeting]) -> list[list[Meeting]]:
+    """Single meetings alone, a series' rows together (ordered by recurrence id)."""
+    groups, series = [], {}
+    for m in meetings:
+        if m.series_id is not None and m.series is not None:
+            if m.series_id not in series:
+                series[m.series_id] = []
+                groups.append(series[m.series_id])
+            series[m.series_id].append(m)
+        else:
+            groups.append([m])
+    for rows in series.values():
+        rows.sort(key=lambda m: (m.recurrence_id or m.start_at, m.id))
+    return groups
+
+
+def _group_bytes(rows: list[Meeting], ctx: Context) -> bytes:
+    if rows[0].series_id is None or rows[0].series is None:
+        return single_event(rows[0], ctx).to_ical()
+    return b"".join(e.to_ical() for e in series_events(rows[0].series, rows, ctx))
+
+
+def events_bytes(meetings: list[Meeting], ctx: Context) -> list[bytes]:
+    """The VEVENT bytes of these meetings, built now (no cache), series gathered."""
+    ctx = _with_dial(ctx, meetings)
+    return [_group_bytes(rows, ctx) for rows in _group(meetings)]
+
+
+def assemble_feed(versions: list, load, ctx: Context, *, name: str, uid: str,
+                  description: str | None = None) -> bytes:
+    """A feed assembled from VEVENTs cached by version (models.calendar_feeds.FeedVersion).
+
+    Only the meetings whose bytes are not cached are loaded, with `load(ids)`, and serialised.
+    """
+    groups, series = [], {}
+    for v in versions:
+        if v.series_id is None:
+            groups.append([v])
+        elif v.series_id in series:
+            series[v.series_id].append(v)
+        else:
+            series[v.series_id] = [v]
+            groups.append(series[v.series_id])
+    keys = [(("m" if g[0].series_id is None else "s", ctx.key(), tuple(g)), [v.id for v in g])
+            for g in groups]
+    found = {}
+    with _lock:  # threaded servers share the cache
+        for key, _ids in keys:
+            data = _cache.get(key)
+            if data is not None:
+                _cache.move_to_end(key)
+                found[key] = data
+        missing = [(key, ids) for key, ids in keys if key not in found]
+        _stats["hits"] += len(found)
+        _stats["misses"] += len(missing)
+    if missing:
+        loaded = {m.id: m for m in load([i for _key, ids in missing for i in ids])}
+        ctx = _with_dial(ctx, list(loaded.values()))
+        built = {}
+        for key, ids in missing:
+            rows = sorted((loaded[i] for i in ids), key=lambda m: (m.recurrence_id or m.start_at, m.id))
+            found[key] = built[key] = _group_bytes(rows, ctx)
+        with _lock:
+            _cache.update(built)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return b"".join([_header(name, uid, "PUBLISH", description), _VTIMEZONE,
+                     *(found[key] for key, _ids in keys), _END])
+
+
+def _timezone_bytes() -> bytes:
+    """One VTIMEZONE with one STANDARD block at +0700 (Ho Chi Minh has not changed since 1975)."""
+    cal = Calendar()
+    probe = Event()
+    probe.add("dtstart", datetime(1976, 6, 1, tzinfo=LOCAL))
+    cal.add_component(probe)
+    cal.add_missing_timezones(first_date=date(1976, 1, 1), last_date=date(1976, 12, 31))
+    tz = cal.timezones[0]
+    tz.pop("COMMENT", None)  # it would claim the zone works only over the probe's range
+    return tz.to_ical()
+
+
+_VTIMEZONE = _timezone_bytes()
+
+
+@lru_cache(maxsize=256)
+def _header(name: str, uid: str, method: str, description: str | None) -> bytes:
+    cal = Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", PRODID)
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add("uid", uid)
+    cal.add("name", vText(_text(name)))
+    cal.add("x-wr-calname", vText(_text(name)))
+    if description:
+        cal.add("x-wr-caldesc", vText(_text(description)))
+    if method == "PUBLISH":
+        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(REFRESH))
+    data = cal.to_ical()
+    assert data.endswith(_END)
+    return data[:-len(_END)]
+
+
+def calendar_bytes(meetings: list[Meeting], ctx: Context, *, name: str, uid: str,
+                   method: str = "PUBLISH", description: str | None = None) -> bytes:
+    """A VCALENDAR of these meetings, assembled from cached VEVENTs."""
+    return b"".join([_header(name, uid, method, description), _VTIMEZONE,
+                     *events_bytes(meetings, ctx), _END])
+
+
+def meeting_calendar_bytes(meeting: Meeting, base_url: str, method: str = "PUBLISH", *,
+                           organizer_email: str | None = None,
+                           dial: dict[int, list[str]] | None = None) -> bytes:
+    """A VCALENDAR with this METHOD holding one meeting.
+
+    PUBLISH of a series' occurrence gives the whole series (master and overrides), so a client
+    importing it sees the occurrence in its series; other methods (REQUEST, CANCEL) give that
+    occurrence alone, with the series' UID and its RECURRENCE-ID, stamped now.
+    """
+    ctx = _with_dial(make_context(base_url, organizer_email, dial), [meeting])
+    name = _text(meeting.title)
+    uid = f"giaoban-meeting-{meeting.uid}"
+    if method == "PUBLISH":
+        rows = list(meeting.series.meetings) if meeting.series is not None else [meeting]
+        return calendar_bytes(rows, ctx, name=name, uid=uid, method=method)
+    from models.base import utcnow
+    series_uid = meeting.series.uid if meeting.series is not None else None
+    event = single_event(meeting, ctx, dtstamp=utcnow(), series_uid=series_uid)
+    return b"".join([_header(name, uid, method, None), _VTIMEZONE, event.to_ical(), _END])

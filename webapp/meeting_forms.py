@@ -1,0 +1,185 @@
+"""Forms of the meeting pages, their labels, and the booking data they turn into."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models.errors import ValidationFailed
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+CATEGORY_LABELS = {
+    "trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),
+    "tong_ket": _l("Year-end review"), "tap_huan": _l("Training"),
+    "giai_quyet_cong_viec": _l("Multi-party work-resolution meeting"),
+    "giao_ban": _l("Periodic briefing"), "khac": _l("Other")}
+MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
+STATUS_LABELS = {"scheduled": _l("Scheduled"), "held": _l("Held"), "cancelled": _l("Cancelled")}
+RESPONSE_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"),
+                   "declined": _l("Declined")}
+GROUP_LABELS = {"all:districts_and_communes": _l("Every district and commune"),
+                "all:districts": _l("All districts"), "all:communes": _l("All communes"),
+                "all:departments": _l("All departments")}
+REPEAT_LABELS = {"none": _l("Does not repeat"), "daily": _l("Daily"),
+                 "weekly": _l("Weekly, on the chosen weekdays"),
+                 "monthly": _l("Monthly, on the same day of the month")}
+WEEKDAYS = (("MO", _l("Mon")), ("TU", _l("Tue")), ("WE", _l("Wed")), ("TH", _l("Thu")),
+            ("FR", _l("Fri")), ("SA", _l("Sat")), ("SU", _l("Sun")))
+SCOPE_LABELS = {"this": _l("This occurrence only"), "following": _l("This and the following ones"),
+                "all": _l("All occurrences")}
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ParticipantPicker:
+    """The subtree picker: groups, "all communes of these districts", single units, codes."""
+
+    groups = MultiCheckboxField(_l("Groups"), choices=options(GROUP_LABELS.items()))
+    districts = SelectMultipleField(_l("All communes of these districts"), validate_choice=False,
+                                    render_kw={"size": 6})
+    units = SelectMultipleField(_l("Single units"), validate_choice=False, render_kw={"size": 10})
+    codes = StringField(_l("Other unit codes or selectors, comma-separated"),
+                        validators=[Optional(), Length(max=5000)],
+                        render_kw={"placeholder": "legacy:00001, subtree:legacy:002"})
+
+    def participant_items(self) -> list[str]:
+        """The picker's choices as the booking verbs' references and selectors."""
+        items = list(self.groups.data or [])
+        items += [f"communes:{ref}" for ref in self.districts.data or []]
+        items += list(self.units.data or [])
+        items += [c.strip() for c in (self.codes.data or "").split(",") if c.strip()]
+        return list(dict.fromkeys(items))
+
+
+class TimesMixin:
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    start_time = TimeField(_l("Start"), validators=[DataRequired()], format=TIME_FORMATS)
+    end_time = TimeField(_l("End"), validators=[DataRequired()], format=TIME_FORMATS)
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The start and end as aware instants, from local date and times."""
+        return local_instant(self.date.data, self.start_time.data), \
+            local_instant(self.date.data, self.end_time.data)
+
+    def set_times(self, start: datetime, end: datetime) -> None:
+        """Fill date and times from instants (over what was submitted)."""
+        for fld, value in ((self.date, start.astimezone(LOCAL).date()),
+                           (self.start_time, start.astimezone(LOCAL).time()),
+                           (self.end_time, end.astimezone(LOCAL).time())):
+            fld.raw_data, fld.data, fld.errors = None, value, []
+
+
+class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS.items()))
+    organizer = SelectField(_l("Organiser"), validate_choice=False)
+    mode = SelectField(_l("Mode"), choices=options(MODE_LABELS.items()), default="online")
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    bridge = SelectField(_l("Bridge"), validate_choice=False)
+    repeat = SelectField(_l("Repeats"), choices=options(REPEAT_LABELS.items()), default="none")
+    interval = IntegerField(_l("Every"), default=1, validators=[Optional(), NumberRange(1, 52)])
+    weekdays = MultiCheckboxField(_l("On"), choices=options(WEEKDAYS))
+    until = DateField(_l("Until (date)"), validators=[Optional()])
+    count = IntegerField(_l("Number of times"), validators=[Optional(), NumberRange(1, 366)])
+    strict = BooleanField(_l("Refuse if a participant has no ready endpoint"))
+
+    def rrule(self) -> str | None:
+        """The repetition as an RRULE, or None. :raise ValidationFailed: on count and until."""
+        freq = self.repeat.data
+        if freq not in ("daily", "weekly", "monthly"):
+            return None
+        if bool(self.count.data) == bool(self.until.data):
+            message = "Give either a number of times or an end date."
+            raise ValidationFailed({"count": message, "until": message})
+        parts = [f"FREQ={freq.upper()}"]
+        if (self.interval.data or 1) > 1:
+            parts.append(f"INTERVAL={self.interval.data}")
+        if freq == "weekly":
+            days = self.weekdays.data or [WEEKDAYS[self.date.data.weekday()][0]]
+            parts.append("BYDAY=" + ",".join(d for d, _ in WEEKDAYS if d in days))
+        if freq == "monthly":
+            parts.append(f"BYMONTHDAY={self.date.data.day}")
+        parts.append(f"COUNT={self.count.data}" if self.count.data
+                     else f"UNTIL={self.until.data:%Y%m%d}")
+        return ";".join(parts)
+
+    def booking_data(self) -> dict:
+        """The data `book_meeting` and `preview_booking` take."""
+        start, end = self.instants()
+        return {"title": self.title.data, "category": self.category.data,
+                "organizer": self.organizer.data, "mode": self.mode.data, "start": start,
+                "end": end, "participants": self.participant_items(),
+                "bridge": bridge_id(self.bridge.data), "rrule": self.rrule(),
+                "strict": bool(self.strict.data), "description": self.description.data or None,
+                "location": self.location.data or None}
+
+
+class EditForm(FlaskForm, TimesMixin, ParticipantPicker):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    mode = SelectField(_l("Mode"), choices=options(MODE_LABELS.items()))
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    bridge = SelectField(_l("Bridge"), validate_choice=False)
+    scope = RadioField(_l("Apply to"), choices=options(SCOPE_LABELS.items()), default="this")
+
+    def change_data(self, meeting, invited: list[str]) -> dict:
+        """Only what differs from the meeting, as `change_meeting` takes it."""
+        start, end = self.instants()
+        data = {}
+        for key, value in (("title", self.title.data), ("mode", self.mode.data),
+                           ("location", self.location.data or None),
+                           ("description", self.description.data or None),
+                           ("start", start), ("end", end)):
+            current = getattr(meeting, {"start": "start_at", "end": "end_at"}.get(key, key))
+            if value != current:
+                data[key] = value
+        if bridge_id(self.bridge.data) not in (None, meeting.bridge_id):
+            data["bridge"] = bridge_id(self.bridge.data)
+        items = self.participant_items()
+        if sorted(items) != sorted(invited):
+            data["participants"] = items
+        return data
+
+
+class CancelForm(FlaskForm):
+    scope = SelectField(_l("Apply to"), choices=options(SCOPE_LABELS.items()), default="this")
+
+
+class OutcomeForm(FlaskForm):
+    status = RadioField(_l("Outcome"), choices=options([("held", _l("Held")),
+                                                         ("cancelled", _l("Cancelled"))]),
+                        validators=[DataRequired()])
+    mode = SelectField(_l("Held as"), choices=options(MODE_LABELS.items()))
+    connected = MultiCheckboxField(_l("Units that connected"), validate_choice=False)
+
+
+def local_instant(day: date, at: time) -> datetime:
+    """A local date and wall-clock time in Asia/Ho_Chi_Minh as an aware instant."""
+    return datetime.combine(day, at, tzinfo=LOCAL)
+
+
+def bridge_id(value: str | None) -> int | None:
+    """The chosen bridge's id, None for none. :raise ValidationFailed: when it is no id."""
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationFailed({"bridge": "Choose a bridge from the list."})
+    return int(value)
