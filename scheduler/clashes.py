@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -11,29 +12,41 @@ from models import Bridge, Endpoint, EndpointBooking, Meeting, Unit, db
 from models.endpoints import READY_STATUSES, ready_condition
 
 Interval = tuple[datetime, datetime]
+#: no session lasts longer (validation refuses it), so overlap queries can bound their start
+LONGEST_SESSION = timedelta(hours=24)
+
+
+class BookableEndpoint(NamedTuple):
+    id: int
+    unit_id: int
+    name: str
+    address: str | None
 
 
 def endpoints_to_book(unit_ids: Iterable[int], now: datetime, max_age_days: int
-                      ) -> tuple[dict[int, Endpoint], set[int]]:
+                      ) -> tuple[dict[int, BookableEndpoint], set[int]]:
     """One endpoint per unit (a ready one first, else an installed one), and the ready units.
 
-    Units whose endpoints are all planned, faulty or retired book nothing.
+    Units whose endpoints are all planned, faulty or retired book nothing. Reads plain rows,
+    not ORM objects: a city-wide booking looks at every endpoint of the city.
     """
     ids = list(unit_ids)
-    rows: list[Endpoint] = []
-    for i in range(0, len(ids), 900):
-        rows += db.session.scalars(select(Endpoint).where(
-            Endpoint.unit_id.in_(ids[i:i + 900]), Endpoint.status.in_(READY_STATUSES))
-            .order_by(Endpoint.id)).all()
-    chosen: dict[int, Endpoint] = {}
+    ready_expr = ready_condition(now, max_age_days)
+    chosen: dict[int, BookableEndpoint] = {}
     ready: set[int] = set()
-    for e in rows:
-        if e.is_ready(now, max_age_days):
-            if e.unit_id not in ready:
-                chosen[e.unit_id] = e
-            ready.add(e.unit_id)
-        else:
-            chosen.setdefault(e.unit_id, e)
+    for i in range(0, len(ids), 900):
+        rows = db.session.execute(select(
+            Endpoint.id, Endpoint.unit_id, Endpoint.name, Endpoint.address, ready_expr)
+            .where(Endpoint.unit_id.in_(ids[i:i + 900]), Endpoint.status.in_(READY_STATUSES))
+            .order_by(Endpoint.id)).all()
+        for eid, unit_id, name, address, is_ready in rows:
+            endpoint = BookableEndpoint(eid, unit_id, name, address)
+            if is_ready:
+                if unit_id not in ready:
+                    chosen[unit_id] = endpoint
+                ready.add(unit_id)
+            else:
+                chosen.setdefault(unit_id, endpoint)
     return chosen, ready
 
 
@@ -55,7 +68,8 @@ def endpoint_clashes(endpoint_ids: Iterable[int], intervals: list[Interval],
     for i in range(0, len(ids), 900):
         stmt = select(EndpointBooking).where(
             EndpointBooking.endpoint_id.in_(ids[i:i + 900]), EndpointBooking.active.is_(True),
-            EndpointBooking.start_at < hi, EndpointBooking.end_at > lo)
+            EndpointBooking.start_at < hi, EndpointBooking.start_at > lo - LONGEST_SESSION,
+            EndpointBooking.end_at > lo)
         if excluded:
             stmt = stmt.where(EndpointBooking.meeting_id.not_in(excluded))
         found += db.session.scalars(stmt).all()
@@ -88,7 +102,8 @@ def bridge_sessions(bridge_id: int, lo: datetime, hi: datetime,
                     exclude_meetings: Iterable[int] = ()) -> list[Meeting]:
     """Live meetings on a bridge that overlap [lo, hi)."""
     stmt = select(Meeting).where(Meeting.bridge_id == bridge_id, Meeting.status != "cancelled",
-                                 Meeting.start_at < hi, Meeting.end_at > lo, Meeting.ports > 0)
+                                 Meeting.start_at < hi, Meeting.start_at > lo - LONGEST_SESSION,
+                                 Meeting.end_at > lo, Meeting.ports > 0)
     excluded = list(exclude_meetings)
     if excluded:
         stmt = stmt.where(Meeting.id.not_in(excluded))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models import Bridge, EndpointBooking, Meeting, Unit, db
 
-from .clashes import endpoints_to_book
+from .clashes import LONGEST_SESSION, endpoints_to_book
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 STEP = timedelta(minutes=30)
@@ -81,7 +81,7 @@ def bridge_full(bridge: Bridge, needed: int, lo: datetime, hi: datetime) -> list
     """Intervals inside [lo, hi) when the bridge lacks `needed` free ports."""
     rows = db.session.execute(select(Meeting.start_at, Meeting.end_at, Meeting.ports).where(
         Meeting.bridge_id == bridge.id, Meeting.status != "cancelled", Meeting.ports > 0,
-        Meeting.start_at < hi, Meeting.end_at > lo)).all()
+        Meeting.start_at < hi, Meeting.start_at > lo - LONGEST_SESSION, Meeting.end_at > lo)).all()
     events = sorted([(s, p) for s, _, p in rows] + [(e, -p) for _, e, p in rows],
                     key=lambda ev: (ev[0], ev[1]))
     full: list[Interval] = []
@@ -111,7 +111,8 @@ def find_slots(units: list[Unit], duration: timedelta, start: datetime, end: dat
     for i in range(0, len(ids), 900):
         busy += db.session.execute(select(EndpointBooking.start_at, EndpointBooking.end_at).where(
             EndpointBooking.endpoint_id.in_(ids[i:i + 900]), EndpointBooking.active.is_(True),
-            EndpointBooking.start_at < end, EndpointBooking.end_at > start)).all()
+            EndpointBooking.start_at < end, EndpointBooking.start_at > start - LONGEST_SESSION,
+            EndpointBooking.end_at > start)).all()
     busy = [(s, e) for s, e in busy]
     if bridge is not None:
         busy += bridge_full(bridge, len(ids), start, end)

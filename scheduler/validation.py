@@ -1,7 +1,7 @@
 """Checking a meeting's fields before any row is written."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from models import Bridge, db
@@ -9,7 +9,9 @@ from models.meetings import CATEGORIES, MODES
 from models.text import nfc
 from models.units import find_unit
 
-MAX_DURATION = timedelta(hours=24)
+from .clashes import LONGEST_SESSION
+
+MAX_DURATION = LONGEST_SESSION
 
 
 def clean_fields(data: dict[str, Any], partial: bool, errors: dict[str, Any]) -> dict[str, Any]:
