@@ -1,5 +1,97 @@
-"""Command line: flask reports."""
+"""Command line: `flask report online-ratio` and `flask report freeze`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from models.base import utcnow
+from models.errors import DomainError
+from reports.attendance import attendance
+from reports.csv_writer import report_csv
+from reports.online_ratio import online_ratio
+from reports.periods import parse_period
+from reports.snapshots import freeze_report, frozen_report, get_version
+from reports.xlsx_writer import report_xlsx
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
+
+
+def report_table(report: dict) -> str:
+    """The report as plain-text tables for a terminal."""
+    head = f"{'':<34}{'held':>7}{'online':>8}{'cancel':>8}{'await':>7}{'ratio%':>8}{'target%':>9}{'gap':>7}"
+    lines = [f"Online-meeting ratio, {report['period']}"
+             + (f" (frozen version {report['version']})" if report.get("frozen") else " (live)")]
+
+    def block(title, rows):
+        lines.extend(["", title, head])
+        for label, r in rows:
+            lines.append(f"{label[:33]:<34}{r['held']:>7}{r['held_online']:>8}{r['cancelled']:>8}"
+                         f"{r['awaiting_outcome']:>7}{_fmt(r['ratio']):>8}"
+                         f"{_fmt(r.get('target')):>9}{_fmt(r.get('gap')):>7}")
+
+    block("Per target rule", [(r["code"], r) for r in report["rules"]]
+          + [("not covered by a target", report["not_covered"])])
+    block("Per organiser unit", [(f"{r['unit']} {r.get('unit_name', '')}", r) for r in report["organizers"]])
+    block("Per district (with its communes)",
+          [(f"{r['unit']} {r.get('unit_name', '')}", r) for r in report["districts"]])
+    if report.get("attendance"):
+        a = report["attendance"]
+        lines += ["", f"Attendance at held online meetings: {a['connected']}/{a['invited']} invited "
+                      f"units connected ({_fmt(a['connected_share'])}%), {a['confirmed_before']} "
+                      f"confirmed beforehand ({_fmt(a['confirmed_share'])}%)"]
+    return "\n".join(lines) + "\n"
 
 
 def register(app) -> None:
     """Attach this module's commands to the app's CLI."""
+    group = click.Group("report", help="Reports: the online-meeting ratio.")
+
+    @group.command("online-ratio")
+    @click.option("--period", required=True, help="2019-03, 2019-Q1 or 2019 (local dates).")
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
+                  default="table", show_default=True)
+    @click.option("--version", type=int, help="A frozen version instead of the live figures.")
+    @click.option("--output", type=click.Path(dir_okay=False, writable=True),
+                  help="Write to this file instead of standard output.")
+    def online_ratio_command(period: str, fmt: str, version: int | None, output: str | None):
+        """The online-meeting ratio of a month, quarter or year, for the whole city."""
+        try:
+            p = parse_period(period)
+        except DomainError as exc:
+            raise click.BadParameter(exc.details["period"][0], param_hint="--period") from exc
+        if version is not None:
+            snap = get_version(p.label, version)
+            if snap is None:
+                raise click.BadParameter(f"{p.label} has no frozen version {version}",
+                                         param_hint="--version")
+            report = frozen_report(snap)
+        else:
+            report = online_ratio(p, utcnow())
+            report["attendance"] = attendance(p)
+        body = {"table": lambda: report_table(report).encode(),
+                "json": lambda: (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode(),
+                "csv": lambda: report_csv(report), "xlsx": lambda: report_xlsx(report)}[fmt]()
+        if output:
+            with open(output, "wb") as fh:
+                fh.write(body)
+            click.echo(f"Wrote {output}.", err=True)
+        elif fmt == "xlsx" and sys.stdout.isatty():
+            raise click.UsageError("XLSX is binary: give --output FILE.")
+        else:
+            click.echo(body, nl=False)
+
+    @group.command("freeze")
+    @click.option("--period", required=True, help="The period to freeze, e.g. 2019-03.")
+    def freeze_command(period: str):
+        """Freeze a period's figures as its next version (earlier versions stay)."""
+        try:
+            snap = freeze_report(period)
+        except DomainError as exc:
+            raise click.BadParameter(exc.message, param_hint="--period") from exc
+        click.echo(f"Froze {snap.period} as version {snap.version}.")
+
+    app.cli.add_command(group)

@@ -15,6 +15,11 @@ def error_body(status: int, message: str, details: dict | None = None, code: str
                       "details": details or {}}}
 
 
+#: `?format=` downloads an operation may answer instead of JSON
+DOWNLOAD_TYPES = {"csv": "text/csv",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -30,7 +35,17 @@ def init_app(app) -> None:
         """Every operation that takes a JSON body may answer 400 when the body is not JSON."""
         for item in spec.get("paths", {}).values():
             for operation in item.values():
-                if isinstance(operation, dict) and "requestBody" in operation:
+                if not isinstance(operation, dict):
+                    continue
+                formats = [p.get("schema", {}).get("enum", []) for p in operation.get("parameters", [])
+                           if p.get("name") == "format" and p.get("in") == "query"]
+                if formats and "200" in operation["responses"]:
+                    content = operation["responses"]["200"].setdefault("content", {})
+                    for fmt in formats[0]:
+                        if fmt in DOWNLOAD_TYPES:
+                            content[DOWNLOAD_TYPES[fmt]] = {"schema": {"type": "string",
+                                                                       "format": "binary"}}
+                if "requestBody" in operation:
                     operation["responses"].setdefault("400", {
                         "description": "The body is not valid JSON",
                         "content": {"application/json": {"schema": ERROR_SCHEMA}}})

@@ -1,4 +1,205 @@
-"""Pages of the report pages feature."""
-from flask import Blueprint
+"""Report pages: the online-meeting ratio with charts, its drill-down, freezing, target rules."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models import TargetRule, db
+from models.base import utcnow
+from models.errors import DomainError, Forbidden, ValidationFailed
+from models.meetings import CATEGORIES
+from models.readiness import readiness
+from models.units import LEVELS, find_unit
+from reports.access import report_scope
+from reports.online_ratio import KINDS, NOT_COVERED, meetings_query, monthly_trend
+from reports.periods import month_before, parse_period, shift
+from reports.ratio_report import read_ratio_report
+from reports.snapshots import diff_reports, freeze_report, versions
+from reports.targets import plan_years, rules_for_year, save_target_rule
+
+from .api.reports import report_file
 
 bp = Blueprint("report_pages", __name__)
+
+CATEGORY_LABELS = {"trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),
+                   "tong_ket": _l("Year-end review"), "tap_huan": _l("Training"),
+                   "giai_quyet_cong_viec": _l("Multi-party work-resolution meeting"),
+                   "giao_ban": _l("Periodic briefing"), "khac": _l("Other")}
+LEVEL_LABELS = {"city": _l("City"), "department": _l("Department"), "district": _l("District"),
+                "commune": _l("Commune")}
+KIND_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelled": _l("Cancelled"),
+               "awaiting": _l("Awaiting outcome")}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TargetRuleForm(FlaskForm):
+    plan_year = IntegerField(_l("Plan year"), validators=[Optional()])
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    levels = MultiCheckboxField(_l("Organiser levels"), choices=[SelectChoice(k, LEVEL_LABELS[k]) for k in LEVELS])
+    categories = MultiCheckboxField(_l("Categories"),
+                                    choices=[SelectChoice(k, CATEGORY_LABELS[k]) for k in CATEGORIES])
+    target = DecimalField(_l("Target (%)"), places=1, validators=[Optional()])
+
+
+def _scope():
+    """:raise 403: for those who may not read reports."""
+    try:
+        return report_scope(current_user)
+    except Forbidden:
+        abort(403)
+
+
+def _admin_only() -> None:
+    if current_user.role != "admin":
+        abort(403)
+
+
+def _version_arg() -> int | None:
+    raw = request.args.get("version", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 1_000_000:
+        abort(400, _("The version must be a positive whole number."))
+    return int(raw)
+
+
+@bp.route("/reports/online-ratio")
+@login_required
+def online_ratio():
+    scope = _scope()
+    now = utcnow()
+    label = request.args.get("period") or month_before(now).label
+    version = _version_arg()
+    try:
+        period = parse_period(label)
+        report = read_ratio_report(period.label, current_user, now, version)
+    except ValidationFailed:
+        return render_template("reports/online_ratio.html", period=None, asked=label[:20],
+                               error=_("Give a month (2019-03), a quarter (2019-Q1) or a year (2019).")), 400
+    except DomainError:
+        abort(404)
+    live = read_ratio_report(period.label, current_user, now) if version else report
+    parent = None
+    if scope is not None and current_user.unit is not None and \
+            current_user.unit.level in ("district", "commune"):
+        parent = current_user.unit
+    max_age = current_app.config["READINESS_MAX_AGE_DAYS"]
+    ready_overall, ready_districts = readiness(now, max_age, parent)
+    return render_template(
+        "reports/online_ratio.html", period=period, report=report, live=live,
+        changes=diff_reports(report, live) if version else [],
+        trend=monthly_trend(period.year, now, scope), versions=versions(period.label),
+        previous=shift(period, -1), following=shift(period, 1),
+        quarter=parse_period(f"{period.year}-Q{(period.first_month - 1) // 3 + 1}"),
+        ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
+        is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None)
+
+
+@bp.route("/reports/online-ratio/download")
+@login_required
+def download():
+    _scope()
+    fmt = request.args.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        abort(400, _("The format must be csv or xlsx."))
+    try:
+        report = read_ratio_report(request.args.get("period", ""), current_user, utcnow(),
+                                   _version_arg())
+    except ValidationFailed as exc:
+        abort(400, "; ".join(m for ms in exc.details.values() for m in ms))
+    except DomainError:
+        abort(404)
+    return report_file(report, fmt)
+
+
+@bp.route("/reports/online-ratio/meetings")
+@login_required
+def meetings():
+    scope = _scope()
+    try:
+        period = parse_period(request.args.get("period"))
+    except ValidationFailed:
+        abort(400, _("Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."))
+    rules = {r["code"]: r for r in rules_for_year(period.year)}
+    rule, kind = request.args.get("rule") or None, request.args.get("kind") or None
+    if rule is not None and rule != NOT_COVERED and rule not in rules:
+        abort(404)
+    if kind is not None and kind not in KINDS:
+        abort(400, _("Unknown kind of figure."))
+    units = {}
+    for arg in ("unit", "district"):
+        if request.args.get(arg):
+            unit = find_unit(request.args[arg])
+            if unit is None:
+                abort(404)
+            if scope is not None and unit.id not in scope:
+                abort(403)
+            units[arg] = unit
+    stmt = meetings_query(period, utcnow(), scope, rule=rule, kind=kind,
+                          unit_id=units["unit"].id if "unit" in units else None,
+                          district_id=units["district"].id if "district" in units else None)
+    page = db.paginate(stmt, per_page=100, max_per_page=100, error_out=False)
+    return render_template("reports/meetings.html", period=period, page=page, rule=rule,
+                           rule_name=(rules[rule]["name"] if rule in rules else None), kind=kind,
+                           units=units, kinds=KIND_LABELS, categories=CATEGORY_LABELS,
+                           not_covered=NOT_COVERED, args=request.args)
+
+
+@bp.route("/reports/online-ratio/freeze", methods=["POST"])
+@login_required
+def freeze():
+    _admin_only()
+    try:
+        snap = freeze_report(request.form.get("period", ""), current_user)
+    except ValidationFailed:
+        abort(400, _("Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."))
+    flash(_("Froze %(period)s as version %(version)d.", period=snap.period, version=snap.version),
+          "success")
+    return redirect(url_for(".online_ratio", period=snap.period, version=snap.version), 303)
+
+
+@bp.route("/reports/targets")
+@login_required
+def targets():
+    _admin_only()
+    rules = db.session.scalars(db.select(TargetRule).order_by(TargetRule.plan_year.desc(),
+                                                             TargetRule.code)).all()
+    return render_template("reports/targets.html", rules=rules, years=plan_years(),
+                           levels=LEVEL_LABELS, categories=CATEGORY_LABELS)
+
+
+@bp.route("/reports/targets/new", methods=["GET", "POST"])
+@bp.route("/reports/targets/<int:rule_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_target(rule_id: int | None = None):
+    _admin_only()
+    rule = db.get_or_404(TargetRule, rule_id) if rule_id else None
+    form = TargetRuleForm(obj=rule)
+    if request.method == "GET" and rule is None:
+        form.plan_year.data = utcnow().year
+    if form.validate_on_submit():
+        try:
+            save_target_rule({"plan_year": form.plan_year.data, "code": form.code.data,
+                              "name": form.name.data, "levels": form.levels.data,
+                              "categories": form.categories.data, "target": form.target.data},
+                             current_user, rule)
+            flash(_("Target rule saved."), "success")
+            return redirect(url_for(".targets"), 303)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for field, messages in exc.details.items():
+                getattr(form, field).errors = list(messages)
+    status = 400 if request.method == "POST" else 200
+    return render_template("reports/target_form.html", form=form, rule=rule), status

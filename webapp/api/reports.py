@@ -1,2 +1,101 @@
-"""API: reports."""
-from .common import bp  # noqa: F401
+"""API: the online-meeting ratio report (JSON, CSV or XLSX)."""
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+from flask import Response
+
+from models.base import utcnow
+from models.errors import DomainError
+from reports.csv_writer import report_csv
+from reports.ratio_report import read_ratio_report
+from reports.xlsx_writer import report_xlsx
+
+from .common import actor, auth, bp, fail
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RatioQuery(Schema):
+    period = fields.String(required=True, validate=validators.Regexp(
+        r"^\d{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$",
+        error="Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."),
+        metadata={"example": "2019-03"})
+    format = fields.String(load_default="json", validate=validators.OneOf(["json", "csv", "xlsx"]))
+    version = fields.Integer(validate=validators.Range(min=1, max=1_000_000),
+                             metadata={"description": "A frozen version; live figures without it."})
+
+
+class RatioRowOut(Schema):
+    held = fields.Integer(required=True)
+    held_online = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    awaiting_outcome = fields.Integer(required=True)
+    ratio = fields.Float(allow_none=True, required=True)
+
+
+class RuleRowOut(RatioRowOut):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    target = fields.Float(required=True)
+    gap = fields.Float(allow_none=True, required=True)
+    levels = fields.List(fields.String())
+    categories = fields.List(fields.String())
+
+
+class UnitRowOut(RatioRowOut):
+    unit = fields.String(required=True, metadata={"example": "legacy:001"})
+    unit_name = fields.String()
+    level = fields.String()
+    target = fields.Float(allow_none=True)
+    gap = fields.Float(allow_none=True)
+
+
+class AttendanceOut(Schema):
+    meetings = fields.Integer(required=True)
+    invited = fields.Integer(required=True)
+    connected = fields.Integer(required=True)
+    confirmed_before = fields.Integer(required=True)
+    connected_share = fields.Float(allow_none=True, required=True)
+    confirmed_share = fields.Float(allow_none=True, required=True)
+
+
+class RatioReportOut(Schema):
+    period = fields.String(required=True)
+    frozen = fields.Boolean(required=True)
+    version = fields.Integer(allow_none=True)
+    frozen_at = fields.String()
+    rules = fields.List(fields.Nested(RuleRowOut), required=True)
+    not_covered = fields.Nested(RatioRowOut, required=True)
+    organizers = fields.List(fields.Nested(UnitRowOut), required=True)
+    districts = fields.List(fields.Nested(UnitRowOut), required=True)
+    attendance = fields.Nested(AttendanceOut)
+
+
+def report_file(report: dict, fmt: str) -> Response:
+    """The report as a CSV or XLSX download."""
+    name = f"ty-le-hop-truc-tuyen-{report['period']}" + (
+        f"-v{report['version']}" if report.get("frozen") else "")
+    if fmt == "csv":
+        body, mimetype = report_csv(report), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = report_xlsx(report), XLSX
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@bp.get("/reports/online-ratio")
+@bp.auth_required(auth)
+@bp.input(RatioQuery, location="query")
+@bp.output(RatioReportOut)
+@bp.doc(summary="The online-meeting ratio against the targets",
+        description="`period` is a month (2019-03), a quarter (2019-Q1) or a year (2019), by the "
+                    "meeting's local start date. `format=csv` or `xlsx` returns a file. Organisers "
+                    "and viewers see the units of their scope.", responses=[403, 404])
+def get_online_ratio(query_data):
+    try:
+        report = read_ratio_report(query_data["period"], actor(), utcnow(), query_data.get("version"))
+    except DomainError as exc:
+        fail(exc)
+    if query_data["format"] != "json":
+        return report_file(report, query_data["format"])
+    return report

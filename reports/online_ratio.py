@@ -1,0 +1,298 @@
+"""The online-meeting ratio of a period: per target rule, not covered, per organiser, per district.
+
+The counts come from one aggregate query over Meeting joined to its organiser Unit: GROUP BY
+the organiser and one flag per target rule (organiser level and category matched in SQL),
+with SUM(CASE ...) for held, held online, cancelled and awaiting outcome. Rules, not covered,
+districts and totals are sums over those few hundred rows in Python, never over meetings.
+A meeting matching several rules counts under each; one matching none is "not covered".
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Integer, and_, bindparam, case, false, func, literal_column, not_, or_,
+                        select, true, type_coerce)
+
+from models import Meeting, Unit, db
+from models.base import UTCDateTime
+from models.meetings import CATEGORIES, ONLINE_MODES
+from models.units import DEPARTMENT_DATASET, LEVELS
+
+from .periods import Period, local_midnight
+from .targets import rules_for_year
+
+COUNTS = ("held", "held_online", "cancelled", "awaiting_outcome")
+KINDS = {"held": "held", "held_online": "held_online", "cancelled": "cancelled",
+         "awaiting": "awaiting_outcome", "awaiting_outcome": "awaiting_outcome"}
+NOT_COVERED = "not_covered"
+
+
+def _tenths(part: int, whole: int) -> int:
+    """100*part/whole in tenths of a percent, rounded half up, in exact integers."""
+    return (2000 * part + whole) // (2 * whole)
+
+
+def percent(part: int, whole: int) -> float | None:
+    """part/whole as a percentage to one decimal (half up); None when whole is 0."""
+    return _tenths(part, whole) / 10 if whole else None
+
+
+def row(counts) -> dict:
+    """The SPEC's ROW from [held, held_online, cancelled, awaiting_outcome]."""
+    held, online, cancelled, awaiting = counts
+    return {"held": held, "held_online": online, "cancelled": cancelled,
+            "awaiting_outcome": awaiting, "ratio": _tenths(online, held) / 10 if held else None}
+
+
+def rule_match(rule: dict):
+    """SQL: the meeting (joined to its organiser Unit) falls under `rule`.
+
+    A rule listing every category matches on the level alone (categories are validated on entry).
+    """
+    if not rule["levels"] or not rule["categories"]:
+        return false()
+    by_level = Unit.level.in_(rule["levels"])
+    if set(CATEGORIES) <= set(rule["categories"]):
+        return by_level
+    return and_(by_level, Meeting.category.in_(rule["categories"]))
+
+
+def not_covered(rules: list[dict]):
+    """SQL: no rule covers the meeting."""
+    return not_(or_(*[rule_match(r) for r in rules])) if rules else true()
+
+
+def kind_condition(kind: str, now: datetime):
+    """SQL: the meeting counts as `kind` (held, held_online, cancelled, awaiting_outcome)."""
+    kind = KINDS[kind]
+    if kind == "held":
+        return Meeting.status == "held"
+    if kind == "held_online":
+        return and_(Meeting.status == "held", Meeting.outcome_mode.in_(ONLINE_MODES))
+    if kind == "cancelled":
+        return Meeting.status == "cancelled"
+    return and_(Meeting.status == "scheduled", Meeting.end_at <= now)
+
+
+def bucket_names(rules: list[dict]) -> list[str]:
+    return ["all"] + [f"rule:{r['code']}" for r in rules] + [NOT_COVERED]
+
+
+def _grouped(keys: list, rules: list[dict], now: datetime):
+    """SELECT keys, one flag per rule, the four counts ... to be grouped by keys and the flags.
+
+    Each rule is matched once per meeting (a flag in the GROUP BY), not once per count.
+    """
+    # Read as integers: no per-row conversion to bool on the way out.
+    flags = [type_coerce(rule_match(r), Integer).label(f"rule_{i}") for i, r in enumerate(rules)]
+    sums = [func.sum(case((kind_condition(k, now), 1), else_=0)) for k in COUNTS]
+    return select(*keys, *flags, *sums), [literal_column(f"rule_{i}") for i in range(len(rules))]
+
+
+def _fold(rows, rules: list[dict], width: int = 1) -> tuple[dict, dict]:
+    """Per key (the first column): the four counts of all meetings, of each rule's and of the
+    uncovered ones; and the key's other `width - 1` columns."""
+    names, n = bucket_names(rules), len(rules)
+    out: dict = {}
+    extra: dict = {}
+    hits_of: dict = {}
+    for values in rows:
+        key, flags = values[0], tuple(values[width:width + n])
+        held, online, cancelled, awaiting = (v or 0 for v in values[width + n:])
+        entry = out.get(key)
+        if entry is None:
+            entry = out[key] = {name: [0, 0, 0, 0] for name in names}
+            extra[key] = values[1:width]
+        hits = hits_of.get(flags)
+        if hits is None:
+            hits = hits_of[flags] = ["all"] + [names[i + 1] for i in range(n) if flags[i]] + (
+                [] if any(flags) else [NOT_COVERED])
+        for name in hits:
+            total = entry[name]
+            total[0] += held
+            total[1] += online
+            total[2] += cancelled
+            total[3] += awaiting
+    return out, extra
+
+
+UNIT_COLUMNS = (Unit.id, Unit.dataset, Unit.code, Unit.name, Unit.level, Unit.parent_id)
+
+
+_STATEMENTS: dict = {}
+
+
+def _statement(kind: str, rules: list[dict], scoped: bool):
+    """The aggregate query for these rules, built once and reused (parameters: start, end, now
+    and scope), so SQLAlchemy neither rebuilds it nor recomputes its cache key per report."""
+    signature = (kind, scoped, tuple((r["code"], tuple(r["levels"]), tuple(r["categories"]))
+                                     for r in rules))
+    stmt = _STATEMENTS.get(signature)
+    if stmt is None:
+        if kind == "organizer":
+            keys, group = list(UNIT_COLUMNS), [Unit.id]
+        else:
+            bounds = [bindparam(f"m{m}", type_=UTCDateTime) for m in range(13)]
+            month = case(*[(Meeting.start_at < bounds[m + 1], m + 1) for m in range(12)], else_=13)
+            keys, group = [month.label("report_month")], [literal_column("report_month")]
+        stmt, flags = _grouped(keys, rules, bindparam("now", type_=UTCDateTime))
+        stmt = stmt.join(Unit, Unit.id == Meeting.organizer_id).where(
+            Meeting.start_at >= bindparam("start", type_=UTCDateTime),
+            Meeting.start_at < bindparam("end", type_=UTCDateTime))
+        if scoped:
+            stmt = stmt.where(Meeting.organizer_id.in_(bindparam("scope", expanding=True)))
+        stmt = stmt.group_by(*group, *flags)
+        if len(_STATEMENTS) > 64:
+            _STATEMENTS.clear()
+        _STATEMENTS[signature] = stmt
+    return stmt
+
+
+def _in_period(stmt, start: datetime, end: datetime, scope: set[int] | None):
+    stmt = stmt.join(Unit, Unit.id == Meeting.organizer_id).where(
+        Meeting.start_at >= start, Meeting.start_at < end)
+    if scope is not None:
+        stmt = stmt.where(Meeting.organizer_id.in_(sorted(scope)))
+    return stmt
+
+
+def _unit_info(dataset, code, name, level, parent, gone=None) -> dict:
+    return {"ref": code if dataset == DEPARTMENT_DATASET else f"{dataset}:{code}", "name": name,
+            "level": level, "parent": parent, "dissolved_on": gone.isoformat() if gone else None}
+
+
+def count_by_organizer(period: Period, rules: list[dict], now: datetime,
+                       scope: set[int] | None = None) -> tuple[dict[int, dict], dict[int, dict]]:
+    """One aggregate query: per organiser, the four counts for every bucket; and the organisers."""
+    params = {"start": period.start, "end": period.end, "now": now}
+    if scope is not None:
+        params["scope"] = sorted(scope)
+    stmt = _statement("organizer", rules, scope is not None)
+    counts, extra = _fold(db.session.connection().execute(stmt, params).all(), rules,
+                          len(UNIT_COLUMNS))
+    return counts, {uid: _unit_info(*values) for uid, values in extra.items()}
+
+
+def district_table() -> dict[int, dict]:
+    """Every district, as count_by_organizer describes units (for the per-district rows)."""
+    stmt = select(*UNIT_COLUMNS, Unit.dissolved_on).where(Unit.level == "district")
+    return {r[0]: _unit_info(*r[1:]) for r in db.session.connection().execute(stmt)}
+
+
+def level_target(rules: list[dict], level: str) -> float | None:
+    """The target for all meetings of a level: set when one rule covers the level, every category."""
+    covering = [r for r in rules if level in r["levels"]]
+    if len(covering) == 1 and set(CATEGORIES) <= set(covering[0]["categories"]):
+        return covering[0]["target"]
+    return None
+
+
+def _figures(counts, target: float | None, **more) -> dict:
+    """A ROW with its target and gap (ratio - target), and the given extra fields."""
+    held, online, cancelled, awaiting = counts
+    tenths = (2000 * online + held) // (2 * held) if held else None
+    return {"held": held, "held_online": online, "cancelled": cancelled,
+            "awaiting_outcome": awaiting, "ratio": None if tenths is None else tenths / 10,
+            "target": target,
+            "gap": None if tenths is None or target is None else (tenths - round(target * 10)) / 10,
+            **more}
+
+
+def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, dict],
+             units: dict[int, dict], scope: set[int] | None = None) -> dict:
+    """The report from per-organiser counts; `scope` keeps only those units (live or frozen)."""
+    if scope is not None:
+        counts = {uid: c for uid, c in counts.items() if uid in scope}
+    names = bucket_names(rules)
+    totals = {name: [0, 0, 0, 0] for name in names}
+    sums: dict[int, list[int]] = {}
+    order = {level: i for i, level in enumerate(LEVELS)}
+    targets = {level: level_target(rules, level) for level in LEVELS}
+    organizers = []
+    for uid, c in counts.items():
+        for name in names:
+            total, figures = totals[name], c.get(name)
+            if figures:
+                total[0] += figures[0]
+                total[1] += figures[1]
+                total[2] += figures[2]
+                total[3] += figures[3]
+        u = units[uid]
+        level = u["level"]
+        organizers.append(((order.get(level, 9), u["ref"]), _figures(
+            c["all"], targets.get(level), unit=u["ref"], unit_name=u["name"], level=level)))
+        if level == "district":
+            home = uid
+        elif level == "commune" and units.get(u["parent"], {}).get("level") == "district":
+            home = u["parent"]
+        else:
+            continue
+        total, figures = sums.setdefault(home, [0, 0, 0, 0]), c["all"]
+        for i in range(4):
+            total[i] += figures[i]
+    organizers.sort(key=lambda pair: pair[0])
+    report: dict = {
+        "period": period,
+        "rules": [_figures(totals[f"rule:{r['code']}"], r["target"], code=r["code"], name=r["name"],
+                           levels=r["levels"], categories=r["categories"]) for r in rules],
+        "not_covered": row(totals[NOT_COVERED]),
+        "organizers": [r for _, r in organizers], "districts": []}
+    start = first_day.isoformat()
+    shown = [uid for uid, u in units.items() if u["level"] == "district"
+             and (scope is None or uid in scope)
+             and (uid in sums or u["dissolved_on"] is None or u["dissolved_on"] > start)]
+    for uid in sorted(shown, key=lambda i: units[i]["ref"]):
+        report["districts"].append(_figures(sums.get(uid, [0, 0, 0, 0]), targets["district"],
+                                            unit=units[uid]["ref"], unit_name=units[uid]["name"]))
+    return report
+
+
+def online_ratio(period: Period, now: datetime, scope: set[int] | None = None) -> dict:
+    """The live report of a period, as the API's JSON (scope: unit ids; None for all)."""
+    rules = rules_for_year(period.year)
+    counts, units = count_by_organizer(period, rules, now, scope)
+    units.update(district_table())
+    report = assemble(period.label, period.first_day, rules, counts, units, scope)
+    return {**report, "frozen": False, "version": None}
+
+
+def monthly_trend(year: int, now: datetime, scope: set[int] | None = None) -> list[dict]:
+    """Per local month of `year`: each rule's and not-covered ROW (one grouped query)."""
+    rules = rules_for_year(year)
+    bounds = [local_midnight(year + (m // 12), m % 12 + 1) for m in range(13)]
+    params = {"start": bounds[0], "end": bounds[12], "now": now,
+              **{f"m{m}": bound for m, bound in enumerate(bounds)}}
+    if scope is not None:
+        params["scope"] = sorted(scope)
+    found, _ = _fold(db.session.connection().execute(_statement("month", rules, scope is not None),
+                                                     params).all(), rules)
+    names = bucket_names(rules)
+    out = []
+    for m in range(1, 13):
+        c = found.get(m, {name: [0, 0, 0, 0] for name in names})
+        out.append({"month": f"{year}-{m:02d}", "all": row(c["all"]),
+                    "rules": {r["code"]: {**row(c[f"rule:{r['code']}"]), "target": r["target"]}
+                              for r in rules},
+                    NOT_COVERED: row(c[NOT_COVERED])})
+    return out
+
+
+def meetings_query(period: Period, now: datetime, scope: set[int] | None = None, *,
+                   rule: str | None = None, unit_id: int | None = None,
+                   district_id: int | None = None, kind: str | None = None):
+    """A Select of the meetings behind one figure of the report, by start."""
+    rules = rules_for_year(period.year)
+    stmt = _in_period(select(Meeting), period.start, period.end, scope)
+    if rule == NOT_COVERED:
+        stmt = stmt.where(not_covered(rules))
+    elif rule:
+        chosen = [r for r in rules if r["code"] == rule]
+        stmt = stmt.where(rule_match(chosen[0]) if chosen else false())
+    if unit_id is not None:
+        stmt = stmt.where(Meeting.organizer_id == unit_id)
+    if district_id is not None:
+        stmt = stmt.where(or_(Unit.id == district_id,
+                              and_(Unit.level == "commune", Unit.parent_id == district_id)))
+    if kind:
+        stmt = stmt.where(kind_condition(kind, now))
+    return stmt.order_by(Meeting.start_at, Meeting.id)

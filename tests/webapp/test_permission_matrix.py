@@ -1,0 +1,205 @@
+"""Every route, every role, inside and outside its scope: who gets through and who is refused.
+
+The test walks the app's URL map and fails on any route (endpoint and method) that has no
+rule here, so a new route cannot ship without its permissions being stated.
+
+World: a meeting organised by Quận Ba Đình (legacy:001) inviting Phường Phúc Xá
+(legacy:00001). "in" actors are scoped to Ba Đình or Phúc Xá; "out" actors to Hoàn Kiếm or
+its ward Đồng Xuân.
+"""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import Endpoint, db
+from models.base import utcnow
+from models.feeds import feed_token_for_unit
+from scheduler.booking import book_meeting
+from scheduler.links import answer_path, answer_token
+
+ACTORS = ("anon", "admin", "org_in", "org_out", "clerk_in", "clerk_out", "viewer_in", "viewer_out")
+EVERYONE = set(ACTORS)
+SIGNED_IN = EVERYONE - {"anon"}
+SEES_MEETING = {"admin", "org_in", "clerk_in", "viewer_in"}
+ORGANISES = {"admin", "org_in"}
+ANSWERS = {"admin", "clerk_in"}
+ADMIN = {"admin"}
+CHECKS = {"admin", "clerk_in"}
+READS_REPORTS = {"admin", "org_in", "org_out", "viewer_in", "viewer_out"}
+BOOKS = {"admin", "org_in", "org_out"}
+
+# (endpoint, method) -> (path template, who gets through, body)
+#   {m} meeting id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
+RULES = {
+    ("registry.home", "GET"): ("/", SIGNED_IN, None),
+    ("registry.units", "GET"): ("/units?q=phuc", SIGNED_IN, None),
+    ("registry.unit", "GET"): ("/units/legacy:00001", SIGNED_IN, None),
+    ("registry.readiness_dashboard", "GET"): ("/readiness", SIGNED_IN, None),
+    ("registry.new_endpoint", "GET"): ("/units/legacy:00001/endpoints/new", ADMIN, None),
+    ("registry.new_endpoint", "POST"): ("/units/legacy:00001/endpoints/new", ADMIN, {}),
+    ("registry.edit_endpoint", "GET"): ("/endpoints/{e}/edit", ADMIN, None),
+    ("registry.edit_endpoint", "POST"): ("/endpoints/{e}/edit", ADMIN, {}),
+    ("registry.new_check", "POST"): ("/endpoints/{e}/checks", CHECKS, {"passed": "y"}),
+    ("auth.login", "GET"): ("/login", EVERYONE, None),
+    ("auth.login", "POST"): ("/login", EVERYONE, {}),
+    ("auth.logout", "POST"): ("/logout", SIGNED_IN, {}),
+    ("auth.set_language", "POST"): ("/lang/en", EVERYONE, {}),
+    ("ops.healthz", "GET"): ("/healthz", EVERYONE, None),
+    ("static", "GET"): ("/static/app.css", EVERYONE, None),
+    ("bootstrap.static", "GET"): ("/bootstrap/static/css/bootstrap.min.css", EVERYONE, None),
+    ("openapi.spec", "GET"): ("/api/v1/openapi.json", EVERYONE, None),
+    ("meetings.index", "GET"): ("/meetings", SIGNED_IN, None),
+    ("meetings.new", "GET"): ("/meetings/new", BOOKS, None),
+    ("meetings.new", "POST"): ("/meetings/new?organizer=legacy:001", {"admin", "org_in"}, {}),
+    ("meetings.detail", "GET"): ("/meetings/{m}", SEES_MEETING, None),
+    ("meetings.edit", "GET"): ("/meetings/{m}/edit", ORGANISES, None),
+    ("meetings.edit", "POST"): ("/meetings/{m}/edit", ORGANISES, {}),
+    ("meetings.cancel", "POST"): ("/meetings/{m}/cancel", ORGANISES, {"scope": "nonsense"}),
+    ("meetings.outcome", "GET"): ("/meetings/{m}/outcome", ORGANISES, None),
+    ("meetings.outcome", "POST"): ("/meetings/{m}/outcome", ORGANISES, {}),
+    ("meetings.awaiting", "GET"): ("/meetings/awaiting", SIGNED_IN, None),
+    ("meetings.calendar", "GET"): ("/units/legacy:00001/calendar?view=month", SEES_MEETING, None),
+    ("attendance.home", "GET"): ("/my-unit?unit=legacy:00001", SEES_MEETING, None),
+    ("attendance.answer", "POST"): ("/my-unit/meetings/{m}/answer?unit=legacy:00001", ANSWERS, {}),
+    ("attendance.responses", "GET"): ("/meetings/{m}/responses", ORGANISES, None),
+    ("attendance.remind", "POST"): ("/meetings/{m}/responses/remind", ORGANISES, {}),
+    ("attendance.notifications", "GET"): ("/notifications", SIGNED_IN, None),
+    ("attendance.mark_read", "POST"): ("/notifications/read", SIGNED_IN, {}),
+    ("attendance.answer_link", "GET"): ("{link}", EVERYONE, None),
+    ("attendance.answer_link", "POST"): ("{link}", EVERYONE, {}),
+    ("calendars.feed", "GET"): ("/feeds/{t}.ics", EVERYONE, None),
+    ("calendars.meeting_ics", "GET"): ("/meetings/{m}.ics", SEES_MEETING, None),
+    ("calendars.my_feed", "GET"): ("/me/feed", SIGNED_IN, None),
+    ("calendars.renew_my_feed", "POST"): ("/me/feed/renew", SIGNED_IN, {}),
+    ("calendars.unit_feed", "GET"): ("/units/legacy:00001/feed", SEES_MEETING, None),
+    ("calendars.renew_unit", "POST"): ("/units/legacy:00001/feed/renew", SEES_MEETING, {}),
+    ("report_pages.online_ratio", "GET"): ("/reports/online-ratio?period=2019-03", READS_REPORTS, None),
+    ("report_pages.download", "GET"): ("/reports/online-ratio/download?period=2019-03&format=csv",
+                                       READS_REPORTS, None),
+    ("report_pages.meetings", "GET"): ("/reports/online-ratio/meetings?period=2019-03&kind=held",
+                                       READS_REPORTS, None),
+    ("report_pages.freeze", "POST"): ("/reports/online-ratio/freeze", ADMIN, {"period": "2019-03"}),
+    ("report_pages.targets", "GET"): ("/reports/targets", ADMIN, None),
+    ("report_pages.edit_target", "GET"): ("/reports/targets/new", ADMIN, None),
+    ("report_pages.edit_target", "POST"): ("/reports/targets/new", ADMIN, {}),
+    # The API: a bearer token per actor; "anon" sends none.
+    ("api.list_units", "GET"): ("/api/v1/units?q=phuc", SIGNED_IN, None),
+    ("api.get_unit", "GET"): ("/api/v1/units/legacy:00001", SIGNED_IN, None),
+    ("api.create_endpoint", "POST"): ("/api/v1/units/legacy:00001/endpoints", ADMIN,
+                                      {"name": "P2", "kind": "software"}),
+    ("api.patch_endpoint", "PATCH"): ("/api/v1/endpoints/{e}", ADMIN, {"status": "ready"}),
+    ("api.create_check", "POST"): ("/api/v1/endpoints/{e}/checks", CHECKS, {"passed": True}),
+    ("api.get_readiness", "GET"): ("/api/v1/readiness", SIGNED_IN, None),
+    ("api.get_readiness_report", "GET"): ("/api/v1/reports/readiness", SIGNED_IN, None),
+    ("api.get_online_ratio", "GET"): ("/api/v1/reports/online-ratio?period=2019-03", READS_REPORTS, None),
+    ("api.list_bridges", "GET"): ("/api/v1/bridges", SIGNED_IN, None),
+    ("api.create_bridge", "POST"): ("/api/v1/bridges", ADMIN, {"name": "MCU {actor}", "capacity": 5}),
+    ("api.list_meetings", "GET"): ("/api/v1/meetings", SIGNED_IN, None),
+    ("api.create_meeting", "POST"): ("/api/v1/meetings", {"admin", "org_in"}, "booking"),
+    ("api.get_meeting", "GET"): ("/api/v1/meetings/{m}", SEES_MEETING, None),
+    ("api.patch_meeting", "PATCH"): ("/api/v1/meetings/{m}", ORGANISES, {"location": "Phòng 2"}),
+    ("api.cancel", "POST"): ("/api/v1/meetings/{m}/cancel", ORGANISES, {"scope": "this"}),
+    ("api.outcome", "POST"): ("/api/v1/meetings/{m}/outcome", ORGANISES, {"status": "held", "mode": "online"}),
+    ("api.put_response", "PUT"): ("/api/v1/meetings/{m}/responses/legacy:00001", ANSWERS,
+                                  {"status": "confirmed", "attendee": "Nguyễn Văn A"}),
+    ("api.slots", "GET"): ("/api/v1/slots?participants=legacy:00001&duration=60"
+                           "&from=2030-01-07T00:00:00&to=2030-01-08T00:00:00", SIGNED_IN, None),
+    ("api.get_feed", "GET"): ("/api/v1/units/legacy:00001/feed", SEES_MEETING, None),
+    ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", SEES_MEETING, None),
+}
+#: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
+HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.outcome",
+                 "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel",
+                 "api.outcome", "attendance.responses", "attendance.remind"}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    out = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            out.add((rule.endpoint, method))
+    return out
+
+
+def test_every_route_has_a_rule(web_app):
+    missing = sorted(app_routes(web_app) - set(RULES))
+    assert not missing, f"routes with no permission rule: {missing}"
+    stale = sorted(set(RULES) - app_routes(web_app))
+    assert not stale, f"rules for routes that do not exist: {stale}"
+
+
+@pytest.fixture
+def world(hanoi, equipped, bridge, make_user, token_for, web_app):
+    admin = make_user("admin")
+    org_in = make_user("organizer", hanoi["ba_dinh"])
+    users = {"admin": admin, "org_in": org_in, "org_out": make_user("organizer", hanoi["hoan_kiem"]),
+             "clerk_in": make_user("clerk", hanoi["phuc_xa"]),
+             "clerk_out": make_user("clerk", hanoi["dong_xuan"]),
+             "viewer_in": make_user("viewer", hanoi["ba_dinh"]),
+             "viewer_out": make_user("viewer", hanoi["hoan_kiem"])}
+    start = (utcnow() + timedelta(days=30)).replace(hour=1, minute=0, second=0, microsecond=0)
+    meeting = book_meeting({"title": "Giao ban quận", "category": "giao_ban", "organizer": "legacy:001",
+                            "mode": "online", "start": start, "end": start + timedelta(hours=1),
+                            "participants": ["legacy:00001"], "bridge": bridge.id}, org_in,
+                           utcnow()).meetings[0]
+    endpoint = db.session.scalar(select(Endpoint).where(Endpoint.unit_id == hanoi["phuc_xa"].id))
+    token = feed_token_for_unit(hanoi["phuc_xa"]).token
+    secret = web_app.config["SECRET_KEY"]
+    link = answer_path(meeting.id, "legacy:00001", "confirmed") + "?t=" + answer_token(
+        secret, meeting, hanoi["phuc_xa"], "confirmed")
+    headers = {name: token_for(user) for name, user in users.items()}
+    return {"users": users, "m": meeting.id, "e": endpoint.id, "t": token, "link": link,
+            "headers": headers, "start": start, "phuc_xa": hanoi["phuc_xa"]}
+
+
+def denied(response, endpoint: str) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and "/login" in location and "next=" in location:
+        return True
+    return response.status_code == 404
+
+
+def login(client, user):
+    import re
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": user.email, "password": "correct horse", "csrf_token": token})
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
+    import re
+    client = web_app.test_client()
+    if actor != "anon":
+        login(client, world["users"][actor])
+    wrong = []
+    for (endpoint, method), (template, allowed, body) in sorted(RULES.items()):
+        token = feed_token_for_unit(world["phuc_xa"]).token  # earlier rows may have renewed it
+        path = template.format(m=world["m"], e=world["e"], t=token, link=world["link"], actor=actor)
+        if endpoint.startswith("api."):
+            headers = dict(world["headers"][actor]) if actor != "anon" else {}
+            if body == "booking":
+                start = world["start"] + timedelta(days=2)
+                body = {"title": "Họp", "category": "giao_ban", "organizer": "legacy:001", "mode": "in_person",
+                        "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+            if isinstance(body, dict):
+                body = {k: v.format(actor=actor) if isinstance(v, str) else v for k, v in body.items()}
+            response = client.open(path, method=method, json=body, headers=headers)
+        elif method == "GET":
+            response = client.get(path)
+        else:
+            page = client.get("/login").get_data(as_text=True)
+            csrf = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+            response = client.open(path, method=method, data={**(body or {}), "csrf_token": csrf})
+        response.close()
+        assert response.status_code < 500, (endpoint, method, response.status_code)
+        expected_denied = actor not in allowed
+        if denied(response, endpoint) != expected_denied:
+            wrong.append((endpoint, method, response.status_code,
+                          "should be refused" if expected_denied else "should get through"))
+        if endpoint == "auth.logout" and actor != "anon":
+            login(client, world["users"][actor])
+    assert not wrong, wrong
