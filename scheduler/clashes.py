@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from models import Bridge, Endpoint, EndpointBooking, Meeting, Unit, db
 from models.endpoints import READY_STATUSES, ready_condition
@@ -23,30 +23,36 @@ class BookableEndpoint(NamedTuple):
     address: str | None
 
 
-def endpoints_to_book(unit_ids: Iterable[int], now: datetime, max_age_days: int
-                      ) -> tuple[dict[int, BookableEndpoint], set[int]]:
-    """One endpoint per unit (a ready one first, else an installed one), and the ready units.
+def endpoints_to_book(unit_ids: Iterable[int], now: datetime, max_age_days: int,
+                      with_details: bool = False) -> tuple[dict[int, BookableEndpoint], set[int]]:
+    """One endpoint per unit (the first ready one, else the first installed one), and the ready
+    units.
 
-    Units whose endpoints are all planned, faulty or retired book nothing. Reads plain rows,
-    not ORM objects: a city-wide booking looks at every endpoint of the city.
+    Units whose endpoints are all planned, faulty or retired book nothing. The choice is made in
+    one grouped query, so a unit with many endpoints costs one row; names and addresses are read
+    only when asked for (the meeting page shows them, booking does not need them).
     """
     ids = list(unit_ids)
-    ready_expr = ready_condition(now, max_age_days)
+    ready_id = func.min(case((ready_condition(now, max_age_days), Endpoint.id)))
     chosen: dict[int, BookableEndpoint] = {}
     ready: set[int] = set()
     for i in range(0, len(ids), 900):
-        rows = db.session.execute(select(
-            Endpoint.id, Endpoint.unit_id, Endpoint.name, Endpoint.address, ready_expr)
+        rows = db.session.execute(
+            select(Endpoint.unit_id, ready_id, func.min(Endpoint.id))
             .where(Endpoint.unit_id.in_(ids[i:i + 900]), Endpoint.status.in_(READY_STATUSES))
-            .order_by(Endpoint.id)).all()
-        for eid, unit_id, name, address, is_ready in rows:
-            endpoint = BookableEndpoint(eid, unit_id, name, address)
-            if is_ready:
-                if unit_id not in ready:
-                    chosen[unit_id] = endpoint
+            .group_by(Endpoint.unit_id)).all()
+        for unit_id, first_ready, first_any in rows:
+            if first_ready is not None:
                 ready.add(unit_id)
-            else:
-                chosen.setdefault(unit_id, endpoint)
+            chosen[unit_id] = BookableEndpoint(first_ready or first_any, unit_id, "", None)
+    if with_details and chosen:
+        by_id = {e.id: e for e in chosen.values()}
+        keys = list(by_id)
+        for i in range(0, len(keys), 900):
+            for eid, name, address in db.session.execute(select(
+                    Endpoint.id, Endpoint.name, Endpoint.address).where(Endpoint.id.in_(keys[i:i + 900]))):
+                e = by_id[eid]
+                chosen[e.unit_id] = e._replace(name=name, address=address)
     return chosen, ready
 
 

@@ -259,7 +259,7 @@ def _render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, stat
                                      .where(Invitation.meeting_id == meeting.id)
                                      .order_by(Invitation.id)).all()
     endpoints, ready = endpoints_to_book([meeting.organizer_id, *(i.unit_id for i in invitations)],
-                                         now, _max_age())
+                                         now, _max_age(), with_details=True)
     history = db.session.scalars(select(AuditLog).options(joinedload(AuditLog.actor)).where(
         AuditLog.entity_type == "meeting", AuditLog.entity_id == meeting.id)
         .order_by(AuditLog.at, AuditLog.id)).all()

@@ -153,3 +153,11 @@ def test_security_headers(client):
     assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "<script>" not in r.get_data(as_text=True)  # no inline script anywhere
+
+
+def test_the_setup_admin_on_a_local_domain_can_sign_in(client, make_user, auth):
+    """`flask setup` makes admin@giaoban.local: a special-use domain must not block sign-in."""
+    admin = make_user("admin", email="admin@giaoban.local")
+    r = auth.login(admin)
+    assert r.status_code == 302
+    assert client.get("/units").status_code == 200
