@@ -45,27 +45,31 @@ def feed_token_for_user(user: User) -> FeedToken:
     return token
 
 
-def renew_unit_feed(unit: Unit, actor) -> FeedToken:
-    """Revoke the unit's feed token at once and issue a new one."""
+def _renew(**owner) -> FeedToken:
+    """Revoke an owner's live tokens at once and issue a new one (no commit)."""
     now = utcnow()
-    for old in db.session.scalars(select(FeedToken).where(FeedToken.unit_id == unit.id,
-                                                          FeedToken.revoked_at.is_(None))):
+    stmt = select(FeedToken).where(FeedToken.revoked_at.is_(None))
+    for key, value in owner.items():
+        stmt = stmt.where(getattr(FeedToken, key) == value)
+    for old in db.session.scalars(stmt):
         old.revoked_at = now
-    token = FeedToken(token=_new_token(), unit_id=unit.id)
+    token = FeedToken(token=_new_token(), **owner)
     db.session.add(token)
     db.session.flush()
+    return token
+
+
+def renew_unit_feed(unit: Unit, actor) -> FeedToken:
+    """Revoke the unit's feed token at once and issue a new one."""
+    token = _renew(unit_id=unit.id)
     audit.record(actor, "renew_feed", "unit", unit.id)
     db.session.commit()
     return token
 
 
 def renew_user_feed(user: User) -> FeedToken:
-    now = utcnow()
-    for old in db.session.scalars(select(FeedToken).where(FeedToken.user_id == user.id,
-                                                          FeedToken.revoked_at.is_(None))):
-        old.revoked_at = now
-    token = FeedToken(token=_new_token(), user_id=user.id)
-    db.session.add(token)
+    """Revoke the user's feed token at once and issue a new one."""
+    token = _renew(user_id=user.id)
     db.session.commit()
     return token
 
