@@ -5,10 +5,13 @@ import unicodedata
 
 
 def nfc(value: str | None) -> str | None:
-    """The NFC form of a text with surrounding white space removed."""
+    """The NFC form of a text with surrounding white space and NUL characters removed.
+
+    NUL is dropped because PostgreSQL text cannot hold it; every other character is kept.
+    """
     if value is None:
         return None
-    return unicodedata.normalize("NFC", value).strip()
+    return unicodedata.normalize("NFC", value.replace("\x00", "")).strip()
 
 
 def search_key(value: str) -> str:

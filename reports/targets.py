@@ -10,6 +10,7 @@ from models import TargetRule, db
 from models.audit import record, snapshot
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import CATEGORIES
+from models.text import nfc
 from models.units import LEVELS
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -47,7 +48,7 @@ def _clean(data: dict) -> dict:
     out["code"] = (data.get("code") or "").strip()
     if not _CODE.match(out["code"]):
         errors["code"] = "Lower-case letters, digits and _, starting with a letter, at most 32."
-    out["name"] = " ".join((data.get("name") or "").split())
+    out["name"] = " ".join((nfc(data.get("name")) or "").split())
     if not 1 <= len(out["name"]) <= 300:
         errors["name"] = "Give a name of 1 to 300 characters."
     out["levels"] = [v for v in LEVELS if v in (data.get("levels") or [])]
