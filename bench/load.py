@@ -97,7 +97,7 @@ def main() -> None:
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--bind",
              f"127.0.0.1:{port}", "--log-level", "warning", "webapp:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # a full pipe would block the workers
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
