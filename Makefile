@@ -59,7 +59,7 @@ test: test-deps
 serve: venv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
-	$(BIN)/flask scheduler run & \
+	$(BIN)/flask scheduler run & SCHEDULER=$$!; trap 'kill $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind 127.0.0.1:$(PORT) 'webapp:create_app()'
 
 clean:
