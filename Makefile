@@ -6,8 +6,8 @@ PORT ?= 5000
 export FLASK_APP := webapp:create_app
 
 # The first Python >= 3.12 found: on PATH, then pyenv's installed versions.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
-	  $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 \
+	  $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -V); do \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
 .PHONY: run demo test serve venv test-deps translations messages clean help

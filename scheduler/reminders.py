@@ -12,6 +12,7 @@ import logging
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import formatdate
 from zoneinfo import ZoneInfo
 
@@ -172,12 +173,17 @@ def compose(reminder: Reminder, config) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
+UNFOLDED = default_policy.clone(max_line_length=998)
+
+
 def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
     """The e-mail of a reminder: Vietnamese text in UTF-8 and the meeting's .ics (REQUEST)."""
     from webapp.ical import meeting_calendar_bytes
 
     subject, body = compose(reminder, config)
-    message = EmailMessage()
+    # Headers are not folded (RFC 5322 allows 998 octets): folding Vietnamese encoded words
+    # makes Python 3.13 decode a doubled space inside the subject.
+    message = EmailMessage(policy=UNFOLDED)
     message["From"] = config["MAIL_SENDER"]
     message["To"] = ", ".join(to)
     message["Subject"] = subject
