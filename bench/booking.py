@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
 from bench.common import database, make_app, median, timed
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def run(engine: str, scale: float, repeat: int) -> dict:

@@ -23,13 +23,12 @@ import time
 import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from models.base import LOCAL
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def build_data(app) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, types
@@ -14,6 +15,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: the city's time zone: months, working hours and recurrence are computed in it (UTC+7, no DST)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Base(DeclarativeBase):

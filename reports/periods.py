@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from models.errors import ValidationFailed
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 _PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Qq]([1-4]))?$")
 
 

@@ -5,7 +5,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +13,7 @@ from models import EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
+from models.base import LOCAL
 from webapp.database import begin_write
 
 from .clashes import (bridge_sessions, conflict_entry, endpoint_clashes, endpoints_to_book,
@@ -24,7 +24,6 @@ from .recurrence import expand, normalise_rrule
 from .signals import meetings_saved
 from .validation import clean_fields, resolve_bridge, resolve_organizer
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 AUDIT_FIELDS = ("title", "category", "mode", "start_at", "end_at", "location", "description",
                 "bridge_id", "status", "revision", "organizer_id", "series_id")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from models import EndpointBooking, Invitation, Meeting, Series, audit, db
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.permissions import can_organize_for
+from models.base import LOCAL
 from webapp.database import begin_write
 
 from .booking import AUDIT_FIELDS, _conflict, bulk_insert, check_plan, make_plan, new_uid
@@ -20,7 +20,6 @@ from .recurrence import expand, parse_rrule, until_before
 from .signals import meetings_saved
 from .validation import clean_fields, resolve_bridge
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 SCOPES = ("this", "following", "all")
 VISIBLE = ("title", "description", "location", "category", "mode", "start_at", "end_at",
            "bridge_id")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 SLOT = timedelta(minutes=30)
 SLOTS_PER_HALF = 8  # four hours
 SLOTS_PER_DAY = 2 * SLOTS_PER_HALF

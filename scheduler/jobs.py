@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from models import ConnectivityCheck, Endpoint, Meeting, Notification, Unit, db
 from models.base import utcnow
 from models.endpoints import READY_STATUSES
+from models.base import LOCAL
 from webapp.database import begin_write
 
 log = logging.getLogger("giaoban.jobs")
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 AWAITING_LOOKBACK = timedelta(days=90)
 _bound = {}
 

@@ -18,7 +18,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -31,11 +30,12 @@ from sqlalchemy.pool import NullPool
 
 from models import SchedulerLock, db
 from models.base import utcnow
+from models.base import LOCAL
 
 from . import jobs
 
 log = logging.getLogger("giaoban.scheduler")
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TIMEZONE = LOCAL
 LOCK_NAME = "scheduler"
 ADVISORY_KEY = 0x4742_5343_4844  # "GBSCHD": one key for every Giao Ban scheduler
 JOB_TABLE = "apscheduler_jobs"

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
 from models.errors import ValidationFailed
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"}
 FREQS = {"DAILY", "WEEKLY", "MONTHLY"}
 MAX_OCCURRENCES = 366

@@ -14,7 +14,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import formatdate
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,13 +23,13 @@ from models.base import utcnow
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
+from models.base import LOCAL
 from webapp.database import begin_write
 
 from .links import answer_url
 from .signals import meetings_saved
 
 log = logging.getLogger("giaoban.reminders")
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answered
 MODES_VI = {"in_person": "Trực tiếp", "online": "Trực tuyến",
             "hybrid": "Kết hợp trực tiếp và trực tuyến"}

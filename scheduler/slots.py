@@ -6,15 +6,14 @@ merging busy time and walking the free gaps, rather than probing slot after slot
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from models import Bridge, EndpointBooking, Meeting, Unit, db
+from models.base import LOCAL
 
 from .clashes import LONGEST_SESSION, endpoints_to_book
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 STEP = timedelta(minutes=30)
 Interval = tuple[datetime, datetime]
 

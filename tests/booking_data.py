@@ -1,8 +1,7 @@
 """Helpers for booking tests: local times and a meeting request with sensible defaults."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local(*args) -> datetime:

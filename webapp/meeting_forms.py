@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,8 +12,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.errors import ValidationFailed
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 CATEGORY_LABELS = {
     "trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),

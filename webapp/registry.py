@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -22,9 +21,9 @@ from models.permissions import can_log_check, can_manage_endpoints, can_see_unit
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 from models.units import find_unit
+from models.base import LOCAL
 
 bp = Blueprint("registry", __name__)
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
 STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),

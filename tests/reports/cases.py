@@ -5,11 +5,10 @@ Local time is UTC+7. Figures for 2019-03 are worked out by hand in EXPECTED_MARC
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from models import Invitation, db
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2019, 4, 10, tzinfo=UTC)
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -11,11 +10,11 @@ from sqlalchemy import select
 
 from models import Notification, Reminder, db
 from models.errors import Forbidden
+from models.base import LOCAL
 from scheduler.attendance import respond
 from scheduler.reminders import remind_pending_now, send_due_reminders
 from scheduler.signals import meetings_saved
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2030, 3, 4, 8, 0, tzinfo=LOCAL)  # a Monday morning
 START = T0 + timedelta(days=2, hours=1)        # Wednesday 09:00
 

@@ -5,7 +5,6 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
@@ -14,12 +13,11 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
 from models import Endpoint, Series, db
-from models.base import utcnow
+from models.base import LOCAL, utcnow
 from models.calendar_feeds import (feed_meetings_query, feed_versions, feed_window,
                                    load_feed_meetings)
 from webapp import ical
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 BASE = "https://giaoban.example.vn"
 HOSTILE = ('Họp "giao ban", quý; IV \\ Đồng Xuân\r\nATTENDEE:mailto:evil@example.com\n'
            "Dòng hai, có dấu: ỡ ữ ặ ẫ — và 'nháy đơn' " + "Nghị quyết số 01/NQ-HĐND " * 4)

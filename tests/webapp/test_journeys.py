@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from models import Endpoint, Invitation, Meeting, db
-from models.base import utcnow
+from models import Invitation, Meeting, db
+from models.base import LOCAL, utcnow
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -110,14 +110,9 @@ def test_city_office_books_a_weekly_briefing_series_and_moves_one(page, equipped
     page.wait_for_url(f"**/meetings/{second.id}")
     db.session.commit()
     moved = db.session.get(Meeting, second.id)
-    assert moved.start_at.astimezone(monday_tz()).hour == 14 and moved.revision == 1
+    assert moved.start_at.astimezone(LOCAL).hour == 14 and moved.revision == 1
     assert db.session.get(Meeting, meetings[2].id).revision == 0
     assert "14:00" in page.content()
-
-
-def monday_tz():
-    from zoneinfo import ZoneInfo
-    return ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_ward_clerk_confirms_and_copies_the_feed_url(page, hanoi, equipped, make_user, make_meeting,

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from apiflask import Schema, fields, validators
 from marshmallow import ValidationError
+from models.base import LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class LocalDateTime(fields.Field):
