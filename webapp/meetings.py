@@ -35,6 +35,7 @@ from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
+from .registry import readiness_max_age
 from .meeting_forms import (
     CATEGORY_LABELS,
     LOCAL,
@@ -65,10 +66,6 @@ LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATU
 #: where a verb's field error is shown on the booking and edit forms
 FIELD_OF = {"start": "start_time", "end": "end_time", "participants": "units", "rrule": "repeat"}
 SLOT_WINDOW = timedelta(days=14)
-
-
-def _max_age() -> int:
-    return current_app.config["READINESS_MAX_AGE_DAYS"]
 
 
 def meeting_or_404(meeting_id: int) -> Meeting:
@@ -199,14 +196,14 @@ def _booking_action(action: str, form: BookingForm, ctx: dict):
         return _render_new(ctx, 200)
     data = form.booking_data()
     if action == "check":
-        preview = preview_booking(data, current_user, now, _max_age())
+        preview = preview_booking(data, current_user, now, readiness_max_age())
         names = unit_names(set(preview["warnings"]["not_ready"]))
         ctx["preview"] = {
             "not_ready": [names.get(r, r) for r in preview["warnings"]["not_ready"]],
             "occurrences": [datetime.fromisoformat(s) for s in preview["occurrences"]]}
         ctx["conflicts"] = _readable(preview["conflicts"])
         return _render_new(ctx, 200)
-    booking = book_meeting(data, current_user, now, _max_age())
+    booking = book_meeting(data, current_user, now, readiness_max_age())
     not_ready = booking.warnings.get("not_ready", [])
     flash(_("Meeting booked.") if len(booking.meetings) == 1 else
           _("Series booked: %(num)d occurrences.", num=len(booking.meetings)), "success")
@@ -239,7 +236,7 @@ def _find_slots(form: BookingForm, now: datetime) -> list[tuple[datetime, dateti
     lo = max(now, local_instant(form.date.data, datetime.min.time()))
     cfg = current_app.config
     return find_slots(units, end - start, lo, lo + SLOT_WINDOW, bridge, now, cfg["WORKING_HOURS"],
-                      {int(d) for d in cfg["WORKING_DAYS"].split(",")}, _max_age(), 10)
+                      {int(d) for d in cfg["WORKING_DAYS"].split(",")}, readiness_max_age(), 10)
 
 
 def _render_new(ctx: dict, status: int):
@@ -259,7 +256,7 @@ def _render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, stat
                                      .where(Invitation.meeting_id == meeting.id)
                                      .order_by(Invitation.id)).all()
     endpoints, ready = endpoints_to_book([meeting.organizer_id, *(i.unit_id for i in invitations)],
-                                         now, _max_age(), with_details=True)
+                                         now, readiness_max_age(), with_details=True)
     history = db.session.scalars(select(AuditLog).options(joinedload(AuditLog.actor)).where(
         AuditLog.entity_type == "meeting", AuditLog.entity_id == meeting.id)
         .order_by(AuditLog.at, AuditLog.id)).all()
@@ -294,7 +291,7 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         try:
             change_meeting(meeting, form.change_data(meeting, invited), current_user, utcnow(),
-                           form.scope.data if meeting.series_id else "this", _max_age())
+                           form.scope.data if meeting.series_id else "this", readiness_max_age())
             flash(_("Meeting saved."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
         except ValidationFailed as exc:

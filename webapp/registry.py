@@ -59,7 +59,8 @@ def unit_or_404(ref: str) -> Unit:
     return unit
 
 
-def _max_age() -> int:
+def readiness_max_age() -> int:
+    """READINESS_MAX_AGE_DAYS: a passing check older than this leaves an endpoint not ready."""
     return current_app.config["READINESS_MAX_AGE_DAYS"]
 
 
@@ -83,11 +84,11 @@ def units():
     now = utcnow()
     if q or level:
         found = db.session.scalars(units_query(q, level).limit(300)).all()
-        ready = ready_unit_ids((u.id for u in found), now, _max_age())
+        ready = ready_unit_ids((u.id for u in found), now, readiness_max_age())
         return render_template("registry/search.html", q=q, level=level, units=found, ready=ready,
                                levels=LEVEL_LABELS)
     everything = db.session.scalars(units_query()).all()
-    ready = ready_unit_ids((u.id for u in everything), now, _max_age())
+    ready = ready_unit_ids((u.id for u in everything), now, readiness_max_age())
     children: dict[int | None, list[Unit]] = {}
     for u in everything:
         children.setdefault(u.parent_id, []).append(u)
@@ -110,8 +111,8 @@ def _render_unit(u: Unit, check_form: CheckForm, failed_endpoint: int | None = N
     if can_see_unit_meetings(current_user, u):
         feed_url = url_for("calendars.feed", token=feed_token_for_unit(u).token, _external=True)
     return render_template(
-        "registry/unit.html", unit=u, endpoints=endpoints, now=now, max_age=_max_age(),
-        ready=any(e.is_ready(now, _max_age()) for e in endpoints),
+        "registry/unit.html", unit=u, endpoints=endpoints, now=now, max_age=readiness_max_age(),
+        ready=any(e.is_ready(now, readiness_max_age()) for e in endpoints),
         can_manage=can_manage_endpoints(current_user, u), can_check=can_log_check(current_user, u),
         check_form=check_form, failed_endpoint=failed_endpoint, kinds=KIND_LABELS,
         statuses=STATUS_LABELS, levels=LEVEL_LABELS, feed_url=feed_url)
@@ -183,9 +184,9 @@ def new_check(endpoint_id: int):
 @bp.route("/readiness")
 @login_required
 def readiness_dashboard():
-    overall, districts = readiness(utcnow(), _max_age())
+    overall, districts = readiness(utcnow(), readiness_max_age())
     return render_template("registry/readiness.html", overall=overall, districts=districts,
-                           max_age=_max_age())
+                           max_age=readiness_max_age())
 
 
 @bp.app_template_filter("local")

@@ -17,6 +17,7 @@ from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
+from ..registry import readiness_max_age
 from .common import actor, auth, bp, fail, unit_field
 from .meeting_schemas import (BookingOut, BridgeIn, BridgeOut, CancelIn, MeetingIn, MeetingOut,
                               MeetingPatch, MeetingsQuery, OutcomeIn, SlotOut, SlotsQuery)
@@ -38,10 +39,6 @@ def meeting_dict(m: Meeting, now, with_participants: bool = True) -> dict:
              "note": inv.note, "responded_at": inv.responded_at, "connected": inv.connected}
             for inv in m.invitations]
     return out
-
-
-def _max_age() -> int:
-    return current_app.config["READINESS_MAX_AGE_DAYS"]
 
 
 def meeting_or_404(meeting_id: int) -> Meeting:
@@ -88,7 +85,7 @@ def create_bridge(json_data):
 def create_meeting(json_data):
     now = utcnow()
     try:
-        booking = book_meeting(json_data, actor(), now, _max_age())
+        booking = book_meeting(json_data, actor(), now, readiness_max_age())
     except DomainError as exc:
         fail(exc)
     first = booking.meetings[0]
@@ -145,7 +142,7 @@ def patch_meeting(meeting_id, json_data):
     m = meeting_or_404(meeting_id)
     scope = json_data.pop("scope", "this")
     try:
-        change_meeting(m, json_data, actor(), utcnow(), scope, _max_age())
+        change_meeting(m, json_data, actor(), utcnow(), scope, readiness_max_age())
     except DomainError as exc:
         fail(exc)
     return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())
@@ -207,6 +204,6 @@ def slots(query_data):
     cfg = current_app.config
     found = find_slots(units, timedelta(minutes=query_data["duration"]), query_data["from_"],
                        query_data["to"], bridge, now, cfg["WORKING_HOURS"],
-                       {int(d) for d in cfg["WORKING_DAYS"].split(",")}, _max_age(),
+                       {int(d) for d in cfg["WORKING_DAYS"].split(",")}, readiness_max_age(),
                        query_data["limit"])
     return [{"start": s, "end": e} for s, e in found]

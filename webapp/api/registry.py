@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from apiflask import HTTPError
-from flask import current_app, url_for
+from flask import url_for
 
 from models import Endpoint, db
 from models.base import utcnow
@@ -12,13 +12,10 @@ from models.permissions import can_see_unit_meetings
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 
+from ..registry import readiness_max_age
 from .common import actor, auth, bp, fail, unit_field, unit_or_404
 from .schemas import (CheckIn, EndpointIn, EndpointOut, EndpointPatch, FeedOut, ReadinessOut,
                       ReadinessQuery, UnitDetailOut, UnitOut, UnitsQuery)
-
-
-def _max_age() -> int:
-    return current_app.config["READINESS_MAX_AGE_DAYS"]
 
 
 def unit_dict(unit, ready: bool) -> dict:
@@ -32,7 +29,7 @@ def endpoint_dict(endpoint: Endpoint, now) -> dict:
     last = endpoint.checks[0] if endpoint.checks else None
     return {"id": endpoint.id, "unit": endpoint.unit.ref, "name": endpoint.name, "room": endpoint.room,
             "kind": endpoint.kind, "address": endpoint.address, "status": endpoint.status,
-            "ready": endpoint.is_ready(now, _max_age()), "last_check": last}
+            "ready": endpoint.is_ready(now, readiness_max_age()), "last_check": last}
 
 
 @bp.get("/units")
@@ -44,7 +41,7 @@ def list_units(query_data):
     parent = unit_field(query_data["parent"], "parent") if query_data.get("parent") else None
     units = db.session.scalars(units_query(query_data.get("q"), query_data.get("level"), parent,
                                            query_data.get("include_dissolved", False))).all()
-    ready = ready_unit_ids((u.id for u in units), utcnow(), _max_age())
+    ready = ready_unit_ids((u.id for u in units), utcnow(), readiness_max_age())
     return [unit_dict(u, u.id in ready) for u in units]
 
 
@@ -112,7 +109,7 @@ def create_check(endpoint_id, json_data):
 
 
 def readiness_dict(parent) -> dict:
-    overall, districts = readiness(utcnow(), _max_age(), parent)
+    overall, districts = readiness(utcnow(), readiness_max_age(), parent)
     return {"ready": overall.ready, "total": overall.total, "share": overall.share, "target": 100.0,
             "districts": [{"unit": r.unit.ref, "name": r.unit.name, "ready": r.ready,
                            "total": r.total, "share": r.share} for r in districts]}
