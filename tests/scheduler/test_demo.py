@@ -177,9 +177,8 @@ class Tally:
 
 
 @pytest.mark.slow
-def test_full_scale_plans_a_realistic_year(legacy_units, engine_name):
-    if engine_name != "sqlite":
-        pytest.skip("planning is the same on every engine; the writes are tested at small scale")
+def test_full_scale_plans_a_realistic_year(legacy_units):
+    """Planning reads the units and their endpoints from the database: checked on each engine."""
     tally = Tally()
     counts = plan_demo(2019, 1, 1.0, tally, datetime.now(UTC))
     assert tally.added >= 40_000 and tally.invitations >= 150_000
