@@ -17,7 +17,7 @@ from models.meetings import Invitation, Meeting
 from models.permissions import can_respond_for
 from models.text import nfc
 from models.units import Unit
-from webapp.database import begin_write
+from models.database import begin_write
 
 ANSWERS = ("confirmed", "declined")
 RESPONSE_FIELDS = ("response", "attendee_name", "attendee_title", "reason", "note",

@@ -14,7 +14,7 @@ from models.errors import Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
 from models.base import LOCAL
-from webapp.database import begin_write
+from models.database import begin_write
 
 from .clashes import (bridge_sessions, conflict_entry, endpoint_clashes, endpoints_to_book,
                       lock_bridge, peak_ports)

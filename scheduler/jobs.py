@@ -15,7 +15,7 @@ from models import ConnectivityCheck, Endpoint, Meeting, Notification, Unit, db
 from models.base import utcnow
 from models.endpoints import READY_STATUSES
 from models.base import LOCAL
-from webapp.database import begin_write
+from models.database import begin_write
 
 log = logging.getLogger("giaoban.jobs")
 AWAITING_LOOKBACK = timedelta(days=90)

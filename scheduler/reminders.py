@@ -24,7 +24,7 @@ from models.errors import Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
 from models.base import LOCAL
-from webapp.database import begin_write
+from models.database import begin_write
 
 from .links import answer_url
 from .signals import meetings_saved

@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config
 
-from .database import configure_engine
+from models.database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from scheduler.attendance import check_open, invitation_for, respond, responses_
 from scheduler.links import LinkRefused, check_answer_token
 from scheduler.reminders import remind_pending_now
 
-from .database import begin_write
+from models.database import begin_write
 
 bp = Blueprint("attendance", __name__)
 PAST_SHOWN = 30

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from models import Invitation, Meeting, Reminder, db
 from models.base import utcnow
-from webapp.database import begin_write
+from models.database import begin_write
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 90  # seconds: generous for a loaded 2-core machine

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from models import db
+from models.base import db
 
 
 def configure_engine(engine: Engine) -> None:
