@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "webapp" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 METHODS = [("webapp/**.py", "python"), ("models/**.py", "python"), ("scheduler/**.py", "python"),
            ("reports/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             "lazy_ngettext": (1, 2)}
 
 
