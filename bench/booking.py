@@ -19,7 +19,6 @@ from bench.common import database, make_app, median, timed
 from models.base import LOCAL
 
 
-
 def run(engine: str, scale: float, repeat: int) -> dict:
     from models import AuditLog, Bridge, EndpointBooking, Invitation, Meeting, Unit, User, db
     from models.notifications import Reminder

@@ -23,6 +23,7 @@ import time
 import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
+
 from models.base import LOCAL
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Integer, and_, bindparam, case, false, func, literal_column, not_, or_,
-                        select, true, type_coerce)
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 
 from models import Meeting, Unit, db
 from models.base import UTCDateTime

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from models.errors import ValidationFailed
 from models.base import LOCAL
+from models.errors import ValidationFailed
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Qq]([1-4]))?$")
 

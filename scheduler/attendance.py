@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from models import audit
 from models.base import db, utcnow
+from models.database import begin_write
 from models.errors import Forbidden, NotFound, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_respond_for
 from models.text import nfc
 from models.units import Unit
-from models.database import begin_write
 
 ANSWERS = ("confirmed", "declined")
 RESPONSE_FIELDS = ("response", "attendee_name", "attendee_title", "reason", "note",

@@ -10,14 +10,20 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from models import EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
+from models.base import LOCAL
+from models.database import begin_write
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
-from models.base import LOCAL
-from models.database import begin_write
 
-from .clashes import (bridge_sessions, conflict_entry, endpoint_clashes, endpoints_to_book,
-                      lock_bridge, peak_ports)
+from .clashes import (
+    bridge_sessions,
+    conflict_entry,
+    endpoint_clashes,
+    endpoints_to_book,
+    lock_bridge,
+    peak_ports,
+)
 from .outcomes import apply_outcome, clean_outcome
 from .participants import resolve_participants
 from .recurrence import expand, normalise_rrule

@@ -8,10 +8,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import EndpointBooking, Invitation, Meeting, Series, audit, db
-from models.errors import Conflict, Forbidden, ValidationFailed
-from models.permissions import can_organize_for
 from models.base import LOCAL
 from models.database import begin_write
+from models.errors import Conflict, Forbidden, ValidationFailed
+from models.permissions import can_organize_for
 
 from .booking import AUDIT_FIELDS, _conflict, bulk_insert, check_plan, make_plan, new_uid
 from .clashes import lock_bridge

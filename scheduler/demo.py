@@ -17,8 +17,17 @@ from models.errors import DomainError
 from models.units import find_unit
 
 from . import demo_text as text
-from .demo_calendar import (LOCAL, SLOT, SLOTS_PER_DAY, SLOTS_PER_HALF, BusyCalendar, fits,
-                            holidays, slot_start, working_days)
+from .demo_calendar import (
+    LOCAL,
+    SLOT,
+    SLOTS_PER_DAY,
+    SLOTS_PER_HALF,
+    BusyCalendar,
+    fits,
+    holidays,
+    slot_start,
+    working_days,
+)
 from .demo_registry import ensure_bridges, ensure_endpoints, extra_bridges
 from .demo_writer import MeetingWriter, Planned
 

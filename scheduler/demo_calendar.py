@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+
 from models.base import LOCAL
 
 SLOT = timedelta(minutes=30)

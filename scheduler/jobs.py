@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import ConnectivityCheck, Endpoint, Meeting, Notification, Unit, db
-from models.base import utcnow
-from models.endpoints import READY_STATUSES
-from models.base import LOCAL
+from models.base import LOCAL, utcnow
 from models.database import begin_write
+from models.endpoints import READY_STATUSES
 
 log = logging.getLogger("giaoban.jobs")
 AWAITING_LOOKBACK = timedelta(days=90)

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import update
 
 from models import EndpointBooking, Meeting, audit, db
+from models.database import begin_write
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import MODES
 from models.permissions import can_organize_for
-from models.database import begin_write
 
 from .signals import meetings_saved
 

@@ -29,8 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from models import SchedulerLock, db
-from models.base import utcnow
-from models.base import LOCAL
+from models.base import LOCAL, utcnow
 
 from . import jobs
 

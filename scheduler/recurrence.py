@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 
-from models.errors import ValidationFailed
 from models.base import LOCAL
+from models.errors import ValidationFailed
 
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"}
 FREQS = {"DAILY", "WEEKLY", "MONTHLY"}

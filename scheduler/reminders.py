@@ -19,12 +19,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from models import Notification, Reminder, User, db
-from models.base import utcnow
+from models.base import LOCAL, utcnow
+from models.database import begin_write
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
-from models.base import LOCAL
-from models.database import begin_write
 
 from .links import answer_url
 from .signals import meetings_saved

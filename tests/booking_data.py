@@ -1,7 +1,7 @@
 """Helpers for booking tests: local times and a meeting request with sensible defaults."""
 from datetime import datetime
-from models.base import LOCAL
 
+from models.base import LOCAL
 
 
 def local(*args) -> datetime:

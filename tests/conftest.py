@@ -243,8 +243,8 @@ def make_meeting(app) -> Callable[..., "Meeting"]:
                  category="giao_ban", status="scheduled", outcome_mode=None, connected=())
     `start` is an aware datetime. Use the booking verbs when the rules are what is tested.
     """
-    from datetime import timedelta
     import uuid as _uuid
+    from datetime import timedelta
 
     from models import Invitation, Meeting
 

@@ -11,8 +11,8 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from config import Config
-
 from models.database import configure_engine
+
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +72,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import (attendance, auth, calendars, errors, meetings, ops, registry, report_pages,
-                   security)
+    from . import attendance, auth, calendars, errors, meetings, ops, registry, report_pages, security
     from .api import bp as api_bp
     from .cli import register_cli
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, update
@@ -11,14 +13,13 @@ from wtforms import HiddenField, StringField, TextAreaField
 import scheduler.reminders  # noqa: F401  (connects the reminder planner to meetings_saved)
 from models import Invitation, Meeting, Notification, db
 from models.base import utcnow
+from models.database import begin_write
 from models.errors import DomainError
 from models.permissions import can_organize_for, can_respond_for, can_see_unit_meetings
 from models.units import find_unit
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
 from scheduler.links import LinkRefused, check_answer_token
 from scheduler.reminders import remind_pending_now
-
-from models.database import begin_write
 
 bp = Blueprint("attendance", __name__)
 PAST_SHOWN = 30

@@ -35,7 +35,6 @@ from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
-from .registry import readiness_max_age
 from .meeting_forms import (
     CATEGORY_LABELS,
     LOCAL,
@@ -59,6 +58,7 @@ from .meeting_reads import (
     unit_names,
     visible_meetings,
 )
+from .registry import readiness_max_age
 
 bp = Blueprint("meetings", __name__)
 LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATUS_LABELS,

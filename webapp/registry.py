@@ -4,24 +4,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models import Endpoint, Unit, db
-from models.base import utcnow
+from models.base import LOCAL, utcnow
 from models.errors import ValidationFailed
 from models.feeds import feed_token_for_unit
 from models.permissions import can_log_check, can_manage_endpoints, can_see_unit_meetings
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 from models.units import find_unit
-from models.base import LOCAL
 
 bp = Blueprint("registry", __name__)
 

@@ -6,8 +6,14 @@ from sqlalchemy import func, select
 from models import ReportSnapshot, db
 from reports.online_ratio import online_ratio
 from reports.periods import parse_period
-from reports.snapshots import (diff_reports, freeze_last_month, freeze_report, frozen_report,
-                               get_version, versions)
+from reports.snapshots import (
+    diff_reports,
+    freeze_last_month,
+    freeze_report,
+    frozen_report,
+    get_version,
+    versions,
+)
 
 from .cases import EXPECTED_MARCH, NOW, build_cases, by_key
 

@@ -4,11 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import Bridge, Endpoint, EndpointBooking, Invitation, Meeting, db
+from models import Bridge, EndpointBooking, Invitation, Meeting, db
 from models.errors import Conflict, Forbidden, ValidationFailed
 from scheduler.booking import book_meeting, preview_booking
 from scheduler.clashes import peak_ports
-
 from tests.booking_data import local, meeting_data
 
 
@@ -85,7 +84,7 @@ def test_bridge_peak_not_sum(hanoi, equipped, organizer, now):
     ([(0, 10, 3), (1, 2, 1), (3, 4, 1)], (0, 10), 4),
 ])
 def test_peak_ports_sweep(sessions, window, peak):
-    from datetime import datetime, UTC
+    from datetime import UTC, datetime
     t = lambda h: datetime(2019, 1, 1, tzinfo=UTC) + timedelta(hours=h)  # noqa: E731
     assert peak_ports([(t(a), t(b), p) for a, b, p in sessions], (t(window[0]), t(window[1]))) == peak
 
@@ -118,7 +117,7 @@ def test_participant_selectors(hanoi, equipped, bridge, organizer, now):
 
 
 def test_time_zone_input_and_month_end(equipped, bridge, organizer, now):
-    from datetime import datetime, UTC
+    from datetime import UTC, datetime
     booking = book_meeting(meeting_data(bridge=bridge.id, start=local(2019, 1, 31, 23, 30),
                                         end=local(2019, 2, 1, 0, 30)), organizer, now)
     m = booking.meetings[0]

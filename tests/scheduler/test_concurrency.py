@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from config import TestConfig
 from models import Bridge, EndpointBooking, Meeting, User, db
-
 from tests.booking_data import local, meeting_data
 
 WORKERS = 8

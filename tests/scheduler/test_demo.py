@@ -10,11 +10,10 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import func, select, text
 
 from models import ConnectivityCheck, Endpoint, Invitation, Meeting, Series, User, db
+from models.base import LOCAL
 from models.readiness import readiness
 from models.registry_import import import_units
-from models.base import LOCAL
 from scheduler.demo import BASE_MEETINGS, DemoError, generate_demo, plan_demo
-
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import time_machine
 from sqlalchemy import select
 
 from models import Notification, Reminder, db
-from models.errors import Forbidden
 from models.base import LOCAL
+from models.errors import Forbidden
 from scheduler.attendance import respond
 from scheduler.reminders import remind_pending_now, send_due_reminders
 from scheduler.signals import meetings_saved

@@ -9,7 +9,6 @@ from models.errors import Conflict, ValidationFailed
 from scheduler.booking import book_meeting
 from scheduler.changes import cancel_meeting, change_meeting
 from scheduler.recurrence import expand
-
 from tests.booking_data import local, meeting_data
 
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 from models import Bridge, db
 from scheduler.booking import book_meeting
 from scheduler.slots import find_slots, merge, subtract
-
 from tests.booking_data import local, meeting_data
 
 HOUR = timedelta(hours=1)

@@ -1,5 +1,5 @@
 """API: meetings, series, bridges and slots, with the SPEC's 201/409/422 answers."""
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import time_machine

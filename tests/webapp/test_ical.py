@@ -14,8 +14,7 @@ from icalendar import Calendar
 
 from models import Endpoint, Series, db
 from models.base import LOCAL, utcnow
-from models.calendar_feeds import (feed_meetings_query, feed_versions, feed_window,
-                                   load_feed_meetings)
+from models.calendar_feeds import feed_meetings_query, feed_versions, feed_window, load_feed_meetings
 from webapp import ical
 
 BASE = "https://giaoban.example.vn"

@@ -62,6 +62,7 @@ ROWS = {
 def test_migrations_upgrade_a_database_with_data(database_url, tmp_path):
     """Fill a database at the first migration, upgrade to the latest, and find every row."""
     from datetime import UTC, datetime
+
     from flask_migrate import upgrade
 
     url, cleanup = _fresh_url(database_url, tmp_path)

@@ -19,8 +19,19 @@ from scheduler.slots import find_slots
 
 from ..registry import readiness_max_age
 from .common import actor, auth, bp, fail, unit_field
-from .meeting_schemas import (BookingOut, BridgeIn, BridgeOut, CancelIn, MeetingIn, MeetingOut,
-                              MeetingPatch, MeetingsQuery, OutcomeIn, SlotOut, SlotsQuery)
+from .meeting_schemas import (
+    BookingOut,
+    BridgeIn,
+    BridgeOut,
+    CancelIn,
+    MeetingIn,
+    MeetingOut,
+    MeetingPatch,
+    MeetingsQuery,
+    OutcomeIn,
+    SlotOut,
+    SlotsQuery,
+)
 
 
 def meeting_dict(m: Meeting, now, with_participants: bool = True) -> dict:

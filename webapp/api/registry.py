@@ -14,8 +14,18 @@ from models.registry import add_endpoint, change_endpoint, log_check, units_quer
 
 from ..registry import readiness_max_age
 from .common import actor, auth, bp, fail, unit_field, unit_or_404
-from .schemas import (CheckIn, EndpointIn, EndpointOut, EndpointPatch, FeedOut, ReadinessOut,
-                      ReadinessQuery, UnitDetailOut, UnitOut, UnitsQuery)
+from .schemas import (
+    CheckIn,
+    EndpointIn,
+    EndpointOut,
+    EndpointPatch,
+    FeedOut,
+    ReadinessOut,
+    ReadinessQuery,
+    UnitDetailOut,
+    UnitOut,
+    UnitsQuery,
+)
 
 
 def unit_dict(unit, ready: bool) -> dict:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from apiflask import Schema, fields, validators
 from marshmallow import ValidationError
-from models.base import LOCAL
 
+from models.base import LOCAL
 
 
 class LocalDateTime(fields.Field):
