@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from . import audit
 from .base import db, utcnow
+from .database import write_transaction
 from .notifications import FeedToken
 from .units import Unit
 from .users import User
@@ -28,20 +29,21 @@ def _live(**owner) -> FeedToken | None:
 
 def feed_token_for_unit(unit: Unit, actor=None) -> FeedToken:
     """The unit's live feed token, made on first use."""
-    token = _live(unit_id=unit.id)
-    if token is None:
-        token = FeedToken(token=_new_token(), unit_id=unit.id)
-        db.session.add(token)
-        db.session.commit()
-    return token
+    return _live(unit_id=unit.id) or _first_token(unit_id=unit.id)
 
 
 def feed_token_for_user(user: User) -> FeedToken:
-    token = _live(user_id=user.id)
-    if token is None:
-        token = FeedToken(token=_new_token(), user_id=user.id)
-        db.session.add(token)
-        db.session.commit()
+    """The user's live feed token, made on first use."""
+    return _live(user_id=user.id) or _first_token(user_id=user.id)
+
+
+def _first_token(**owner) -> FeedToken:
+    """Make an owner's first token under the writer's lock (a racing first use may have won)."""
+    with write_transaction():
+        token = _live(**owner)
+        if token is None:
+            token = FeedToken(token=_new_token(), **owner)
+            db.session.add(token)
     return token
 
 
@@ -61,16 +63,16 @@ def _renew(**owner) -> FeedToken:
 
 def renew_unit_feed(unit: Unit, actor) -> FeedToken:
     """Revoke the unit's feed token at once and issue a new one."""
-    token = _renew(unit_id=unit.id)
-    audit.record(actor, "renew_feed", "unit", unit.id)
-    db.session.commit()
+    with write_transaction():  # SQLite: the lock before reading the live tokens
+        token = _renew(unit_id=unit.id)
+        audit.record(actor, "renew_feed", "unit", unit.id)
     return token
 
 
 def renew_user_feed(user: User) -> FeedToken:
     """Revoke the user's feed token at once and issue a new one."""
-    token = _renew(user_id=user.id)
-    db.session.commit()
+    with write_transaction():
+        token = _renew(user_id=user.id)
     return token
 
 

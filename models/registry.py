@@ -8,6 +8,7 @@ from sqlalchemy import Select, case, select
 
 from . import audit
 from .base import db, utcnow
+from .database import write_transaction
 from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
 from .errors import Forbidden, ValidationFailed
 from .permissions import can_log_check, can_manage_endpoints
@@ -65,13 +66,13 @@ def add_endpoint(unit: Unit, data: dict[str, Any], actor) -> Endpoint:
     """Add a videoconference endpoint to a unit."""
     if not can_manage_endpoints(actor, unit):
         raise Forbidden("You may not add endpoints to this unit.")
-    values = _clean_endpoint(data, partial=False)
-    endpoint = Endpoint(unit=unit, **values)
-    db.session.add(endpoint)
-    db.session.flush()
-    audit.record(actor, "create", "endpoint", endpoint.id,
-                 after=audit.snapshot(endpoint, ENDPOINT_FIELDS))
-    db.session.commit()
+    with write_transaction():
+        values = _clean_endpoint(data, partial=False)
+        endpoint = Endpoint(unit=unit, **values)
+        db.session.add(endpoint)
+        db.session.flush()
+        audit.record(actor, "create", "endpoint", endpoint.id,
+                     after=audit.snapshot(endpoint, ENDPOINT_FIELDS))
     return endpoint
 
 
@@ -79,14 +80,14 @@ def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor) -> Endpoint
     """Change an endpoint's name, room, kind, address or status."""
     if not can_manage_endpoints(actor, endpoint.unit):
         raise Forbidden("You may not change this endpoint.")
-    values = _clean_endpoint(data, partial=True)
-    before = audit.snapshot(endpoint, ENDPOINT_FIELDS)
-    for key, value in values.items():
-        setattr(endpoint, key, value)
-    after = audit.snapshot(endpoint, ENDPOINT_FIELDS)
-    if after != before:
-        audit.record(actor, "update", "endpoint", endpoint.id, before=before, after=after)
-    db.session.commit()
+    with write_transaction():  # lock before reading the row we change
+        values = _clean_endpoint(data, partial=True)
+        before = audit.snapshot(endpoint, ENDPOINT_FIELDS)
+        for key, value in values.items():
+            setattr(endpoint, key, value)
+        after = audit.snapshot(endpoint, ENDPOINT_FIELDS)
+        if after != before:
+            audit.record(actor, "update", "endpoint", endpoint.id, before=before, after=after)
     return endpoint
 
 
@@ -95,34 +96,34 @@ def log_check(endpoint: Endpoint, data: dict[str, Any], actor,
     """Record a connectivity check; the endpoint's latest result follows the newest check."""
     if not can_log_check(actor, endpoint.unit):
         raise Forbidden("You may not log checks for this unit's endpoints.")
-    now = now or utcnow()
-    errors: dict[str, str] = {}
-    checked_at = data.get("checked_at") or now
-    if checked_at.tzinfo is None:
-        errors["checked_at"] = "Give a time zone offset."
-    elif checked_at > now:
-        errors["checked_at"] = "A check cannot be in the future."
-    if not isinstance(data.get("passed"), bool):
-        errors["passed"] = "Say whether the check passed (true or false)."
-    bandwidth = data.get("bandwidth_kbps")
-    if bandwidth is not None and not (0 <= bandwidth <= 10_000_000):
-        errors["bandwidth_kbps"] = "Must be between 0 and 10000000."
-    note = nfc(data.get("note")) or None
-    if note and len(note) > 2000:
-        errors["note"] = "At most 2000 characters."
-    if errors:
-        raise ValidationFailed(errors)
-    check = ConnectivityCheck(endpoint=endpoint, checked_at=checked_at.astimezone(UTC),
-                              checked_by_id=actor.id, passed=data["passed"],
-                              audio_ok=data.get("audio_ok"), video_ok=data.get("video_ok"),
-                              bandwidth_kbps=bandwidth, note=note)
-    db.session.add(check)
-    if endpoint.last_check_at is None or check.checked_at >= endpoint.last_check_at:
-        endpoint.last_check_at = check.checked_at
-        endpoint.last_check_passed = check.passed
-    db.session.flush()
-    audit.record(actor, "check", "endpoint", endpoint.id,
-                 after={"check_id": check.id, "passed": check.passed,
-                        "checked_at": check.checked_at.isoformat()})
-    db.session.commit()
+    with write_transaction():  # SQLite: the lock before reading last_check_at
+        now = now or utcnow()
+        errors: dict[str, str] = {}
+        checked_at = data.get("checked_at") or now
+        if checked_at.tzinfo is None:
+            errors["checked_at"] = "Give a time zone offset."
+        elif checked_at > now:
+            errors["checked_at"] = "A check cannot be in the future."
+        if not isinstance(data.get("passed"), bool):
+            errors["passed"] = "Say whether the check passed (true or false)."
+        bandwidth = data.get("bandwidth_kbps")
+        if bandwidth is not None and not (0 <= bandwidth <= 10_000_000):
+            errors["bandwidth_kbps"] = "Must be between 0 and 10000000."
+        note = nfc(data.get("note")) or None
+        if note and len(note) > 2000:
+            errors["note"] = "At most 2000 characters."
+        if errors:
+            raise ValidationFailed(errors)
+        check = ConnectivityCheck(endpoint=endpoint, checked_at=checked_at.astimezone(UTC),
+                                  checked_by_id=actor.id, passed=data["passed"],
+                                  audio_ok=data.get("audio_ok"), video_ok=data.get("video_ok"),
+                                  bandwidth_kbps=bandwidth, note=note)
+        db.session.add(check)
+        if endpoint.last_check_at is None or check.checked_at >= endpoint.last_check_at:
+            endpoint.last_check_at = check.checked_at
+            endpoint.last_check_passed = check.passed
+        db.session.flush()
+        audit.record(actor, "check", "endpoint", endpoint.id,
+                     after={"check_id": check.id, "passed": check.passed,
+                            "checked_at": check.checked_at.isoformat()})
     return check

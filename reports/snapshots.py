@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from models import ReportSnapshot, db
 from models.audit import record
 from models.base import utcnow
+from models.database import write_transaction
 
 from .online_ratio import COUNTS, assemble, count_by_organizer, district_table
 from .periods import Period, current_month, month_before, parse_period
@@ -24,15 +25,15 @@ def freeze_report(period: Period | str, actor=None, now: datetime | None = None)
     data = {"period": period.label, "frozen_at": now.isoformat(), "rules": rules,
             "counts": {str(u): c for u, c in counts.items()},
             "units": {str(u): units[u] for u in sorted(units)}}
-    version = (db.session.scalar(select(func.max(ReportSnapshot.version))
-                                 .where(ReportSnapshot.period == period.label)) or 0) + 1
-    snap = ReportSnapshot(period=period.label, version=version, data=data, created_at=now,
-                          created_by_id=getattr(actor, "id", None))
-    db.session.add(snap)
-    db.session.flush()
-    record(actor, "freeze", "report_snapshot", snap.id, None,
-           {"period": period.label, "version": version})
-    db.session.commit()
+    with write_transaction():
+        version = (db.session.scalar(select(func.max(ReportSnapshot.version))
+                                     .where(ReportSnapshot.period == period.label)) or 0) + 1
+        snap = ReportSnapshot(period=period.label, version=version, data=data, created_at=now,
+                              created_by_id=getattr(actor, "id", None))
+        db.session.add(snap)
+        db.session.flush()
+        record(actor, "freeze", "report_snapshot", snap.id, None,
+               {"period": period.label, "version": version})
     return snap
 
 

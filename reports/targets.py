@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import TargetRule, db
 from models.audit import record, snapshot
+from models.database import write_transaction
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import CATEGORIES
 from models.text import nfc
@@ -72,21 +73,21 @@ def save_target_rule(data: dict, actor, rule: TargetRule | None = None) -> Targe
     """Add a rule, or change `rule`; only admins. :raise ValidationFailed: on bad values."""
     if getattr(actor, "role", None) != "admin":
         raise Forbidden("Only administrators change target rules.")
-    values = _clean(data)
-    clash = db.session.scalar(select(TargetRule).where(
-        TargetRule.plan_year == values["plan_year"], TargetRule.code == values["code"]))
-    if clash is not None and clash is not rule:
-        raise ValidationFailed({"code": "The plan year already has a rule with this code."})
-    before = snapshot(rule, FIELDS) if rule is not None else None
-    if rule is None:
-        rule = TargetRule()
-        db.session.add(rule)
-    for name, value in values.items():
-        setattr(rule, name, value)
-    db.session.flush()
-    after = {**snapshot(rule, FIELDS), "target": str(rule.target)}
-    if before is not None:
-        before["target"] = str(before["target"])
-    record(actor, "update" if before else "create", "target_rule", rule.id, before, after)
-    db.session.commit()
+    with write_transaction():
+        values = _clean(data)
+        clash = db.session.scalar(select(TargetRule).where(
+            TargetRule.plan_year == values["plan_year"], TargetRule.code == values["code"]))
+        if clash is not None and clash is not rule:
+            raise ValidationFailed({"code": "The plan year already has a rule with this code."})
+        before = snapshot(rule, FIELDS) if rule is not None else None
+        if rule is None:
+            rule = TargetRule()
+            db.session.add(rule)
+        for name, value in values.items():
+            setattr(rule, name, value)
+        db.session.flush()
+        after = {**snapshot(rule, FIELDS), "target": str(rule.target)}
+        if before is not None:
+            before["target"] = str(before["target"])
+        record(actor, "update" if before else "create", "target_rule", rule.id, before, after)
     return rule

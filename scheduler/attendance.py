@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models import audit
 from models.base import db, utcnow
-from models.database import begin_write
+from models.database import write_transaction
 from models.errors import Forbidden, NotFound, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_respond_for
@@ -80,28 +80,27 @@ def respond(meeting: Meeting, unit: Unit, data: dict[str, Any], actor, now: date
     now = now or utcnow()
     if not by_link and (actor is None or not can_respond_for(actor, unit)):
         raise Forbidden("You may only answer for your own unit.", {"unit": [unit.ref]})
-    begin_write()  # SQLite: take the write lock before reading what we change
-    invitation = invitation_for(meeting, unit)
-    if invitation is None:
-        raise NotFound("This unit is not invited to the meeting.",
-                       {"unit": [f"{unit.ref} is not invited."]})
-    check_open(meeting, now)
-    values = clean_answer(data)
-    before = audit.snapshot(invitation, RESPONSE_FIELDS)
-    confirmed = values["status"] == "confirmed"
-    invitation.response = values["status"]
-    invitation.attendee_name = values["attendee"] if confirmed else None
-    invitation.attendee_title = values["title"] if confirmed else None
-    invitation.reason = None if confirmed else values["reason"]
-    invitation.note = values["note"]
-    invitation.confirmed_before_start = confirmed
-    invitation.responded_at = now
-    invitation.responded_by_id = getattr(actor, "id", None)
-    after = audit.snapshot(invitation, RESPONSE_FIELDS)
-    if by_link:
-        after["via"] = "link"
-    audit.record(actor, "respond", "invitation", invitation.id, before=before, after=after)
-    db.session.commit()
+    with write_transaction():  # SQLite: take the write lock before reading what we change
+        invitation = invitation_for(meeting, unit)
+        if invitation is None:
+            raise NotFound("This unit is not invited to the meeting.",
+                           {"unit": [f"{unit.ref} is not invited."]})
+        check_open(meeting, now)
+        values = clean_answer(data)
+        before = audit.snapshot(invitation, RESPONSE_FIELDS)
+        confirmed = values["status"] == "confirmed"
+        invitation.response = values["status"]
+        invitation.attendee_name = values["attendee"] if confirmed else None
+        invitation.attendee_title = values["title"] if confirmed else None
+        invitation.reason = None if confirmed else values["reason"]
+        invitation.note = values["note"]
+        invitation.confirmed_before_start = confirmed
+        invitation.responded_at = now
+        invitation.responded_by_id = getattr(actor, "id", None)
+        after = audit.snapshot(invitation, RESPONSE_FIELDS)
+        if by_link:
+            after["via"] = "link"
+        audit.record(actor, "respond", "invitation", invitation.id, before=before, after=after)
     return invitation
 
 

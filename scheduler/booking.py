@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
 from models.base import LOCAL
-from models.database import begin_write
+from models.database import write_transaction
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
@@ -140,7 +140,8 @@ def _prepare(data: dict[str, Any], actor, now: datetime, max_age_days: int):
         if "end" in values and values["end"] > now:
             errors["outcome"] = "Only a meeting that has ended can be recorded with its outcome."
     elif "start" in values and values["start"] < now:
-        errors["start"] = "The start is in the past: book upcoming meetings only (or record a past one with its outcome)."
+        errors["start"] = ("The start is in the past: book upcoming meetings only "
+                           "(or record a past one with its outcome).")
     if errors:
         raise ValidationFailed(errors)
     if not can_organize_for(actor, organizer):
@@ -153,7 +154,7 @@ def _prepare(data: dict[str, Any], actor, now: datetime, max_age_days: int):
         starts = expand(rule, dtstart_local)
         series_parts = (rule, dtstart_local, starts)
         intervals = [(s, s + duration) for s in starts]
-        for (a, b), (c, _d) in zip(intervals, intervals[1:]):
+        for (_a, b), (c, _d) in zip(intervals, intervals[1:]):
             if c < b:
                 raise ValidationFailed({"rrule": "Occurrences would overlap each other."})
     else:
@@ -183,37 +184,32 @@ def book_meeting(data: dict[str, Any], actor, now: datetime, max_age_days: int =
     :raise Forbidden: the actor may not organise for that unit.
     :raise Conflict: an endpoint or the bridge is taken; details name the clashes.
     """
-    begin_write()  # validation reads inside the writer's transaction: nothing goes stale
     plan = None
     try:
-        values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days)
-        not_ready = plan.not_ready()
-        if data.get("strict") and not_ready and outcome_data is None:
-            raise ValidationFailed(
-                {"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
-                "Some participants have no ready endpoint (strict booking).")
-        outcome = None
-        if outcome_data:
-            outcome = clean_outcome(outcome_data, [u.ref for u in plan.participants])
-        if plan.bridge is not None and plan.online:
-            lock_bridge(plan.bridge)
-        conflicts = check_plan(plan)
-        if conflicts:
-            raise _conflict(conflicts, len(plan.intervals))
-        booking = _write(values, plan, series_parts, actor, now)
-        if outcome is not None:
-            booking.meetings[0].recorded_after = True
-            apply_outcome(booking.meetings[0], outcome, actor, now)
-        meetings_saved.send(None, meetings=booking.meetings, change="booked", actor=actor,
-                            times_changed=True)
-        db.session.commit()
+        with write_transaction():  # validation reads inside the writer's transaction: nothing goes stale
+            values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days)
+            not_ready = plan.not_ready()
+            if data.get("strict") and not_ready and outcome_data is None:
+                raise ValidationFailed(
+                    {"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
+                    "Some participants have no ready endpoint (strict booking).")
+            outcome = None
+            if outcome_data:
+                outcome = clean_outcome(outcome_data, [u.ref for u in plan.participants])
+            if plan.bridge is not None and plan.online:
+                lock_bridge(plan.bridge)
+            conflicts = check_plan(plan)
+            if conflicts:
+                raise _conflict(conflicts, len(plan.intervals))
+            booking = _write(values, plan, series_parts, actor, now)
+            if outcome is not None:
+                booking.meetings[0].recorded_after = True
+                apply_outcome(booking.meetings[0], outcome, actor, now)
+            meetings_saved.send(None, meetings=booking.meetings, change="booked", actor=actor,
+                                times_changed=True)
     except IntegrityError as exc:
-        db.session.rollback()
         # A concurrent booking won the race; the exclusion constraint refused ours.
         raise _conflict(check_plan(plan), len(plan.intervals)) from exc
-    except BaseException:
-        db.session.rollback()
-        raise
     booking.warnings = {"not_ready": not_ready if outcome is None else []}
     return booking
 

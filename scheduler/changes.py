@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import EndpointBooking, Invitation, Meeting, Series, audit, db
 from models.base import LOCAL
-from models.database import begin_write
+from models.database import write_transaction
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.permissions import can_organize_for
 
@@ -54,16 +54,12 @@ def change_meeting(meeting: Meeting, data: dict[str, Any], actor, now: datetime,
     A time change on a series scope keeps the weekday: moving a series to another day is
     done by cancelling and booking anew (a single occurrence may move anywhere).
     """
-    begin_write()  # validation reads inside the writer's transaction
     try:
-        return _change(meeting, data, actor, now, scope, max_age_days)
+        with write_transaction():  # validation reads inside the writer's transaction
+            return _change(meeting, data, actor, now, scope, max_age_days)
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict("The change clashes with a booking made at the same moment.",
                        {"conflicts": []}) from exc
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _change(meeting, data, actor, now, scope, max_age_days) -> list[Meeting]:
@@ -96,7 +92,6 @@ def _change(meeting, data, actor, now, scope, max_age_days) -> list[Meeting]:
         raise ValidationFailed({"bridge": "An online or hybrid meeting needs a bridge."})
     _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
            max_age_days, scope, bool(moving_series))
-    db.session.commit()
     return rows
 
 
@@ -212,8 +207,7 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
 
 def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") -> list[Meeting]:
     """Cancel one occurrence, this and the following ones, or the whole series."""
-    begin_write()
-    try:
+    with write_transaction():
         _check_editable(meeting, actor, now)
         rows = rows_in_scope(meeting, scope, now)
         for m in rows:
@@ -229,8 +223,4 @@ def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") 
             meeting.series.revision += 1
         meetings_saved.send(None, meetings=rows, change="cancelled", actor=actor,
                             times_changed=False)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return rows

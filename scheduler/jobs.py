@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import ConnectivityCheck, Endpoint, Meeting, Notification, Unit, db
 from models.base import LOCAL, utcnow
-from models.database import begin_write
+from models.database import write_transaction
 from models.endpoints import READY_STATUSES
 
 log = logging.getLogger("giaoban.jobs")
@@ -48,48 +48,46 @@ def notify_once(key: str, **fields) -> bool:
 
 def stale_endpoint_notices(now: datetime, max_age_days: int) -> int:
     """A notice per unit per local day listing its endpoints whose latest pass is stale."""
-    begin_write()
-    last_pass = (select(ConnectivityCheck.endpoint_id, func.max(ConnectivityCheck.checked_at).label("at"))
-                 .where(ConnectivityCheck.passed.is_(True))
-                 .group_by(ConnectivityCheck.endpoint_id).subquery())
-    rows = db.session.execute(
-        select(Endpoint, last_pass.c.at).join(last_pass, last_pass.c.endpoint_id == Endpoint.id)
-        .join(Unit, Unit.id == Endpoint.unit_id)
-        .where(Endpoint.status.in_(READY_STATUSES), Unit.dissolved_on.is_(None),
-               last_pass.c.at < now - timedelta(days=max_age_days))
-        .order_by(Endpoint.unit_id, Endpoint.id)).all()
-    per_unit: dict[int, list[str]] = {}
-    for endpoint, at in rows:
-        per_unit.setdefault(endpoint.unit_id, []).append(
-            f"{endpoint.name} ({at.astimezone(LOCAL):%d/%m/%Y})")
-    day = now.astimezone(LOCAL).date().isoformat()
-    added = 0
-    for unit_id, names in per_unit.items():
-        added += notify_once(
-            f"stale:{unit_id}:{day}", unit_id=unit_id, kind="stale_endpoints", created_at=now,
-            subject=f"Điểm cầu cần kiểm tra lại kết nối ({len(names)})",
-            body=(f"Lần kiểm tra đạt gần nhất của các điểm cầu sau đã quá {max_age_days} ngày: "
-                  + ", ".join(names) + ". Đề nghị kiểm tra lại kết nối."))
-    db.session.commit()
+    with write_transaction():
+        last_pass = (select(ConnectivityCheck.endpoint_id, func.max(ConnectivityCheck.checked_at).label("at"))
+                     .where(ConnectivityCheck.passed.is_(True))
+                     .group_by(ConnectivityCheck.endpoint_id).subquery())
+        rows = db.session.execute(
+            select(Endpoint, last_pass.c.at).join(last_pass, last_pass.c.endpoint_id == Endpoint.id)
+            .join(Unit, Unit.id == Endpoint.unit_id)
+            .where(Endpoint.status.in_(READY_STATUSES), Unit.dissolved_on.is_(None),
+                   last_pass.c.at < now - timedelta(days=max_age_days))
+            .order_by(Endpoint.unit_id, Endpoint.id)).all()
+        per_unit: dict[int, list[str]] = {}
+        for endpoint, at in rows:
+            per_unit.setdefault(endpoint.unit_id, []).append(
+                f"{endpoint.name} ({at.astimezone(LOCAL):%d/%m/%Y})")
+        day = now.astimezone(LOCAL).date().isoformat()
+        added = 0
+        for unit_id, names in per_unit.items():
+            added += notify_once(
+                f"stale:{unit_id}:{day}", unit_id=unit_id, kind="stale_endpoints", created_at=now,
+                subject=f"Điểm cầu cần kiểm tra lại kết nối ({len(names)})",
+                body=(f"Lần kiểm tra đạt gần nhất của các điểm cầu sau đã quá {max_age_days} ngày: "
+                      + ", ".join(names) + ". Đề nghị kiểm tra lại kết nối."))
     return added
 
 
 def awaiting_outcome_notices(now: datetime) -> int:
     """A notice to the organiser unit of each meeting that ended with no outcome recorded."""
-    begin_write()
-    meetings = db.session.scalars(
-        select(Meeting).where(Meeting.status == "scheduled", Meeting.end_at <= now,
-                              Meeting.end_at > now - AWAITING_LOOKBACK)
-        .order_by(Meeting.end_at)).all()
-    added = 0
-    for m in meetings:
-        start = m.start_at.astimezone(LOCAL)
-        added += notify_once(
-            f"awaiting:{m.id}", unit_id=m.organizer_id, meeting_id=m.id, kind="awaiting_outcome",
-            created_at=now, subject=f"Chưa ghi kết quả cuộc họp: {m.title}"[:300],
-            body=(f"Cuộc họp \"{m.title}\" lúc {start:%H:%M %d/%m/%Y} đã kết thúc nhưng chưa ghi "
-                  "kết quả (đã họp hay bị huỷ, hình thức, các đơn vị đã kết nối)."))
-    db.session.commit()
+    with write_transaction():
+        meetings = db.session.scalars(
+            select(Meeting).where(Meeting.status == "scheduled", Meeting.end_at <= now,
+                                  Meeting.end_at > now - AWAITING_LOOKBACK)
+            .order_by(Meeting.end_at)).all()
+        added = 0
+        for m in meetings:
+            start = m.start_at.astimezone(LOCAL)
+            added += notify_once(
+                f"awaiting:{m.id}", unit_id=m.organizer_id, meeting_id=m.id, kind="awaiting_outcome",
+                created_at=now, subject=f"Chưa ghi kết quả cuộc họp: {m.title}"[:300],
+                body=(f"Cuộc họp \"{m.title}\" lúc {start:%H:%M %d/%m/%Y} đã kết thúc nhưng chưa ghi "
+                      "kết quả (đã họp hay bị huỷ, hình thức, các đơn vị đã kết nối)."))
     return added
 
 

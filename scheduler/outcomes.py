@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import update
 
 from models import EndpointBooking, Meeting, audit, db
-from models.database import begin_write
+from models.database import write_transaction
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import MODES
 from models.permissions import can_organize_for
@@ -63,8 +63,7 @@ def apply_outcome(meeting: Meeting, outcome: dict, actor, now: datetime) -> None
 
 def record_outcome(meeting: Meeting, data: Any, actor, now: datetime) -> Meeting:
     """Record how a meeting went. Held needs it to have ended; it may be corrected later."""
-    begin_write()
-    try:
+    with write_transaction():
         if not can_organize_for(actor, meeting.organizer):
             raise Forbidden("Only the organiser records this meeting's outcome.")
         outcome = clean_outcome(data, [inv.unit.ref for inv in meeting.invitations])
@@ -75,8 +74,4 @@ def record_outcome(meeting: Meeting, data: Any, actor, now: datetime) -> Meeting
         apply_outcome(meeting, outcome, actor, now)
         meetings_saved.send(None, meetings=[meeting], change="outcome", actor=actor,
                             times_changed=False)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return meeting

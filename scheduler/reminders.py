@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from models import Notification, Reminder, User, db
 from models.base import LOCAL, utcnow
-from models.database import begin_write
+from models.database import begin_write, write_transaction
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
@@ -82,17 +82,16 @@ def remind_pending_now(meeting: Meeting, actor, now: datetime | None = None) -> 
     if meeting.status != "scheduled" or now >= meeting.start_at:
         raise ValidationFailed({"start": "The meeting has started or is no longer scheduled."},
                                "Reminders go out only before the start.")
-    begin_write()
-    pending = [i.unit_id for i in meeting.invitations if i.response == "pending"]
-    rows = {r.unit_id: r for r in db.session.scalars(
-        select(Reminder).where(Reminder.meeting_id == meeting.id, Reminder.kind == "manual"))}
-    for unit_id in pending:
-        row = rows.get(unit_id)
-        if row is None:
-            db.session.add(Reminder(meeting_id=meeting.id, unit_id=unit_id, kind="manual", due_at=now))
-        elif row.sent_at is not None or row.withdrawn_at is not None:
-            row.due_at, row.sent_at, row.withdrawn_at = now, None, None
-    db.session.commit()
+    with write_transaction():
+        pending = [i.unit_id for i in meeting.invitations if i.response == "pending"]
+        rows = {r.unit_id: r for r in db.session.scalars(
+            select(Reminder).where(Reminder.meeting_id == meeting.id, Reminder.kind == "manual"))}
+        for unit_id in pending:
+            row = rows.get(unit_id)
+            if row is None:
+                db.session.add(Reminder(meeting_id=meeting.id, unit_id=unit_id, kind="manual", due_at=now))
+            elif row.sent_at is not None or row.withdrawn_at is not None:
+                row.due_at, row.sent_at, row.withdrawn_at = now, None, None
     return len(pending)
 
 

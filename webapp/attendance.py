@@ -13,7 +13,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 import scheduler.reminders  # noqa: F401  (connects the reminder planner to meetings_saved)
 from models import Invitation, Meeting, Notification, db
 from models.base import utcnow
-from models.database import begin_write
+from models.database import write_transaction
 from models.errors import DomainError
 from models.permissions import can_organize_for, can_respond_for, can_see_unit_meetings
 from models.units import find_unit
@@ -97,7 +97,6 @@ def answer(meeting_id: int):
     try:
         respond(meeting, unit, _answer_data(form), current_user, utcnow())
     except DomainError as exc:
-        db.session.rollback()
         if exc.status == 403:
             abort(403)
         flash(exc.message, "danger")
@@ -139,7 +138,6 @@ def answer_link(meeting_id: int, unit_ref: str, answer: str):
             return render_template("attendance/link_done.html", meeting=meeting, unit=unit,
                                    invitation=invitation)
         except DomainError as exc:
-            db.session.rollback()
             errors = exc.details
             status = exc.status
     return render_template("attendance/link_answer.html", meeting=meeting, unit=unit, answer=answer,
@@ -173,7 +171,6 @@ def remind(meeting_id: int):
     try:
         count = remind_pending_now(meeting, current_user, utcnow())
     except DomainError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
     flash(ngettext("A reminder to %(num)d pending unit goes out within a minute.",
@@ -203,8 +200,7 @@ def notifications():
 def mark_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    begin_write()
-    db.session.execute(update(Notification).where(_my_notifications(), Notification.read_at.is_(None))
-                       .values(read_at=utcnow()))
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(update(Notification).where(_my_notifications(), Notification.read_at.is_(None))
+                           .values(read_at=utcnow()))
     return redirect(url_for("attendance.notifications"), 303)

@@ -131,7 +131,6 @@ def new_endpoint(ref: str):
             flash(_("Endpoint added."), "success")
             return redirect(url_for("registry.unit", ref=u.ref))
         except ValidationFailed as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render_template("registry/endpoint_form.html", form=form, unit=u, endpoint=None), status
@@ -151,7 +150,6 @@ def edit_endpoint(endpoint_id: int):
             flash(_("Endpoint saved."), "success")
             return redirect(url_for("registry.unit", ref=endpoint.unit.ref))
         except ValidationFailed as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render_template("registry/endpoint_form.html", form=form, unit=endpoint.unit,
@@ -175,7 +173,6 @@ def new_check(endpoint_id: int):
             flash(_("Check recorded."), "success")
             return redirect(url_for("registry.unit", ref=endpoint.unit.ref), 303)
         except ValidationFailed as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
     return _render_unit(endpoint.unit, form, failed_endpoint=endpoint.id), 400
 

@@ -198,7 +198,6 @@ def edit_target(rule_id: int | None = None):
             flash(_("Target rule saved."), "success")
             return redirect(url_for(".targets"), 303)
         except ValidationFailed as exc:
-            db.session.rollback()
             for field, messages in exc.details.items():
                 getattr(form, field).errors = list(messages)
     status = 400 if request.method == "POST" else 200

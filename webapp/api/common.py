@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, HTTPError, HTTPTokenAuth
 
-from models import db
 from models.errors import DomainError
 from models.units import Unit, find_unit
 from models.users import User, user_for_token
@@ -29,7 +28,6 @@ def actor() -> User:
 
 def fail(error: DomainError):
     """Turn a domain refusal into the API's error answer."""
-    db.session.rollback()
     raise HTTPError(error.status, error.message, detail=error.details, extra_data={"code": error.code})
 
 
