@@ -1,0 +1,98 @@
+"""The pages that change a booked meeting: edit, cancel, record its outcome."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from models import Invitation, db
+from models.base import utcnow
+from models.errors import Conflict, Forbidden, ValidationFailed
+from scheduler.changes import cancel_meeting, change_meeting
+from scheduler.outcomes import record_outcome
+
+from .meeting_forms import CancelForm, EditForm, OutcomeForm, options
+from .meeting_pages import LABELS, apply_errors, fill_choices, organised, readable, render_detail
+from .registry import readiness_max_age
+
+
+@login_required
+def edit(meeting_id: int):
+    meeting = organised(meeting_id)
+    invited = [inv.unit.ref for inv in meeting.invitations]
+    form = EditForm(obj=meeting, units=invited)
+    fill_choices(form)
+    if request.method == "GET":
+        form.set_times(meeting.start_at, meeting.end_at)
+        form.bridge.data = str(meeting.bridge_id or "")
+        return render_template("meetings/edit.html", form=form, meeting=meeting, problems=[],
+                               conflicts=[], **LABELS)
+    problems, conflicts, status = [], [], 400
+    if form.validate_on_submit():
+        try:
+            change_meeting(meeting, form.change_data(meeting, invited), current_user, utcnow(),
+                           form.scope.data if meeting.series_id else "this", readiness_max_age())
+            flash(_("Meeting saved."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
+        except ValidationFailed as exc:
+            problems = apply_errors(form, exc) or [exc.message]
+        except Forbidden:
+            abort(403)
+        except Conflict as exc:
+            problems, status = [exc.message], 409
+            conflicts = readable(exc.details.get("conflicts", []))
+    return render_template("meetings/edit.html", form=form, meeting=meeting, problems=problems,
+                           conflicts=conflicts, **LABELS), status
+
+
+@login_required
+def cancel(meeting_id: int):
+    meeting = organised(meeting_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return render_detail(meeting, form, 400)
+    try:
+        rows = cancel_meeting(meeting, current_user, utcnow(),
+                              form.scope.data if meeting.series_id else "this")
+    except ValidationFailed as exc:
+        return render_detail(meeting, form, 400,
+                              [m for msgs in exc.details.values() for m in msgs] or [exc.message])
+    except Forbidden:
+        abort(403)
+    flash(ngettext("%(num)d meeting cancelled.", "%(num)d meetings cancelled.", len(rows)),
+          "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
+
+
+@login_required
+def outcome(meeting_id: int):
+    meeting = organised(meeting_id)
+    invitations = db.session.scalars(select(Invitation).options(joinedload(Invitation.unit))
+                                     .where(Invitation.meeting_id == meeting.id)
+                                     .order_by(Invitation.id)).all()
+    preset = request.args.get("connected")
+    connected = ([i.unit.ref for i in invitations] if preset == "all" else [] if preset == "none"
+                 else [i.unit.ref for i in invitations if i.connected])
+    form = OutcomeForm(status=meeting.status if meeting.status != "scheduled" else "held",
+                       mode=meeting.outcome_mode or meeting.mode, connected=connected)
+    form.connected.choices = options((i.unit.ref, i.unit.name) for i in invitations)
+    problems, status = [], 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            data = {"status": form.status.data}
+            if form.status.data == "held":
+                data.update(mode=form.mode.data, connected=form.connected.data or [])
+            try:
+                record_outcome(meeting, data, current_user, utcnow())
+                flash(_("Outcome recorded."), "success")
+                return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
+            except ValidationFailed as exc:
+                problems = apply_errors(form, exc) or [exc.message]
+            except Forbidden:
+                abort(403)
+    return render_template("meetings/outcome.html", form=form, meeting=meeting,
+                           problems=problems, **LABELS), status

@@ -1,0 +1,111 @@
+"""What the meeting pages share: the guards, the labels, the form-error mapping, the detail page."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from models import AuditLog, Bridge, Invitation, Meeting, Unit, db
+from models.base import utcnow
+from models.errors import ValidationFailed
+from models.permissions import can_organize_for, can_see_meeting
+from scheduler.clashes import endpoints_to_book
+
+from .meeting_forms import (
+    CATEGORY_LABELS,
+    MODE_LABELS,
+    RESPONSE_LABELS,
+    SCOPE_LABELS,
+    STATUS_LABELS,
+    CancelForm,
+    options,
+)
+from .meeting_reads import audit_changes, unit_choices, unit_names
+from .registry import readiness_max_age
+
+LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATUS_LABELS,
+          "responses": RESPONSE_LABELS, "scopes": SCOPE_LABELS}
+#: where a verb's field error is shown on the booking and edit forms
+FIELD_OF = {"start": "start_time", "end": "end_time", "participants": "units", "rrule": "repeat"}
+
+
+def meeting_or_404(meeting_id: int) -> Meeting:
+    """:raise 404: when there is no such meeting or the user may not see it."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_see_meeting(current_user, meeting):
+        abort(404)
+    return meeting
+
+
+def organised(meeting_id: int) -> Meeting:
+    """:raise 403: unless the user may organise for the meeting's organiser."""
+    meeting = meeting_or_404(meeting_id)
+    if not can_organize_for(current_user, meeting.organizer):
+        abort(403)
+    return meeting
+
+
+def apply_errors(form, error: ValidationFailed) -> list[str]:
+    """Put a verb's field errors on the form; returns those no field shows."""
+    rest = []
+    for key, messages in error.details.items():
+        name = FIELD_OF.get(key, key)
+        if name in form._fields and name != "csrf_token":
+            form[name].errors = list(form[name].errors or []) + list(messages)
+        else:
+            rest += [f"{key}: {m}" for m in messages]
+    return rest
+
+
+def fill_choices(form, organisers: list[Unit] | None = None) -> None:
+    """The unit, district, bridge (and organiser) choices of a booking or edit form."""
+    districts, units = unit_choices()
+    form.districts.choices, form.units.choices = options(districts), options(units)
+    bridges = db.session.scalars(select(Bridge).order_by(Bridge.name)).all()
+    form.bridge.choices = options([("", _("None (in person)"))] + [
+        (str(b.id), f"{b.name} ({b.capacity})") for b in bridges])
+    if organisers is not None:
+        form.organizer.choices = options((u.ref, u.name) for u in organisers)
+
+
+def readable(conflicts: list[dict]) -> list[dict]:
+    """Clashes with instants as datetimes and units as names, for the page."""
+    names = unit_names({ref for c in conflicts for ref in c["units"]})
+    out = []
+    for c in conflicts:
+        out.append({**c, "start": datetime.fromisoformat(c["start"]),
+                    "end": datetime.fromisoformat(c["end"]),
+                    "occurrence": datetime.fromisoformat(c["occurrence"]),
+                    "unit_names": [names.get(r, r) for r in c["units"]]})
+    return out
+
+
+def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, status: int = 200,
+                  problems: list[str] = ()):
+    """The meeting's page: invitations, endpoints, history, occurrences, and what the user may do."""
+    now = utcnow()
+    invitations = db.session.scalars(select(Invitation).options(joinedload(Invitation.unit))
+                                     .where(Invitation.meeting_id == meeting.id)
+                                     .order_by(Invitation.id)).all()
+    endpoints, ready = endpoints_to_book([meeting.organizer_id, *(i.unit_id for i in invitations)],
+                                         now, readiness_max_age(), with_details=True)
+    history = db.session.scalars(select(AuditLog).options(joinedload(AuditLog.actor)).where(
+        AuditLog.entity_type == "meeting", AuditLog.entity_id == meeting.id)
+        .order_by(AuditLog.at, AuditLog.id)).all()
+    occurrences = []
+    if meeting.series_id is not None:
+        occurrences = db.session.execute(select(
+            Meeting.id, Meeting.start_at, Meeting.end_at, Meeting.status, Meeting.recurrence_id)
+            .where(Meeting.series_id == meeting.series_id).order_by(Meeting.recurrence_id)).all()
+    may_organise = can_organize_for(current_user, meeting.organizer)
+    editable = may_organise and meeting.status == "scheduled" and meeting.start_at > now
+    return render_template(
+        "meetings/detail.html", meeting=meeting, invitations=invitations, endpoints=endpoints,
+        ready=ready, history=[(row, audit_changes(row)) for row in history],
+        occurrences=occurrences, editable=editable, now=now, may_organise=may_organise,
+        may_record=may_organise and meeting.end_at <= now and meeting.status != "cancelled",
+        cancel_form=cancel_form or CancelForm(), problems=problems, **LABELS), status
