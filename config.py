@@ -44,7 +44,6 @@ class Config:
     SECRET_KEY = None  # filled in by load()
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    TIMEZONE = "Asia/Ho_Chi_Minh"
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
@@ -54,6 +53,10 @@ class Config:
     WORKING_DAYS = os.environ.get("WORKING_DAYS", "0,1,2,3,4")  # Monday=0
     REMINDER_PENDING_BEFORE = timedelta(hours=_int("REMINDER_PENDING_HOURS", 24))
     REMINDER_ALL_BEFORE = timedelta(hours=_int("REMINDER_ALL_HOURS", 1))
+    # The scheduler process: reminder interval, SQLite leader takeover, how often a standby tries.
+    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 60))
+    SCHEDULER_LOCK_TIMEOUT = float(os.environ.get("SCHEDULER_LOCK_TIMEOUT", 60))
+    SCHEDULER_STANDBY_POLL = float(os.environ.get("SCHEDULER_STANDBY_POLL", min(5.0, SCHEDULER_LOCK_TIMEOUT / 3)))
     FEED_PAST_DAYS = _int("FEED_PAST_DAYS", 90)
     FEED_FUTURE_DAYS = _int("FEED_FUTURE_DAYS", 365)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

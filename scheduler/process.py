@@ -4,8 +4,9 @@ Leadership: on PostgreSQL a session advisory lock held on a dedicated connection
 life of the process (the server frees it when the process dies); on SQLite a SchedulerLock
 row refreshed by a heartbeat and taken over once the heartbeat is older than the timeout.
 Even with two leaders at once a reminder goes out once: its claim is a row lock.
-Environment: SCHEDULER_TICK_SECONDS (reminder interval, 60), SCHEDULER_LOCK_TIMEOUT (SQLite
-takeover, 60 s), SCHEDULER_STANDBY_POLL (how often a standby tries the lock).
+Settings (config.py, from the environment): SCHEDULER_TICK_SECONDS (reminder interval, 60),
+SCHEDULER_LOCK_TIMEOUT (SQLite takeover, 60 s), SCHEDULER_STANDBY_POLL (how often a standby
+tries the lock).
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -32,6 +35,7 @@ from models import SchedulerLock, db
 from models.base import LOCAL, utcnow
 
 from . import jobs
+from .signals import connect_receivers
 
 log = logging.getLogger("giaoban.scheduler")
 TIMEZONE = LOCAL
@@ -51,11 +55,10 @@ class Settings:
         return max(0.2, self.lock_timeout / 4)
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> Settings:
-        tick = float(environ.get("SCHEDULER_TICK_SECONDS", 60))
-        timeout = float(environ.get("SCHEDULER_LOCK_TIMEOUT", 60))
-        poll = float(environ.get("SCHEDULER_STANDBY_POLL", min(5.0, timeout / 3)))
-        return cls(tick, timeout, poll)
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """The process's settings from the app's config (config.py reads the environment)."""
+        return cls(config["SCHEDULER_TICK_SECONDS"], config["SCHEDULER_LOCK_TIMEOUT"],
+                   config["SCHEDULER_STANDBY_POLL"])
 
 
 class AdvisoryLock:
@@ -175,7 +178,8 @@ def run(app, settings: Settings | None = None) -> None:
     """Wait for leadership, then run the jobs until stopped."""
     if app.testing:
         raise RuntimeError("the scheduler never runs inside a test app or a web worker")
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.from_config(app.config)
+    connect_receivers(app.config)
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(0)))
     with app.app_context():

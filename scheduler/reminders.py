@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import formatdate
+from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from models import Notification, Reminder, User, db
@@ -26,7 +28,6 @@ from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
 
 from .links import answer_url
-from .signals import meetings_saved
 
 log = logging.getLogger("giaoban.reminders")
 ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answered
@@ -36,11 +37,23 @@ MODES_VI = {"in_person": "Trực tiếp", "online": "Trực tuyến",
 
 # --- planning -----------------------------------------------------------------------------
 
-def plan_reminders(sender, meetings=(), change: str = "changed", **_ignored) -> None:
+@dataclass(frozen=True)
+class ReminderOffsets:
+    """How long before the start each planned kind of reminder is due."""
+
+    pending: timedelta
+    upcoming: timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ReminderOffsets:
+        return cls(pending=config["REMINDER_PENDING_BEFORE"], upcoming=config["REMINDER_ALL_BEFORE"])
+
+
+def plan_reminders(meetings: Iterable[Meeting], change: str, offsets: ReminderOffsets,
+                   now: datetime | None = None) -> None:
     """Create, move or withdraw the meetings' reminder rows in the caller's session."""
-    config = current_app.config
-    now = utcnow()
-    offsets = {"pending": config["REMINDER_PENDING_BEFORE"], "upcoming": config["REMINDER_ALL_BEFORE"]}
+    now = now or utcnow()
+    offsets = {"pending": offsets.pending, "upcoming": offsets.upcoming}
     for meeting in meetings:
         if meeting.id is None:
             db.session.flush()
@@ -71,7 +84,14 @@ def plan_reminders(sender, meetings=(), change: str = "changed", **_ignored) -> 
                 row.withdrawn_at = now
 
 
-meetings_saved.connect(plan_reminders)
+class ReminderPlanner:
+    """The `meetings_saved` receiver: plans reminders with the offsets it was made with."""
+
+    def __init__(self, offsets: ReminderOffsets):
+        self.offsets = offsets
+
+    def __call__(self, sender, meetings=(), change: str = "changed", **_ignored) -> None:
+        plan_reminders(meetings, change, self.offsets)
 
 
 def remind_pending_now(meeting: Meeting, actor, now: datetime | None = None) -> int:

@@ -1,12 +1,33 @@
-"""Signals the booking verbs send inside their transaction, before it commits.
+"""Signals the booking verbs send inside their transaction, before it commits, and their receivers.
 
 Receivers (reminders, caches) add rows to the same session, so what they write lands or
-fails together with the change itself.
+fails together with the change itself. The app factory and the scheduler process connect
+them with `connect_receivers(config)`: settings come in as an argument, never from an app
+global.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
 from blinker import Namespace
+
+from .reminders import ReminderOffsets, ReminderPlanner
 
 _signals = Namespace()
 
 #: sent with meetings=[Meeting, ...], change="booked" | "changed" | "cancelled" | "outcome",
 #: actor=User, times_changed=bool (True when start or end moved)
 meetings_saved = _signals.signal("meetings-saved")
+
+_connected: list = []
+
+
+def connect_receivers(config: Mapping[str, Any]) -> None:
+    """Connect the reminder planner with these settings; a later call replaces the earlier one."""
+    for receiver in _connected:
+        meetings_saved.disconnect(receiver)
+    _connected.clear()
+    planner = ReminderPlanner(ReminderOffsets.from_config(config))
+    meetings_saved.connect(planner, weak=False)
+    _connected.append(planner)

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config
 from models.database import configure_engine
+from scheduler.signals import connect_receivers
 
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -85,6 +86,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     ops.init_app(app)
     register_cli(app)
     ops.register_cli(app)
+    connect_receivers(app.config)
 
     @app.before_request
     def _request_id():

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, update
 from wtforms import HiddenField, StringField, TextAreaField
 
-import scheduler.reminders  # noqa: F401  (connects the reminder planner to meetings_saved)
 from models import Invitation, Meeting, Notification, db
 from models.base import utcnow
 from models.database import write_transaction
