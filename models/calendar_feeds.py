@@ -14,7 +14,8 @@ from .base import UTCDateTime, db
 from .endpoints import READY_STATUSES, Endpoint
 from .meetings import Invitation, Meeting, Series
 from .notifications import FeedToken
-from .units import Unit, subtree_ids
+from .permissions import visible_unit_ids
+from .units import Unit
 from .users import User
 
 CANCELLED_KEPT = timedelta(days=30)
@@ -40,17 +41,6 @@ class FeedQuery:
     params: dict
 
 
-def user_unit_ids(user: User) -> set[int] | None:
-    """The units whose meetings concern a user: a clerk's unit, a scope's subtree, or all (None)."""
-    if user.role == "admin":
-        return None
-    if user.unit_id is None:
-        return set()
-    if user.role == "clerk":
-        return {user.unit_id}
-    return subtree_ids(user.unit_id)
-
-
 def scope_of_feed(token: FeedToken) -> FeedScope | None:
     """The scope a live feed token serves, or None when its owner can no longer have one."""
     if token.unit_id is not None:
@@ -59,7 +49,7 @@ def scope_of_feed(token: FeedToken) -> FeedScope | None:
     user = db.session.get(User, token.user_id) if token.user_id is not None else None
     if user is None or not user.is_enabled:
         return None
-    ids = user_unit_ids(user)
+    ids = visible_unit_ids(user)
     return FeedScope(user.name or user.email, f"giaoban-user-{user.id}",
                      None if ids is None else frozenset(ids))
 

@@ -6,7 +6,7 @@ log checks; meetings and feeds are visible to those whose scope holds the unit.
 """
 from __future__ import annotations
 
-from .units import Unit, is_within
+from .units import Unit, is_within, subtree_ids
 from .users import User
 
 
@@ -61,8 +61,7 @@ def can_see_meeting(user: User, meeting) -> bool:
 
 
 def visible_unit_ids(user: User) -> set[int] | None:
-    """The units whose meetings the user may see; None means every unit (admin)."""
-    from .units import subtree_ids
+    """The units whose meetings concern the user (a clerk's unit, a scope's subtree); None: all (admin)."""
     if user.role == "admin":
         return None
     if user.unit is None:
