@@ -50,7 +50,7 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     READINESS_MAX_AGE_DAYS = _int("READINESS_MAX_AGE_DAYS", 30)
     WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:00-12:00,13:00-17:00")
-    WORKING_DAYS = os.environ.get("WORKING_DAYS", "0,1,2,3,4")  # Monday=0
+    WORKING_DAYS = frozenset(int(d) for d in os.environ.get("WORKING_DAYS", "0,1,2,3,4").split(","))  # Monday=0
     REMINDER_PENDING_BEFORE = timedelta(hours=_int("REMINDER_PENDING_HOURS", 24))
     REMINDER_ALL_BEFORE = timedelta(hours=_int("REMINDER_ALL_HOURS", 1))
     # The scheduler process: reminder interval, SQLite leader takeover, how often a standby tries.

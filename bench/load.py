@@ -100,7 +100,8 @@ def main() -> None:
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--bind",
              f"127.0.0.1:{port}", "--log-level", "warning", "webapp:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # a full pipe would block the workers
+            # not piped: a full pipe would block the workers
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):

@@ -124,9 +124,9 @@ def run(engine: str, scale: float, repeat: int) -> dict:
                 mine, _ = count_by_organizer(period, rules_for_year(2019), now)
                 assert mine == fold_counts(run_sql(COUNTS, period, now, sqlite)), "counts disagree"
                 timings: dict[str, list[float]] = {"report": [], "floor": [], "counts": []}
-                jobs = {"report": lambda: online_ratio(period, now),
-                        "floor": lambda: run_sql(FLOOR, period, now, sqlite),
-                        "counts": lambda: run_sql(COUNTS, period, now, sqlite)}
+                jobs = {"report": lambda p=period: online_ratio(p, now),
+                        "floor": lambda p=period: run_sql(FLOOR, p, now, sqlite),
+                        "counts": lambda p=period: run_sql(COUNTS, p, now, sqlite)}
                 for _ in range(repeat):  # interleaved, so drift hits all alike
                     for key, job in jobs.items():
                         t0 = time.perf_counter()

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
+from .users import User
 
 
 class AuditLog(db.Model):
@@ -26,7 +27,7 @@ class AuditLog(db.Model):
     actor = relationship("User")
 
 
-def record(actor, action: str, entity_type: str, entity_id: int,
+def record(actor: User | None, action: str, entity_type: str, entity_id: int,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditLog:
     """Add an audit row to the session (the caller commits it with the change)."""
     row = AuditLog(actor_id=getattr(actor, "id", None), action=action, entity_type=entity_type,

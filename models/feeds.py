@@ -27,7 +27,7 @@ def _live(**owner) -> FeedToken | None:
     return db.session.scalar(stmt.order_by(FeedToken.id.desc()))
 
 
-def feed_token_for_unit(unit: Unit, actor=None) -> FeedToken:
+def feed_token_for_unit(unit: Unit, actor: User | None = None) -> FeedToken:
     """The unit's live feed token, made on first use."""
     return _live(unit_id=unit.id) or _first_token(unit_id=unit.id)
 
@@ -61,7 +61,7 @@ def _renew(**owner) -> FeedToken:
     return token
 
 
-def renew_unit_feed(unit: Unit, actor) -> FeedToken:
+def renew_unit_feed(unit: Unit, actor: User) -> FeedToken:
     """Revoke the unit's feed token at once and issue a new one."""
     with write_transaction():  # SQLite: the lock before reading the live tokens
         token = _renew(unit_id=unit.id)

@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -15,7 +27,14 @@ CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giai_quyet_cong_v
 MODES = ("in_person", "online", "hybrid")
 ONLINE_MODES = ("online", "hybrid")
 STATUSES = ("scheduled", "held", "cancelled")
-RESPONSES = ("pending", "confirmed", "declined")
+ANSWERS = ("confirmed", "declined")  # what a unit may answer
+OUTCOMES = ("held", "cancelled")  # what an organiser may record
+#: field limits: the columns, the verbs' checks, the forms and the API schemas read these
+TITLE_MAX = 300
+LOCATION_MAX = 300
+RRULE_MAX = 300
+DESCRIPTION_MAX = 5000
+PARTICIPANTS_MAX = 5000  # entries in one participant list
 
 
 class Bridge(db.Model):
@@ -60,14 +79,14 @@ class Meeting(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(100), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))
     organizer_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     mode: Mapped[str] = mapped_column(String(16))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    location: Mapped[str | None] = mapped_column(String(300))
+    location: Mapped[str | None] = mapped_column(String(LOCATION_MAX))
     bridge_id: Mapped[int | None] = mapped_column(ForeignKey("bridges.id"))
     ports: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
@@ -89,6 +108,17 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="Invitation.id")
     bookings: Mapped[list[EndpointBooking]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan")
+
+    @hybrid_method
+    def awaiting_outcome(self, now: datetime) -> bool:
+        """Ended with no outcome recorded: still scheduled and its end has passed."""
+        return self.status == "scheduled" and self.end_at <= now
+
+    @awaiting_outcome.inplace.expression
+    @classmethod
+    def _awaiting_outcome_sql(cls, now: datetime) -> ColumnElement[bool]:
+        """The same rule as SQL, for `select(Meeting).where(Meeting.awaiting_outcome(now))`."""
+        return and_(cls.status == "scheduled", cls.end_at <= now)
 
 
 class Invitation(db.Model):

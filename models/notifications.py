@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 
-REMINDER_KINDS = ("pending", "upcoming")
-
 
 class Reminder(db.Model):
     """One reminder of one kind to one unit for one meeting; sent at most once."""

@@ -10,10 +10,12 @@ from . import audit
 from .base import db, utcnow
 from .database import write_transaction
 from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
-from .errors import Forbidden, ValidationFailed
-from .permissions import can_log_check, can_manage_endpoints
+from .errors import Conflict, Forbidden, ValidationFailed
+from .meetings import Bridge
+from .permissions import can_log_check, can_manage_bridges, can_manage_endpoints
 from .text import nfc, search_key
 from .units import LEVELS, Unit
+from .users import User
 
 ENDPOINT_FIELDS = ("unit_id", "name", "room", "kind", "address", "status")
 
@@ -62,7 +64,7 @@ def _clean_endpoint(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     return out
 
 
-def add_endpoint(unit: Unit, data: dict[str, Any], actor) -> Endpoint:
+def add_endpoint(unit: Unit, data: dict[str, Any], actor: User) -> Endpoint:
     """Add a videoconference endpoint to a unit."""
     if not can_manage_endpoints(actor, unit):
         raise Forbidden("You may not add endpoints to this unit.")
@@ -76,7 +78,7 @@ def add_endpoint(unit: Unit, data: dict[str, Any], actor) -> Endpoint:
     return endpoint
 
 
-def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor) -> Endpoint:
+def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor: User) -> Endpoint:
     """Change an endpoint's name, room, kind, address or status."""
     if not can_manage_endpoints(actor, endpoint.unit):
         raise Forbidden("You may not change this endpoint.")
@@ -91,7 +93,7 @@ def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor) -> Endpoint
     return endpoint
 
 
-def log_check(endpoint: Endpoint, data: dict[str, Any], actor,
+def log_check(endpoint: Endpoint, data: dict[str, Any], actor: User,
               now: datetime | None = None) -> ConnectivityCheck:
     """Record a connectivity check; the endpoint's latest result follows the newest check."""
     if not can_log_check(actor, endpoint.unit):
@@ -127,3 +129,19 @@ def log_check(endpoint: Endpoint, data: dict[str, Any], actor,
                      after={"check_id": check.id, "passed": check.passed,
                             "checked_at": check.checked_at.isoformat()})
     return check
+
+
+def add_bridge(name: str, capacity: int, actor: User) -> Bridge:
+    """Add an MCU (bridge) with its number of ports; only admins.
+
+    :raise Conflict: a bridge has that name already.
+    """
+    if not can_manage_bridges(actor):
+        raise Forbidden("Only admins add bridges.")
+    name = nfc(name)
+    with write_transaction():  # SQLite: the lock before checking the name is free
+        if db.session.scalar(select(Bridge.id).where(Bridge.name == name)):
+            raise Conflict(f"A bridge named {name!r} exists.", {"name": ["Already taken."], "conflicts": []})
+        bridge = Bridge(name=name, capacity=capacity)
+        db.session.add(bridge)
+    return bridge

@@ -106,13 +106,3 @@ def is_within(unit: Unit, ancestor: Unit) -> bool:
             return True
         node = node.parent
     return False
-
-
-def district_of(unit: Unit) -> Unit | None:
-    """The district a unit belongs to (itself for a district), if any."""
-    node: Unit | None = unit
-    while node is not None:
-        if node.level == "district":
-            return node
-        node = node.parent
-    return None

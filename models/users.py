@@ -12,7 +12,9 @@ from sqlalchemy import Boolean, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
-from .units import Unit
+from .database import write_transaction
+from .errors import ValidationFailed
+from .units import Unit, find_unit
 
 ROLES = ("admin", "organizer", "clerk", "viewer")
 _hasher = PasswordHasher()
@@ -88,3 +90,31 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     return row.user
+
+
+def create_user(email: str, role: str, unit_ref: str | None, password: str | None = None,
+                name: str | None = None) -> tuple[User, str]:
+    """Create an account; returns it with its password (generated when not given).
+
+    :raise ValidationFailed: an unknown role, a missing or unknown unit, a bad or taken e-mail.
+    """
+    if role not in ROLES:
+        raise ValidationFailed({"role": f"role must be one of {', '.join(ROLES)}"})
+    unit = None
+    if role != "admin":
+        if not unit_ref:
+            raise ValidationFailed({"unit": f"a {role} needs a unit"})
+        unit = find_unit(unit_ref)
+        if unit is None:
+            raise ValidationFailed({"unit": f"no unit {unit_ref!r}"})
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationFailed({"email": "not an e-mail address"})
+    password = password or secrets.token_urlsafe(12)
+    with write_transaction():  # SQLite: the lock before checking the address is free
+        if db.session.scalar(select(User).where(User.email == email)):
+            raise ValidationFailed({"email": f"{email} already has an account"})
+        user = User(email=email, role=role, unit=unit, name=name)
+        user.set_password(password)
+        db.session.add(user)
+    return user, password

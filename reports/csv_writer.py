@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .shapes import Report
 from .tables import report_tables, safe_text
 
 
@@ -13,7 +14,7 @@ def _cell(value):
     return safe_text(value)
 
 
-def report_csv(report: dict) -> bytes:
+def report_csv(report: Report) -> bytes:
     """Figures in, bytes out: a first column names the breakdown each line belongs to."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

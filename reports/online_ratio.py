@@ -31,6 +31,7 @@ from models.meetings import CATEGORIES, ONLINE_MODES
 from models.units import DEPARTMENT_DATASET, LEVELS
 
 from .periods import Period, local_midnight
+from .shapes import Report, Row, TargetRow
 from .targets import rules_for_year
 
 COUNTS = ("held", "held_online", "cancelled", "awaiting_outcome")
@@ -49,7 +50,7 @@ def percent(part: int, whole: int) -> float | None:
     return _tenths(part, whole) / 10 if whole else None
 
 
-def row(counts) -> dict:
+def row(counts) -> Row:
     """The SPEC's ROW from [held, held_online, cancelled, awaiting_outcome]."""
     held, online, cancelled, awaiting = counts
     return {"held": held, "held_online": online, "cancelled": cancelled,
@@ -83,7 +84,7 @@ def kind_condition(kind: str, now: datetime):
         return and_(Meeting.status == "held", Meeting.outcome_mode.in_(ONLINE_MODES))
     if kind == "cancelled":
         return Meeting.status == "cancelled"
-    return and_(Meeting.status == "scheduled", Meeting.end_at <= now)
+    return Meeting.awaiting_outcome(now)
 
 
 def bucket_names(rules: list[dict]) -> list[str]:
@@ -199,19 +200,17 @@ def level_target(rules: list[dict], level: str) -> float | None:
     return None
 
 
-def _figures(counts, target: float | None, **more) -> dict:
+def _figures(counts, target: float | None, **more) -> TargetRow:
     """A ROW with its target and gap (ratio - target), and the given extra fields."""
-    held, online, cancelled, awaiting = counts
-    tenths = (2000 * online + held) // (2 * held) if held else None
-    return {"held": held, "held_online": online, "cancelled": cancelled,
-            "awaiting_outcome": awaiting, "ratio": None if tenths is None else tenths / 10,
-            "target": target,
-            "gap": None if tenths is None or target is None else (tenths - round(target * 10)) / 10,
-            **more}
+    figures = row(counts)
+    gap = None
+    if figures["held"] and target is not None:
+        gap = (_tenths(figures["held_online"], figures["held"]) - round(target * 10)) / 10
+    return {**figures, "target": target, "gap": gap, **more}
 
 
 def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, dict],
-             units: dict[int, dict], scope: set[int] | None = None) -> dict:
+             units: dict[int, dict], scope: set[int] | None = None) -> Report:
     """The report from per-organiser counts; `scope` keeps only those units (live or frozen)."""
     if scope is not None:
         counts = {uid: c for uid, c in counts.items() if uid in scope}
@@ -243,7 +242,7 @@ def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, 
         for i in range(4):
             total[i] += figures[i]
     organizers.sort(key=lambda pair: pair[0])
-    report: dict = {
+    report: Report = {
         "period": period,
         "rules": [_figures(totals[f"rule:{r['code']}"], r["target"], code=r["code"], name=r["name"],
                            levels=r["levels"], categories=r["categories"]) for r in rules],
@@ -259,7 +258,7 @@ def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, 
     return report
 
 
-def online_ratio(period: Period, now: datetime, scope: set[int] | None = None) -> dict:
+def online_ratio(period: Period, now: datetime, scope: set[int] | None = None) -> Report:
     """The live report of a period, as the API's JSON (scope: unit ids; None for all)."""
     rules = rules_for_year(period.year)
     counts, units = count_by_organizer(period, rules, now, scope)

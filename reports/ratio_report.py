@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from models.errors import NotFound
+from models.users import User
 
 from .access import report_scope
 from .attendance import attendance
@@ -12,7 +13,7 @@ from .periods import parse_period
 from .snapshots import frozen_report, get_version
 
 
-def read_ratio_report(period_label: str, actor, now: datetime, version: int | None = None) -> dict:
+def read_ratio_report(period_label: str, actor: User, now: datetime, version: int | None = None) -> dict:
     """Live figures (with attendance), or frozen `version`. :raise Forbidden, NotFound, ValidationFailed:"""
     scope = report_scope(actor)
     period = parse_period(period_label)

@@ -9,13 +9,16 @@ from models import ReportSnapshot, db
 from models.audit import record
 from models.base import utcnow
 from models.database import write_transaction
+from models.users import User
 
 from .online_ratio import COUNTS, assemble, count_by_organizer, district_table
 from .periods import Period, current_month, month_before, parse_period
+from .shapes import FigureChange, Report, Row
 from .targets import rules_for_year
 
 
-def freeze_report(period: Period | str, actor=None, now: datetime | None = None) -> ReportSnapshot:
+def freeze_report(period: Period | str, actor: User | None = None,
+                  now: datetime | None = None) -> ReportSnapshot:
     """Store the period's figures as they stand now, as the next version."""
     period = parse_period(period) if isinstance(period, str) else period
     now = now or utcnow()
@@ -60,7 +63,7 @@ def get_version(period: str, version: int) -> ReportSnapshot | None:
         ReportSnapshot.period == period, ReportSnapshot.version == version))
 
 
-def frozen_report(snap: ReportSnapshot, scope: set[int] | None = None) -> dict:
+def frozen_report(snap: ReportSnapshot, scope: set[int] | None = None) -> Report:
     """The report a snapshot holds, seen through `scope` as the live one would be."""
     data = snap.data
     units = {int(k): v for k, v in data["units"].items()}
@@ -70,7 +73,7 @@ def frozen_report(snap: ReportSnapshot, scope: set[int] | None = None) -> dict:
     return {**report, "frozen": True, "version": snap.version, "frozen_at": data["frozen_at"]}
 
 
-def _keyed(report: dict) -> dict[tuple[str, str], dict]:
+def _keyed(report: Report) -> dict[tuple[str, str], Row]:
     out = {("rule", r["code"]): r for r in report["rules"]}
     out[("not_covered", "")] = report["not_covered"]
     out.update({("organizer", r["unit"]): r for r in report["organizers"]})
@@ -78,7 +81,7 @@ def _keyed(report: dict) -> dict[tuple[str, str], dict]:
     return out
 
 
-def diff_reports(frozen: dict, live: dict) -> list[dict]:
+def diff_reports(frozen: Report, live: Report) -> list[FigureChange]:
     """Every figure that differs: {section, key, name, field, frozen, live}."""
     a, b = _keyed(frozen), _keyed(live)
     changes = []

@@ -1,17 +1,19 @@
 """The report as titled tables with Vietnamese headers: what the CSV and XLSX writers lay out."""
 from __future__ import annotations
 
+from .shapes import Report, Row
+
 HEADERS = ("Đã tổ chức", "Tổ chức trực tuyến", "Đã hủy", "Chờ kết quả", "Tỷ lệ trực tuyến (%)",
            "Chỉ tiêu (%)", "Chênh lệch (%)")
 NOT_COVERED_NAME = "Không thuộc chỉ tiêu nào"
 
 
-def _figures(row: dict) -> list:
+def _figures(row: Row) -> list:
     return [row["held"], row["held_online"], row["cancelled"], row["awaiting_outcome"],
             row["ratio"], row.get("target"), row.get("gap")]
 
 
-def report_tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
+def report_tables(report: Report) -> list[tuple[str, list[str], list[list]]]:
     """(sheet title, headers, rows) per breakdown: rules, organisers, districts, attendance."""
     rules = [[r["code"], r["name"], *_figures(r)] for r in report["rules"]]
     rules.append(["not_covered", NOT_COVERED_NAME, *_figures(report["not_covered"])])

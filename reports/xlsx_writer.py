@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .shapes import Report
 from .tables import report_tables
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -26,7 +27,7 @@ def _put(ws, row: int, col: int, value):
     return cell
 
 
-def report_xlsx(report: dict) -> bytes:
+def report_xlsx(report: Report) -> bytes:
     """Figures in, bytes out."""
     wb = Workbook()
     wb.remove(wb.active)

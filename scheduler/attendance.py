@@ -18,6 +18,7 @@ from models.meetings import Invitation, Meeting
 from models.permissions import can_respond_for
 from models.text import nfc
 from models.units import Unit
+from models.users import User
 
 ANSWERS = ("confirmed", "declined")
 RESPONSE_FIELDS = ("response", "attendee_name", "attendee_title", "reason", "note",
@@ -70,7 +71,8 @@ def check_open(meeting: Meeting, now: datetime) -> None:
                                "Answers close when the meeting starts.")
 
 
-def respond(meeting: Meeting, unit: Unit, data: dict[str, Any], actor, now: datetime | None = None,
+def respond(meeting: Meeting, unit: Unit, data: dict[str, Any], actor: User | None,
+            now: datetime | None = None,
             *, by_link: bool = False) -> Invitation:
     """Record a unit's answer to a meeting and commit it with its audit row.
 

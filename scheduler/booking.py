@@ -15,6 +15,7 @@ from models.database import write_transaction
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
+from models.users import User
 
 from .clashes import (
     bridge_sessions,
@@ -116,7 +117,7 @@ def make_plan(values: dict, organizer: Unit, participants: list[Unit], bridge,
     return plan
 
 
-def _prepare(data: dict[str, Any], actor, now: datetime, max_age_days: int):
+def _prepare(data: dict[str, Any], actor: User, now: datetime, max_age_days: int):
     """Validate a booking request; returns the values, plan and series parts, or raises."""
     errors: dict[str, Any] = {}
     values = clean_fields(data, partial=False, errors=errors)
@@ -161,21 +162,20 @@ def _prepare(data: dict[str, Any], actor, now: datetime, max_age_days: int):
         intervals = [(values["start"], values["end"])]
     if outcome is not None:
         bridge = None
-        values["mode"] = values.get("mode")
     plan = make_plan(values, organizer, participants, bridge, intervals, now, max_age_days)
     if outcome is not None:
         plan.endpoints = {}
     return values, plan, series_parts, outcome
 
 
-def preview_booking(data: dict[str, Any], actor, now: datetime, max_age_days: int = 30) -> dict:
+def preview_booking(data: dict[str, Any], actor: User, now: datetime, max_age_days: int = 30) -> dict:
     """What booking would say, without writing: {"conflicts": [...], "warnings": {...}}."""
     _values, plan, _series, _outcome = _prepare(data, actor, now, max_age_days)
     return {"conflicts": check_plan(plan), "warnings": {"not_ready": plan.not_ready()},
             "occurrences": [s.isoformat() for s, _ in plan.intervals]}
 
 
-def book_meeting(data: dict[str, Any], actor, now: datetime, max_age_days: int = 30) -> Booking:
+def book_meeting(data: dict[str, Any], actor: User, now: datetime, max_age_days: int = 30) -> Booking:
     """Book a meeting, or a whole series, or record a past meeting with its outcome.
 
     `data`: title, category, organizer (ref), mode, start, end (aware), participants (refs or
@@ -229,7 +229,7 @@ def bulk_insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(model.__table__), rows)
 
 
-def _write(values: dict, plan: Plan, series_parts, actor, now: datetime) -> Booking:
+def _write(values: dict, plan: Plan, series_parts, actor: User, now: datetime) -> Booking:
     series = None
     if series_parts is not None:
         rule, dtstart_local, _starts = series_parts

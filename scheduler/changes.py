@@ -1,13 +1,14 @@
 """Changing and cancelling meetings: this occurrence, this and the following ones, or all."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from models import EndpointBooking, Invitation, Meeting, Series, audit, db
+from models import Bridge, EndpointBooking, Invitation, Meeting, Series, Unit, User, audit, db
 from models.base import LOCAL
 from models.database import write_transaction
 from models.errors import Conflict, Forbidden, ValidationFailed
@@ -38,7 +39,7 @@ def rows_in_scope(meeting: Meeting, scope: str, now: datetime) -> list[Meeting]:
     return list(db.session.scalars(stmt.order_by(Meeting.recurrence_id)))
 
 
-def _check_editable(meeting: Meeting, actor, now: datetime) -> None:
+def _check_editable(meeting: Meeting, actor: User, now: datetime) -> None:
     if not can_organize_for(actor, meeting.organizer):
         raise Forbidden("Only the organiser's office may change this meeting.")
     if meeting.status != "scheduled":
@@ -47,7 +48,7 @@ def _check_editable(meeting: Meeting, actor, now: datetime) -> None:
         raise ValidationFailed({"start": "The meeting has already started."})
 
 
-def change_meeting(meeting: Meeting, data: dict[str, Any], actor, now: datetime,
+def change_meeting(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime,
                    scope: str = "this", max_age_days: int = 30) -> list[Meeting]:
     """Change fields, time, participants or bridge; re-checks clashes; bumps the revision.
 
@@ -62,7 +63,8 @@ def change_meeting(meeting: Meeting, data: dict[str, Any], actor, now: datetime,
                        {"conflicts": []}) from exc
 
 
-def _change(meeting, data, actor, now, scope, max_age_days) -> list[Meeting]:
+def _change(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime, scope: str,
+            max_age_days: int) -> list[Meeting]:
     _check_editable(meeting, actor, now)
     errors: dict[str, Any] = {}
     values = clean_fields(data, partial=True, errors=errors)
@@ -90,13 +92,29 @@ def _change(meeting, data, actor, now, scope, max_age_days) -> list[Meeting]:
     mode = values.get("mode", meeting.mode)
     if mode in ("online", "hybrid") and (bridge or meeting.bridge) is None:
         raise ValidationFailed({"bridge": "An online or hybrid meeting needs a bridge."})
-    _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
-           max_age_days, scope, bool(moving_series))
+    _apply(Change(meeting, rows, values, bridge, participants, d_start, d_end, scope,
+                  bool(moving_series)), actor, now, max_age_days)
     return rows
 
 
-def _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, now,
-           max_age_days, scope, moving_series) -> None:
+@dataclass(frozen=True)
+class Change:
+    """One validated change request: the rows in scope and what happens to them."""
+
+    meeting: Meeting  # the occurrence the request names
+    rows: list[Meeting]  # the occurrences in scope
+    values: dict[str, Any]  # cleaned fields (title, description, location, category, mode, ...)
+    bridge: Bridge | None  # a new bridge, or None to keep the one they have
+    participants: list[Unit] | None  # the new participants, or None to keep them
+    d_start: timedelta  # how far the start moves
+    d_end: timedelta  # how far the end moves
+    scope: str  # "this", "following" or "all"
+    moving_series: bool  # a time change to several occurrences of a series
+
+
+def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> None:
+    meeting, rows, values = change.meeting, change.rows, change.values
+    bridge, participants, d_start, d_end = change.bridge, change.participants, change.d_start, change.d_end
     befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
     before_units = {m.id: sorted(inv.unit.ref for inv in m.invitations) for m in rows}
     for m in rows:
@@ -110,8 +128,8 @@ def _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, n
             m.bridge_id = None
     if participants is not None:
         _set_participants(rows, participants)
-    if moving_series:
-        _move_series(meeting, rows, d_start, d_end, scope, now)
+    if change.moving_series:
+        _move_series(meeting, rows, d_start, d_end, change.scope, now)
     ids = [m.id for m in rows]
     units = participants if participants is not None else [inv.unit for inv in meeting.invitations]
     plan = make_plan({"mode": meeting.mode}, meeting.organizer, units, meeting.bridge,
@@ -205,7 +223,7 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
                                          "change the occurrences one at a time."})
 
 
-def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") -> list[Meeting]:
+def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "this") -> list[Meeting]:
     """Cancel one occurrence, this and the following ones, or the whole series."""
     with write_transaction():
         _check_editable(meeting, actor, now)

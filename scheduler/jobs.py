@@ -77,8 +77,7 @@ def awaiting_outcome_notices(now: datetime) -> int:
     """A notice to the organiser unit of each meeting that ended with no outcome recorded."""
     with write_transaction():
         meetings = db.session.scalars(
-            select(Meeting).where(Meeting.status == "scheduled", Meeting.end_at <= now,
-                                  Meeting.end_at > now - AWAITING_LOOKBACK)
+            select(Meeting).where(Meeting.awaiting_outcome(now), Meeting.end_at > now - AWAITING_LOOKBACK)
             .order_by(Meeting.end_at)).all()
         added = 0
         for m in meetings:

@@ -11,6 +11,7 @@ from models.database import write_transaction
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import MODES
 from models.permissions import can_organize_for
+from models.users import User
 
 from .signals import meetings_saved
 
@@ -42,7 +43,7 @@ def clean_outcome(data: Any, invited_refs: list[str]) -> dict:
             "connected": set(connected) if status == "held" else set()}
 
 
-def apply_outcome(meeting: Meeting, outcome: dict, actor, now: datetime) -> None:
+def apply_outcome(meeting: Meeting, outcome: dict, actor: User, now: datetime) -> None:
     """Write an outcome into the session (no commit)."""
     before = audit.snapshot(meeting, ("status", "outcome_mode"))
     meeting.status = outcome["status"]
@@ -61,7 +62,7 @@ def apply_outcome(meeting: Meeting, outcome: dict, actor, now: datetime) -> None
                  | {"connected": sorted(outcome["connected"])})
 
 
-def record_outcome(meeting: Meeting, data: Any, actor, now: datetime) -> Meeting:
+def record_outcome(meeting: Meeting, data: Any, actor: User, now: datetime) -> Meeting:
     """Record how a meeting went. Held needs it to have ended; it may be corrected later."""
     with write_transaction():
         if not can_organize_for(actor, meeting.organizer):

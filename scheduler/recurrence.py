@@ -8,6 +8,7 @@ from dateutil.rrule import rrulestr
 
 from models.base import LOCAL
 from models.errors import ValidationFailed
+from models.meetings import RRULE_MAX
 
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"}
 FREQS = {"DAILY", "WEEKLY", "MONTHLY"}
@@ -26,7 +27,7 @@ def parse_rrule(rule: str) -> dict[str, str]:
     if not isinstance(rule, str) or not rule.strip():
         bad("Give a rule such as FREQ=WEEKLY;BYDAY=MO;COUNT=10.")
     text = rule.strip().removeprefix("RRULE:")
-    if len(text) > 300:
+    if len(text) > RRULE_MAX:
         bad("The rule is too long.")
     parts: dict[str, str] = {}
     for piece in text.split(";"):

@@ -94,7 +94,7 @@ class ReminderPlanner:
         plan_reminders(meetings, change, self.offsets)
 
 
-def remind_pending_now(meeting: Meeting, actor, now: datetime | None = None) -> int:
+def remind_pending_now(meeting: Meeting, actor: User, now: datetime | None = None) -> int:
     """Queue a reminder to every unit still pending; the scheduler sends them within a tick."""
     now = now or utcnow()
     if not can_organize_for(actor, meeting.organizer):

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from models import Bridge, db
-from models.meetings import CATEGORIES, MODES
+from models.meetings import CATEGORIES, DESCRIPTION_MAX, LOCATION_MAX, MODES, TITLE_MAX
 from models.text import nfc
 from models.units import find_unit
 
@@ -21,8 +21,8 @@ def clean_fields(data: dict[str, Any], partial: bool, errors: dict[str, Any]) ->
         title = nfc(data.get("title")) if isinstance(data.get("title"), str) else None
         if not title:
             errors["title"] = "A title is required."
-        elif len(title) > 300:
-            errors["title"] = "At most 300 characters."
+        elif len(title) > TITLE_MAX:
+            errors["title"] = f"At most {TITLE_MAX} characters."
         out["title"] = title
     if not partial or "category" in data:
         if data.get("category") not in CATEGORIES:
@@ -32,7 +32,7 @@ def clean_fields(data: dict[str, Any], partial: bool, errors: dict[str, Any]) ->
         if data.get("mode") not in MODES:
             errors["mode"] = f"Must be one of: {', '.join(MODES)}."
         out["mode"] = data.get("mode")
-    for key, limit in (("description", 5000), ("location", 300)):
+    for key, limit in (("description", DESCRIPTION_MAX), ("location", LOCATION_MAX)):
         if key in data:
             value = data.get(key)
             if value is not None and not isinstance(value, str):

@@ -73,9 +73,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import attendance, auth, calendars, errors, meetings, ops, registry, report_pages, security
+    from . import attendance, auth, calendars, cli, errors, meetings, ops, registry, report_pages, security
     from .api import bp as api_bp
-    from .cli import register_cli
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops):
         app.register_blueprint(module.bp)
@@ -84,7 +83,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     errors.init_app(app)
     security.init_app(app)
     ops.init_app(app)
-    register_cli(app)
+    cli.init_app(app)
     ops.register_cli(app)
     connect_receivers(app.config)
 

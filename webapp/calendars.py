@@ -36,9 +36,9 @@ from models.feeds import (
     renew_user_feed,
 )
 from models.permissions import can_see_meeting, can_see_unit_meetings
-from models.units import find_unit
 
 from . import ical
+from .registry import unit_or_404
 
 bp = Blueprint("calendars", __name__)
 ICS = "text/calendar; charset=utf-8"
@@ -135,8 +135,9 @@ def renew_my_feed():
 
 
 def _unit_or_404(ref: str):
-    unit = find_unit(ref)
-    if unit is None or not can_see_unit_meetings(current_user, unit):
+    """:raise 404: no such unit, or one whose meetings the user may not see."""
+    unit = unit_or_404(ref)
+    if not can_see_unit_meetings(current_user, unit):
         abort(404)
     return unit
 

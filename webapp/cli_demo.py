@@ -12,37 +12,39 @@ SHOWN = ("meetings", "series", "invitations", "bookings", "held", "cancelled", "
          "online", "in_person", "endpoints", "checks", "bridges")
 
 
-def register(app) -> None:
+demo = AppGroup("demo", help="Demo data: a realistic year of the city's meetings.")
+
+
+@demo.command("generate")
+@click.option("--year", default=2019, type=int, show_default=True, help="A past year.")
+@click.option("--seed", default=1, type=int, show_default=True,
+              help="The same seed makes the same year.")
+@click.option("--scale", default=1.0, type=float, show_default=True,
+              help="K times as many meetings (0.02 for a small set).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when meetings exist already.")
+def generate(year: int, seed: int, scale: float, if_empty: bool):
+    """Fill the database with a year of meetings, endpoints and checks, and demo accounts."""
+    if if_empty and db.session.scalar(select(func.count(Meeting.id))):
+        click.echo("Meetings exist already: nothing generated (--if-empty).")
+        return
+    with click.progressbar(length=1, label=f"Generating the year {year}") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, done, 1)
+            bar.update(done - bar.pos)
+        try:
+            counts = generate_demo(year, seed=seed, scale=scale, progress=progress)
+        except DemoError as exc:
+            raise click.ClickException(exc.message) from exc
+    click.echo("Made: " + ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in SHOWN))
+    accounts = create_demo_accounts()
+    if accounts:
+        click.echo("=" * 60)
+        click.echo("Demo accounts (passwords shown once):")
+        for user, password in accounts:
+            click.echo(f"  {user.email:34} {user.role:9} {user.unit.ref:14} {password}")
+        click.echo("=" * 60)
+
+
+def init_app(app) -> None:
     """Attach this module's commands to the app's CLI."""
-    demo = AppGroup("demo", help="Demo data: a realistic year of the city's meetings.")
-
-    @demo.command("generate")
-    @click.option("--year", default=2019, type=int, show_default=True, help="A past year.")
-    @click.option("--seed", default=1, type=int, show_default=True,
-                  help="The same seed makes the same year.")
-    @click.option("--scale", default=1.0, type=float, show_default=True,
-                  help="K times as many meetings (0.02 for a small set).")
-    @click.option("--if-empty", is_flag=True, help="Do nothing when meetings exist already.")
-    def generate(year: int, seed: int, scale: float, if_empty: bool):
-        """Fill the database with a year of meetings, endpoints and checks, and demo accounts."""
-        if if_empty and db.session.scalar(select(func.count(Meeting.id))):
-            click.echo("Meetings exist already: nothing generated (--if-empty).")
-            return
-        with click.progressbar(length=1, label=f"Generating the year {year}") as bar:
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, done, 1)
-                bar.update(done - bar.pos)
-            try:
-                counts = generate_demo(year, seed=seed, scale=scale, progress=progress)
-            except DemoError as exc:
-                raise click.ClickException(exc.message) from exc
-        click.echo("Made: " + ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in SHOWN))
-        accounts = create_demo_accounts()
-        if accounts:
-            click.echo("=" * 60)
-            click.echo("Demo accounts (passwords shown once):")
-            for user, password in accounts:
-                click.echo(f"  {user.email:34} {user.role:9} {user.unit.ref:14} {password}")
-            click.echo("=" * 60)
-
     app.cli.add_command(demo)

@@ -46,52 +46,55 @@ def report_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def register(app) -> None:
+group = click.Group("report", help="Reports: the online-meeting ratio.")
+
+
+@group.command("online-ratio")
+@click.option("--period", required=True, help="2019-03, 2019-Q1 or 2019 (local dates).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
+              default="table", show_default=True)
+@click.option("--version", type=int, help="A frozen version instead of the live figures.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of standard output.")
+def online_ratio_command(period: str, fmt: str, version: int | None, output: str | None):
+    """The online-meeting ratio of a month, quarter or year, for the whole city."""
+    try:
+        p = parse_period(period)
+    except DomainError as exc:
+        raise click.BadParameter(exc.details["period"][0], param_hint="--period") from exc
+    if version is not None:
+        snap = get_version(p.label, version)
+        if snap is None:
+            raise click.BadParameter(f"{p.label} has no frozen version {version}",
+                                     param_hint="--version")
+        report = frozen_report(snap)
+    else:
+        report = online_ratio(p, utcnow())
+        report["attendance"] = attendance(p)
+    body = {"table": lambda: report_table(report).encode(),
+            "json": lambda: (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode(),
+            "csv": lambda: report_csv(report), "xlsx": lambda: report_xlsx(report)}[fmt]()
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(body)
+        click.echo(f"Wrote {output}.", err=True)
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE.")
+    else:
+        click.echo(body, nl=False)
+
+
+@group.command("freeze")
+@click.option("--period", required=True, help="The period to freeze, e.g. 2019-03.")
+def freeze_command(period: str):
+    """Freeze a period's figures as its next version (earlier versions stay)."""
+    try:
+        snap = freeze_report(period)
+    except DomainError as exc:
+        raise click.BadParameter(exc.message, param_hint="--period") from exc
+    click.echo(f"Froze {snap.period} as version {snap.version}.")
+
+
+def init_app(app) -> None:
     """Attach this module's commands to the app's CLI."""
-    group = click.Group("report", help="Reports: the online-meeting ratio.")
-
-    @group.command("online-ratio")
-    @click.option("--period", required=True, help="2019-03, 2019-Q1 or 2019 (local dates).")
-    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
-                  default="table", show_default=True)
-    @click.option("--version", type=int, help="A frozen version instead of the live figures.")
-    @click.option("--output", type=click.Path(dir_okay=False, writable=True),
-                  help="Write to this file instead of standard output.")
-    def online_ratio_command(period: str, fmt: str, version: int | None, output: str | None):
-        """The online-meeting ratio of a month, quarter or year, for the whole city."""
-        try:
-            p = parse_period(period)
-        except DomainError as exc:
-            raise click.BadParameter(exc.details["period"][0], param_hint="--period") from exc
-        if version is not None:
-            snap = get_version(p.label, version)
-            if snap is None:
-                raise click.BadParameter(f"{p.label} has no frozen version {version}",
-                                         param_hint="--version")
-            report = frozen_report(snap)
-        else:
-            report = online_ratio(p, utcnow())
-            report["attendance"] = attendance(p)
-        body = {"table": lambda: report_table(report).encode(),
-                "json": lambda: (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode(),
-                "csv": lambda: report_csv(report), "xlsx": lambda: report_xlsx(report)}[fmt]()
-        if output:
-            with open(output, "wb") as fh:
-                fh.write(body)
-            click.echo(f"Wrote {output}.", err=True)
-        elif fmt == "xlsx" and sys.stdout.isatty():
-            raise click.UsageError("XLSX is binary: give --output FILE.")
-        else:
-            click.echo(body, nl=False)
-
-    @group.command("freeze")
-    @click.option("--period", required=True, help="The period to freeze, e.g. 2019-03.")
-    def freeze_command(period: str):
-        """Freeze a period's figures as its next version (earlier versions stay)."""
-        try:
-            snap = freeze_report(period)
-        except DomainError as exc:
-            raise click.BadParameter(exc.message, param_hint="--period") from exc
-        click.echo(f"Froze {snap.period} as version {snap.version}.")
-
     app.cli.add_command(group)

@@ -6,29 +6,31 @@ import logging
 import click
 from flask import current_app
 
+group = click.Group("scheduler", help="The background jobs: reminders and notices.")
 
-def register(app) -> None:
+
+@group.command("run")
+def run():
+    """Run the scheduler process; a second one stands by until the first stops."""
+    from scheduler.process import run as run_process
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_process(current_app._get_current_object())
+
+
+@group.command("tick")
+@click.option("--job", type=click.Choice(["reminders", "stale", "awaiting"]), default="reminders",
+              show_default=True)
+def tick(job: str):
+    """Run one job once, now, in this process."""
+    from scheduler import jobs
+
+    fn = {"reminders": jobs.send_reminders, "stale": jobs.stale_endpoints,
+          "awaiting": jobs.awaiting_outcome}[job]
+    count = fn(current_app._get_current_object())
+    click.echo(f"{job}: {count}")
+
+
+def init_app(app) -> None:
     """Attach this module's commands to the app's CLI."""
-    group = click.Group("scheduler", help="The background jobs: reminders and notices.")
-
-    @group.command("run")
-    def run():
-        """Run the scheduler process; a second one stands by until the first stops."""
-        from scheduler.process import run as run_process
-
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        run_process(current_app._get_current_object())
-
-    @group.command("tick")
-    @click.option("--job", type=click.Choice(["reminders", "stale", "awaiting"]), default="reminders",
-                  show_default=True)
-    def tick(job: str):
-        """Run one job once, now, in this process."""
-        from scheduler import jobs
-
-        fn = {"reminders": jobs.send_reminders, "stale": jobs.stale_endpoints,
-              "awaiting": jobs.awaiting_outcome}[job]
-        count = fn(current_app._get_current_object())
-        click.echo(f"{job}: {count}")
-
     app.cli.add_command(group)

@@ -139,7 +139,7 @@ def _find_slots(form: BookingForm, now: datetime) -> list[tuple[datetime, dateti
     lo = max(now, local_instant(form.date.data, datetime.min.time()))
     cfg = current_app.config
     return find_slots(units, end - start, lo, lo + SLOT_WINDOW, bridge, now, cfg["WORKING_HOURS"],
-                      {int(d) for d in cfg["WORKING_DAYS"].split(",")}, readiness_max_age(), 10)
+                      cfg["WORKING_DAYS"], readiness_max_age(), 10)
 
 
 def _render_new(ctx: dict, status: int):

@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.base import LOCAL
 from models.errors import ValidationFailed
+from models.meetings import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 
 CATEGORY_LABELS = {
     "trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),
@@ -94,12 +95,12 @@ class TimesMixin:
 
 
 class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS.items()))
     organizer = SelectField(_l("Organiser"), validate_choice=False)
     mode = SelectField(_l("Mode"), choices=options(MODE_LABELS.items()), default="online")
-    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=LOCATION_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)])
     bridge = SelectField(_l("Bridge"), validate_choice=False)
     repeat = SelectField(_l("Repeats"), choices=options(REPEAT_LABELS.items()), default="none")
     interval = IntegerField(_l("Every"), default=1, validators=[Optional(), NumberRange(1, 52)])
@@ -140,10 +141,10 @@ class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
 
 
 class EditForm(FlaskForm, TimesMixin, ParticipantPicker):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     mode = SelectField(_l("Mode"), choices=options(MODE_LABELS.items()))
-    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=LOCATION_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)])
     bridge = SelectField(_l("Bridge"), validate_choice=False)
     scope = RadioField(_l("Apply to"), choices=options(SCOPE_LABELS.items()), default="this")
 

@@ -46,7 +46,7 @@ def visible_meetings(user, now: datetime, unit: Unit | None, status: str) -> lis
     if unit is not None:
         stmt = stmt.where(involving([unit.id]))
     if status == "awaiting":
-        stmt = stmt.where(Meeting.status == "scheduled", Meeting.end_at <= now)
+        stmt = stmt.where(Meeting.awaiting_outcome(now))
     elif status == "held":
         stmt = stmt.where(Meeting.status == "held")
     else:

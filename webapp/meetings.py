@@ -21,6 +21,7 @@ from . import meeting_booking, meeting_changes
 from .meeting_forms import LOCAL, STATUS_LABELS
 from .meeting_pages import LABELS, meeting_or_404, render_detail
 from .meeting_reads import calendar_grid, organisable_units, unit_choices, visible_meetings
+from .registry import unit_or_404
 
 __all__ = ["bp", "meeting_or_404"]
 
@@ -54,8 +55,7 @@ def detail(meeting_id: int):
 @login_required
 def awaiting():
     now = utcnow()
-    stmt = select(Meeting).options(joinedload(Meeting.organizer)).where(
-        Meeting.status == "scheduled", Meeting.end_at <= now)
+    stmt = select(Meeting).options(joinedload(Meeting.organizer)).where(Meeting.awaiting_outcome(now))
     organisers = None
     if current_user.role != "admin":
         organisers = [u.id for u in organisable_units(current_user)]
@@ -67,9 +67,7 @@ def awaiting():
 @bp.route("/units/<ref>/calendar")
 @login_required
 def calendar(ref: str):
-    unit = find_unit(ref)
-    if unit is None:
-        abort(404)
+    unit = unit_or_404(ref)
     if not can_see_unit_meetings(current_user, unit):
         abort(403)
     view = "month" if request.args.get("view") == "month" else "week"

@@ -16,13 +16,14 @@ from models.base import utcnow
 from models.errors import DomainError, Forbidden, ValidationFailed
 from models.meetings import CATEGORIES
 from models.readiness import readiness
+from models.targets import save_target_rule
 from models.units import LEVELS, find_unit
 from reports.access import report_scope
 from reports.online_ratio import KINDS, NOT_COVERED, meetings_query, monthly_trend
 from reports.periods import month_before, parse_period, shift
 from reports.ratio_report import read_ratio_report
 from reports.snapshots import diff_reports, freeze_report, versions
-from reports.targets import plan_years, rules_for_year, save_target_rule
+from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
 

@@ -145,7 +145,8 @@ def test_organizer_outside_scope(client, hanoi, equipped, bridge, make_user, tok
 
 def test_bridges_and_slots(client, hanoi, equipped, make_user, token_for, org_headers):
     admin = token_for(make_user("admin"))
-    assert client.post("/api/v1/bridges", json={"name": "MCU 2", "capacity": 10}, headers=org_headers).status_code == 403
+    assert client.post("/api/v1/bridges", json={"name": "MCU 2", "capacity": 10},
+                       headers=org_headers).status_code == 403
     r = client.post("/api/v1/bridges", json={"name": "MCU 2", "capacity": 10}, headers=admin)
     assert r.status_code == 201
     bid = r.json["id"]

@@ -80,7 +80,7 @@ def test_cli_prints_the_same_figures(runner, cases, tmp_path):
     assert by_key(json.loads(result.output)) == EXPECTED_MARCH
     result = runner.invoke(args=["report", "online-ratio", "--period", "2019-03"])
     assert result.exit_code == 0
-    line = next(l for l in result.output.splitlines() if l.startswith("below_city_30"))
+    line = next(x for x in result.output.splitlines() if x.startswith("below_city_30"))
     assert line.split() == ["below_city_30", "6", "4", "1", "1", "66.7", "30.0", "36.7"]
     out = tmp_path / "march.xlsx"
     result = runner.invoke(args=["report", "online-ratio", "--period", "2019-03", "--format", "xlsx",

@@ -75,7 +75,8 @@ def read_with_icalendar(data: bytes) -> list[tuple]:
     for e in events:
         start = e.decoded("DTSTART")
         length = e.decoded("DURATION") if "DURATION" in e else e.decoded("DTEND") - start
-        row = lambda s, ev=e, n=length: (_utc(s), _utc(s + n), str(ev["SUMMARY"]), str(ev["STATUS"]))
+        def row(s, ev=e, n=length):
+            return _utc(s), _utc(s + n), str(ev["SUMMARY"]), str(ev["STATUS"])
         if "RECURRENCE-ID" in e:
             out.append((_utc(start), _utc(e.decoded("DTEND")), str(e["SUMMARY"]), str(e["STATUS"])))
         elif "RRULE" in e:

@@ -6,6 +6,7 @@ from apiflask import HTTPError, Schema, fields, validators
 from models import Meeting, db
 from models.base import utcnow
 from models.errors import DomainError
+from models.meetings import ANSWERS
 from scheduler.attendance import respond
 
 from .common import actor, auth, bp, fail, unit_or_404
@@ -13,7 +14,7 @@ from .schemas import LocalDateTime
 
 
 class ResponseIn(Schema):
-    status = fields.String(required=True, validate=validators.OneOf(["confirmed", "declined"]))
+    status = fields.String(required=True, validate=validators.OneOf(list(ANSWERS)))
     attendee = fields.String(allow_none=True, validate=validators.Length(max=200),
                              metadata={"description": "Required to confirm."})
     title = fields.String(allow_none=True, validate=validators.Length(max=200))

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from models.meetings import CATEGORIES, MODES, STATUSES
+from models.meetings import (
+    CATEGORIES,
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    MODES,
+    OUTCOMES,
+    PARTICIPANTS_MAX,
+    RRULE_MAX,
+    STATUSES,
+    TITLE_MAX,
+)
 
 from .schemas import LocalDateTime
 
@@ -22,40 +32,40 @@ class BridgeOut(Schema):
 
 
 class OutcomeIn(Schema):
-    status = fields.String(required=True, validate=validators.OneOf(["held", "cancelled"]))
+    status = fields.String(required=True, validate=validators.OneOf(list(OUTCOMES)))
     mode = fields.String(validate=validators.OneOf(list(MODES)))
     connected = fields.List(fields.String(validate=validators.Length(max=64)),
-                            validate=validators.Length(max=5000))
+                            validate=validators.Length(max=PARTICIPANTS_MAX))
 
 
 class MeetingIn(Schema):
-    title = fields.String(required=True, validate=validators.Length(min=1, max=300))
+    title = fields.String(required=True, validate=validators.Length(min=1, max=TITLE_MAX))
     category = fields.String(required=True, validate=validators.OneOf(list(CATEGORIES)))
     organizer = fields.String(required=True, validate=validators.Length(min=1, max=64))
     mode = fields.String(required=True, validate=validators.OneOf(list(MODES)))
     start = LocalDateTime(required=True)
     end = LocalDateTime(required=True)
     participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
-                               load_default=list, validate=validators.Length(max=5000))
+                               load_default=list, validate=validators.Length(max=PARTICIPANTS_MAX))
     bridge = fields.Integer(allow_none=True, load_default=None, validate=validators.Range(1, 2**31 - 1))
-    rrule = fields.String(allow_none=True, validate=validators.Length(max=300))
+    rrule = fields.String(allow_none=True, validate=validators.Length(max=RRULE_MAX))
     strict = fields.Boolean(load_default=False)
-    description = fields.String(allow_none=True, validate=validators.Length(max=5000))
-    location = fields.String(allow_none=True, validate=validators.Length(max=300))
+    description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
+    location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     outcome = fields.Nested(OutcomeIn, allow_none=True)
 
 
 class MeetingPatch(Schema):
-    title = fields.String(validate=validators.Length(min=1, max=300))
+    title = fields.String(validate=validators.Length(min=1, max=TITLE_MAX))
     category = fields.String(validate=validators.OneOf(list(CATEGORIES)))
     mode = fields.String(validate=validators.OneOf(list(MODES)))
     start = LocalDateTime()
     end = LocalDateTime()
     participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
-                               validate=validators.Length(max=5000))
+                               validate=validators.Length(max=PARTICIPANTS_MAX))
     bridge = fields.Integer(validate=validators.Range(1, 2**31 - 1))
-    description = fields.String(allow_none=True, validate=validators.Length(max=5000))
-    location = fields.String(allow_none=True, validate=validators.Length(max=300))
+    description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
+    location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import or_, select
 from models import Bridge, Invitation, Meeting, db
 from models.base import utcnow
 from models.errors import DomainError, ValidationFailed
-from models.permissions import can_manage_bridges, can_see_meeting, visible_unit_ids
+from models.permissions import can_see_meeting, visible_unit_ids
+from models.registry import add_bridge
 from scheduler.booking import book_meeting
 from scheduler.changes import cancel_meeting, change_meeting
 from scheduler.outcomes import record_outcome
@@ -42,7 +43,7 @@ def meeting_dict(m: Meeting, now, with_participants: bool = True) -> dict:
            "series": ({"id": m.series.id, "uid": m.series.uid, "rrule": m.series.rrule}
                       if m.series is not None else None),
            "recurrence_id": m.recurrence_id, "outcome_mode": m.outcome_mode,
-           "awaiting_outcome": m.status == "scheduled" and m.end_at <= now}
+           "awaiting_outcome": m.awaiting_outcome(now)}
     if with_participants:
         out["participants"] = [
             {"unit": inv.unit.ref, "name": inv.unit.name, "response": inv.response,
@@ -74,17 +75,10 @@ def list_bridges():
 @bp.output(BridgeOut, status_code=201)
 @bp.doc(summary="Add a bridge", responses=[403, 409])
 def create_bridge(json_data):
-    if not can_manage_bridges(actor()):
-        raise HTTPError(403, "Only admins add bridges.", extra_data={"code": "forbidden"})
-    from models.text import nfc
-    name = nfc(json_data["name"])
-    if db.session.scalar(select(Bridge.id).where(Bridge.name == name)):
-        raise HTTPError(409, f"A bridge named {name!r} exists.", extra_data={"code": "conflict"},
-                        detail={"name": ["Already taken."], "conflicts": []})
-    bridge = Bridge(name=name, capacity=json_data["capacity"])
-    db.session.add(bridge)
-    db.session.commit()
-    return bridge
+    try:
+        return add_bridge(json_data["name"], json_data["capacity"], actor())
+    except DomainError as exc:
+        fail(exc)
 
 
 @bp.post("/meetings")
@@ -124,7 +118,7 @@ def list_meetings(query_data):
             select(Invitation.meeting_id).where(Invitation.unit_id.in_(ids)))))
     status = query_data.get("status")
     if status == "awaiting_outcome":
-        stmt = stmt.where(Meeting.status == "scheduled", Meeting.end_at <= now)
+        stmt = stmt.where(Meeting.awaiting_outcome(now))
     elif status:
         stmt = stmt.where(Meeting.status == status)
     if query_data.get("from_"):
@@ -215,6 +209,6 @@ def slots(query_data):
     cfg = current_app.config
     found = find_slots(units, timedelta(minutes=query_data["duration"]), query_data["from_"],
                        query_data["to"], bridge, now, cfg["WORKING_HOURS"],
-                       {int(d) for d in cfg["WORKING_DAYS"].split(",")}, readiness_max_age(),
+                       cfg["WORKING_DAYS"], readiness_max_age(),
                        query_data["limit"])
     return [{"start": s, "end": e} for s, e in found]

@@ -7,6 +7,9 @@ from apiflask import Schema, fields, validators
 from marshmallow import ValidationError
 
 from models.base import LOCAL
+from models.endpoints import KINDS
+from models.endpoints import STATUSES as ENDPOINT_STATUSES
+from models.units import LEVELS
 
 
 class LocalDateTime(fields.Field):
@@ -35,16 +38,6 @@ class LocalDateTime(fields.Field):
         return parsed.astimezone(UTC)
 
 
-class ErrorDetail(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict(required=True)
-
-
-class ErrorOut(Schema):
-    error = fields.Nested(ErrorDetail, required=True)
-
-
 ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"},
@@ -65,7 +58,7 @@ class UnitOut(Schema):
 
 
 class UnitsQuery(Schema):
-    level = fields.String(validate=validators.OneOf(["city", "department", "district", "commune"]))
+    level = fields.String(validate=validators.OneOf(list(LEVELS)))
     parent = fields.String(validate=validators.Length(max=64))
     q = fields.String(validate=validators.Length(max=100))
     include_dissolved = fields.Boolean(load_default=False)
@@ -100,19 +93,17 @@ class UnitDetailOut(UnitOut):
 class EndpointIn(Schema):
     name = fields.String(required=True, validate=validators.Length(min=1, max=200))
     room = fields.String(allow_none=True, validate=validators.Length(max=200))
-    kind = fields.String(required=True, validate=validators.OneOf(["room_system", "software"]))
+    kind = fields.String(required=True, validate=validators.OneOf(list(KINDS)))
     address = fields.String(allow_none=True, validate=validators.Length(max=255))
-    status = fields.String(load_default="planned", validate=validators.OneOf(
-        ["planned", "installed", "ready", "faulty", "retired"]))
+    status = fields.String(load_default="planned", validate=validators.OneOf(list(ENDPOINT_STATUSES)))
 
 
 class EndpointPatch(Schema):
     name = fields.String(validate=validators.Length(min=1, max=200))
     room = fields.String(allow_none=True, validate=validators.Length(max=200))
-    kind = fields.String(validate=validators.OneOf(["room_system", "software"]))
+    kind = fields.String(validate=validators.OneOf(list(KINDS)))
     address = fields.String(allow_none=True, validate=validators.Length(max=255))
-    status = fields.String(validate=validators.OneOf(
-        ["planned", "installed", "ready", "faulty", "retired"]))
+    status = fields.String(validate=validators.OneOf(list(ENDPOINT_STATUSES)))
 
 
 class CheckIn(Schema):

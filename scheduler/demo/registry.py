@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 
 from models import Bridge, ConnectivityCheck, Endpoint, db
 
-from . import demo_text as text
+from . import text
 
 BRIDGES = (("MCU Thành phố", 600), ("MCU khối quận, huyện", 320), ("MCU khối sở, ngành", 160),
            ("MCU dự phòng", 120))

@@ -12,7 +12,7 @@ from sqlalchemy import text as text_sql
 
 from models import EndpointBooking, Invitation, Meeting, db
 
-from . import demo_text as text
+from . import text
 
 FLUSH_EVERY = 2000
 CHUNK = 5000

@@ -1,6 +1,6 @@
 """`flask demo generate`: a realistic past year of Hanoi's meetings, for demos and benchmarks.
 
-Every online session is placed on a busy calendar (scheduler.demo_calendar) before it is
+Every online session is placed on a busy calendar (scheduler.demo.calendar) before it is
 written, so the data keep the booking rules the database and the booking verbs enforce.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from models import EndpointBooking, Meeting, Series, Unit, User, db, utcnow
 from models.errors import DomainError
 from models.units import find_unit
 
-from . import demo_text as text
-from .demo_calendar import (
+from . import text
+from .calendar import (
     LOCAL,
     SLOT,
     SLOTS_PER_DAY,
@@ -28,8 +28,8 @@ from .demo_calendar import (
     slot_start,
     working_days,
 )
-from .demo_registry import ensure_bridges, ensure_endpoints, extra_bridges
-from .demo_writer import MeetingWriter, Planned
+from .registry import ensure_bridges, ensure_endpoints, extra_bridges
+from .writer import MeetingWriter, Planned
 
 BASE_MEETINGS = 40_400  # at scale 1, enough for 150,000 invitations
 WEEKS = 53  # every Monday of the year: a weekly rule meets 52 or 53 of them
