@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 \
 help:
 	@echo "make run    - set up and serve on http://127.0.0.1:$(PORT)"
 	@echo "make demo   - as run, on a demo database filled with a year of Hanoi"
-	@echo "make test   - install the test dependencies and run the whole suite"
+	@echo "make test   - install the test dependencies, run ruff, then the whole suite with coverage"
 	@echo "make serve  - production: gunicorn workers plus the scheduler process"
 
 $(BIN)/python:
@@ -52,9 +52,12 @@ _demo:
 
 test-deps: $(VENV)/.installed-test translations
 
+# Lint first (ruff, with import sorting), then the suite with branch coverage (.coveragerc):
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server.
+COVERAGE ?= --cov --cov-report=term:skip-covered
 test: test-deps
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -p no:cacheprovider $(COVERAGE) $(PYTEST_ARGS)
 
 serve: venv
 	$(BIN)/flask db upgrade
