@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +35,40 @@ AUDIT_FIELDS = ("title", "category", "mode", "start_at", "end_at", "location", "
                 "bridge_id", "status", "revision", "organizer_id", "series_id")
 
 
+class OutcomeRequest(TypedDict, total=False):
+    """How a meeting went: held (with the mode and the units that connected) or cancelled."""
+
+    status: str
+    mode: str
+    connected: list[str]
+
+
+class BookingRequest(TypedDict, total=False):
+    """What the API, the booking page and the demo hand to `book_meeting` (the verb checks it).
+
+    Times are aware datetimes; units are refs ("legacy:001", "STTTT") or selectors
+    ("all:districts", "subtree:<ref>", ...); `outcome` records a past meeting instead.
+    """
+
+    title: str
+    category: str
+    organizer: str
+    mode: str
+    start: datetime
+    end: datetime
+    participants: list[str]
+    bridge: int | None
+    rrule: str | None
+    strict: bool
+    description: str | None
+    location: str | None
+    outcome: OutcomeRequest | None
+
+
 @dataclass
 class Booking:
+    """What a booking made: its meetings (one per occurrence), the series, and warnings."""
+
     meetings: list[Meeting]
     series: Series | None = None
     warnings: dict[str, list[str]] = field(default_factory=dict)
@@ -117,7 +149,7 @@ def make_plan(values: dict, organizer: Unit, participants: list[Unit], bridge,
     return plan
 
 
-def _prepare(data: dict[str, Any], actor: User, now: datetime, max_age_days: int):
+def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int):
     """Validate a booking request; returns the values, plan and series parts, or raises."""
     errors: dict[str, Any] = {}
     values = clean_fields(data, partial=False, errors=errors)
@@ -168,14 +200,14 @@ def _prepare(data: dict[str, Any], actor: User, now: datetime, max_age_days: int
     return values, plan, series_parts, outcome
 
 
-def preview_booking(data: dict[str, Any], actor: User, now: datetime, max_age_days: int = 30) -> dict:
+def preview_booking(data: BookingRequest, actor: User, now: datetime, max_age_days: int = 30) -> dict:
     """What booking would say, without writing: {"conflicts": [...], "warnings": {...}}."""
     _values, plan, _series, _outcome = _prepare(data, actor, now, max_age_days)
     return {"conflicts": check_plan(plan), "warnings": {"not_ready": plan.not_ready()},
             "occurrences": [s.isoformat() for s, _ in plan.intervals]}
 
 
-def book_meeting(data: dict[str, Any], actor: User, now: datetime, max_age_days: int = 30) -> Booking:
+def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days: int = 30) -> Booking:
     """Book a meeting, or a whole series, or record a past meeting with its outcome.
 
     `data`: title, category, organizer (ref), mode, start, end (aware), participants (refs or
