@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, or_, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
+from .database import write_transaction
+from .users import User
 
 
 class Reminder(db.Model):
@@ -73,3 +75,18 @@ class FeedToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+def addressed_to(user: User) -> ColumnElement[bool]:
+    """SQL: the notification is for the user, or for the user's unit."""
+    mine = [Notification.user_id == user.id]
+    if user.unit_id is not None:
+        mine.append(Notification.unit_id == user.unit_id)
+    return or_(*mine)
+
+
+def mark_all_read(user: User, now: datetime) -> None:
+    """Mark every unread notification addressed to the user (or the user's unit) read."""
+    with write_transaction():
+        db.session.execute(update(Notification).where(addressed_to(user), Notification.read_at.is_(None))
+                           .values(read_at=now))

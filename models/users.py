@@ -78,7 +78,8 @@ class ApiToken(db.Model):
 def issue_api_token(user: User) -> str:
     """Make a new token for `user` and return it; only its hash is kept."""
     token = "gb_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+    with write_transaction():
+        db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
     return token
 
 

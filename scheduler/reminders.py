@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from models import Notification, Reminder, User, db
 from models.base import LOCAL, utcnow
-from models.database import begin_write, write_transaction
+from models.database import write_transaction
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
@@ -215,14 +215,16 @@ def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
 
 
 def _claim_next(now: datetime) -> Reminder | None:
-    """Open a writer's transaction and lock the next due, unsent reminder."""
+    """Lock the next due, unsent reminder, in the caller's writer's transaction.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers pass each other; SQLite: the transaction's
+    BEGIN IMMEDIATE already lets one claimer at a time in.
+    """
     stmt = (select(Reminder).where(Reminder.sent_at.is_(None), Reminder.withdrawn_at.is_(None),
                                    Reminder.due_at <= now)
             .order_by(Reminder.due_at, Reminder.id).limit(1))
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    else:
-        begin_write()  # BEGIN IMMEDIATE: one claimer at a time holds the write lock
     return db.session.scalar(stmt)
 
 
@@ -262,16 +264,15 @@ def send_due_reminders(app_or_config, now: datetime | None = None, limit: int = 
     mailer, sent = Mailer(config), 0
     try:
         for _ in range(limit):
-            reminder = _claim_next(now)
-            if reminder is None:
-                db.session.rollback()
-                break
-            reminder_id = reminder.id
+            reminder_id = None
             try:
-                sent += deliver(reminder, mailer, config, now)
-                db.session.commit()
+                with write_transaction():  # claim, send and mark sent: one transaction
+                    reminder = _claim_next(now)
+                    if reminder is None:
+                        break
+                    reminder_id = reminder.id
+                    sent += deliver(reminder, mailer, config, now)
             except (smtplib.SMTPException, OSError):
-                db.session.rollback()
                 log.exception("SMTP failed; reminder %s stays unsent for the next run", reminder_id)
                 break
     finally:

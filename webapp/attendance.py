@@ -7,13 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from wtforms import HiddenField, StringField, TextAreaField
 
 from models import Invitation, Meeting, Notification, db
 from models.base import utcnow
-from models.database import write_transaction
 from models.errors import DomainError
+from models.notifications import addressed_to, mark_all_read
 from models.permissions import can_organize_for, can_respond_for, can_see_unit_meetings
 from models.units import find_unit
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
@@ -178,17 +178,10 @@ def remind(meeting_id: int):
     return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
 
 
-def _my_notifications():
-    mine = [Notification.user_id == current_user.id]
-    if current_user.unit_id is not None:
-        mine.append(Notification.unit_id == current_user.unit_id)
-    return or_(*mine)
-
-
 @bp.get("/notifications")
 @login_required
 def notifications():
-    rows = db.session.scalars(select(Notification).where(_my_notifications())
+    rows = db.session.scalars(select(Notification).where(addressed_to(current_user))
                               .order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(200)).all()
     return render_template("attendance/notifications.html", notifications=rows, form=FlaskForm())
@@ -199,7 +192,5 @@ def notifications():
 def mark_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    with write_transaction():
-        db.session.execute(update(Notification).where(_my_notifications(), Notification.read_at.is_(None))
-                           .values(read_at=utcnow()))
+    mark_all_read(current_user, utcnow())
     return redirect(url_for("attendance.notifications"), 303)

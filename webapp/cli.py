@@ -72,7 +72,6 @@ def users_token(email: str):
     if user is None:
         raise click.BadParameter(f"no account {email}", param_hint="EMAIL")
     token = issue_api_token(user)
-    db.session.commit()
     click.echo(token)
 
 

@@ -21,6 +21,7 @@ from .registry import readiness_max_age
 
 @login_required
 def edit(meeting_id: int):
+    """Change a meeting (or its series from here on): fields, time, participants, bridge."""
     meeting = organised(meeting_id)
     invited = [inv.unit.ref for inv in meeting.invitations]
     form = EditForm(obj=meeting, units=invited)
@@ -50,6 +51,7 @@ def edit(meeting_id: int):
 
 @login_required
 def cancel(meeting_id: int):
+    """Cancel this occurrence, this and the following ones, or the whole series."""
     meeting = organised(meeting_id)
     form = CancelForm()
     if not form.validate_on_submit():
@@ -69,6 +71,7 @@ def cancel(meeting_id: int):
 
 @login_required
 def outcome(meeting_id: int):
+    """Record (or correct) how the meeting went: held, with who connected, or cancelled."""
     meeting = organised(meeting_id)
     invitations = db.session.scalars(select(Invitation).options(joinedload(Invitation.unit))
                                      .where(Invitation.meeting_id == meeting.id)
