@@ -80,35 +80,40 @@ def backup_sqlite(source: Path, target: Path) -> None:
         src.close()
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup(target: str):
+    """Copy the SQLite database to TARGET, safely while the app runs."""
+    source = _sqlite_path()
+    backup_sqlite(source, Path(target))
+    click.echo(f"Backed up {source} to {target}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(source: str, yes: bool):
+    """Replace the SQLite database with a backup (stop the app and scheduler first)."""
+    target = _sqlite_path()
+    check = sqlite3.connect(source)
+    try:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise click.ClickException(f"{source} is not a sound SQLite database")
+        check.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{source} is not a Giao Ban backup: {exc}") from exc
+    finally:
+        check.close()
+    if not yes:
+        click.confirm(f"Replace {target} with {source}?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    backup_sqlite(Path(source), target)
+    click.echo(f"Restored {target} from {source}. Run `flask db upgrade` if the backup is older.")
+
+
 def register_cli(app: Flask) -> None:
+    """Add `flask db backup` and `flask db restore` to Flask-Migrate's `db` group."""
     group = app.cli.commands["db"]
-
-    @group.command("backup")
-    @click.argument("target", type=click.Path(dir_okay=False))
-    def backup(target: str):
-        """Copy the SQLite database to TARGET, safely while the app runs."""
-        source = _sqlite_path()
-        backup_sqlite(source, Path(target))
-        click.echo(f"Backed up {source} to {target}.")
-
-    @group.command("restore")
-    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-    def restore(source: str, yes: bool):
-        """Replace the SQLite database with a backup (stop the app and scheduler first)."""
-        target = _sqlite_path()
-        check = sqlite3.connect(source)
-        try:
-            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise click.ClickException(f"{source} is not a sound SQLite database")
-            check.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"{source} is not a Giao Ban backup: {exc}") from exc
-        finally:
-            check.close()
-        if not yes:
-            click.confirm(f"Replace {target} with {source}?", abort=True)
-        db.session.remove()
-        db.engine.dispose()
-        backup_sqlite(Path(source), target)
-        click.echo(f"Restored {target} from {source}. Run `flask db upgrade` if the backup is older.")
+    group.add_command(backup)
+    group.add_command(restore)
