@@ -24,10 +24,11 @@ import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
 
-from models.base import LOCAL
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from models.base import LOCAL  # noqa: E402  (after ROOT is on sys.path)
+
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
 
@@ -193,7 +194,8 @@ def main() -> None:
     from werkzeug.serving import make_server
 
     from config import Config
-    from webapp import create_app, ical
+    from scheduler import ical
+    from webapp import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="giaoban-bench-"))
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.sqlite'}",

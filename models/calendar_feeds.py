@@ -21,16 +21,18 @@ from .users import User
 CANCELLED_KEPT = timedelta(days=30)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Bump when the serialiser's output changes, so validators of old bytes stop matching.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
 @dataclass(frozen=True)
 class FeedScope:
-    """What a feed is about: its display name, a stable calendar UID and its units (None: all)."""
+    """What a feed is about: its display name, a stable calendar UID and its units (None: all);
+    `own_unit` for a unit's feed (it carries that unit's ATTENDEE only)."""
 
     name: str
     uid: str
     unit_ids: frozenset[int] | None
+    own_unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def scope_of_feed(token: FeedToken) -> FeedScope | None:
     """The scope a live feed token serves, or None when its owner can no longer have one."""
     if token.unit_id is not None:
         unit = db.session.get(Unit, token.unit_id)
-        return FeedScope(unit.name, f"giaoban-unit-{unit.ref}", frozenset({unit.id}))
+        return FeedScope(unit.name, f"giaoban-unit-{unit.ref}", frozenset({unit.id}), unit.id)
     user = db.session.get(User, token.user_id) if token.user_id is not None else None
     if user is None or not user.is_enabled:
         return None

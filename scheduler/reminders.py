@@ -195,7 +195,9 @@ UNFOLDED = default_policy.clone(max_line_length=998)
 
 def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
     """The e-mail of a reminder: Vietnamese text in UTF-8 and the meeting's .ics (REQUEST)."""
-    from webapp.ical import meeting_calendar_bytes
+    from models.calendar_feeds import dial_addresses
+
+    from . import ical
 
     subject, body = compose(reminder, config)
     # Headers are not folded (RFC 5322 allows 998 octets): folding Vietnamese encoded words
@@ -208,7 +210,8 @@ def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
     stamp = int(reminder.due_at.timestamp())
     message["Message-ID"] = f"<reminder-{reminder.id}-{stamp}@giaoban>"
     message.set_content(body, charset="utf-8")
-    ics = meeting_calendar_bytes(reminder.meeting, config["PUBLIC_URL"], method="REQUEST")
+    ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER"), load_dial=dial_addresses)
+    ics = ical.meeting_calendar_bytes(reminder.meeting, ctx, method="REQUEST")
     message.add_attachment(ics, maintype="text", subtype="calendar", filename="cuoc-hop.ics",
                            params={"method": "REQUEST", "charset": "utf-8"})
     return message

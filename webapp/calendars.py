@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from models import Meeting, db
 from models.base import utcnow
 from models.calendar_feeds import (
+    dial_addresses,
     feed_meetings_query,
     feed_validators,
     feed_versions,
@@ -36,8 +37,8 @@ from models.feeds import (
     renew_user_feed,
 )
 from models.permissions import can_see_meeting, can_see_unit_meetings
+from scheduler import ical
 
-from . import ical
 from .registry import unit_or_404
 
 bp = Blueprint("calendars", __name__)
@@ -54,10 +55,17 @@ def _base_url() -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/")
 
 
+def ical_context(base_url: str, organizer_email: str, **options) -> ical.Context:
+    """The serialiser's Context: config, translated labels, and the dial-in loader."""
+    labels = ical.Labels(_("Bridge"), _("Dial-in address"), _("Units invited"))
+    return ical.make_context(base_url, organizer_email, labels, load_dial=dial_addresses, **options)
+
+
 def _not_modified(etag: str, last_modified: datetime) -> bool:
-    """If-None-Match decides when present; otherwise If-Modified-Since (second precision)."""
+    """If-None-Match decides when present, by weak comparison (RFC 9110 13.1.2: `W/"x"`
+    matches `"x"`, and `*` matches any); otherwise If-Modified-Since (second precision)."""
     if request.headers.get("If-None-Match"):
-        return request.if_none_match.contains(etag.strip('"'))
+        return request.if_none_match.contains_weak(etag.strip('"'))
     since = request.if_modified_since
     return since is not None and last_modified <= since
 
@@ -94,7 +102,8 @@ def feed(token: str):
 
     def build() -> bytes:
         with force_locale(locale):
-            ctx = ical.make_context(_base_url(), config["MAIL_SENDER"])
+            ctx = ical_context(_base_url(), config["MAIL_SENDER"], scope=scope.unit_ids,
+                               own_unit=scope.own_unit)
             return ical.assemble_feed(feed_versions(query), load_feed_meetings, ctx,
                                       name=f"Giao Ban · {scope.name}", uid=f"{scope.uid}@giaoban")
     body = ical.feed_body(etag, build)
@@ -108,8 +117,8 @@ def meeting_ics(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     if not can_see_meeting(current_user, meeting):
         abort(404)
-    body = ical.meeting_calendar_bytes(meeting, _base_url(),
-                                       organizer_email=current_app.config["MAIL_SENDER"])
+    body = ical.meeting_calendar_bytes(meeting, ical_context(_base_url(),
+                                                             current_app.config["MAIL_SENDER"]))
     response = Response(body, content_type=ICS)
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.id}.ics"'
     return response

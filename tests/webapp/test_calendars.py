@@ -11,8 +11,9 @@ from icalendar import Calendar
 from models import db
 from models.base import utcnow
 from models.feeds import feed_token_for_unit, feed_token_for_user
+from scheduler import ical
 from tests.webapp.test_ical import make_series, next_monday
-from webapp import calendars, ical
+from webapp import calendars
 
 
 def feed_path(token) -> str:

@@ -14,8 +14,14 @@ from icalendar import Calendar
 
 from models import Endpoint, Series, db
 from models.base import LOCAL, utcnow
-from models.calendar_feeds import feed_meetings_query, feed_versions, feed_window, load_feed_meetings
-from webapp import ical
+from models.calendar_feeds import (
+    dial_addresses,
+    feed_meetings_query,
+    feed_versions,
+    feed_window,
+    load_feed_meetings,
+)
+from scheduler import ical
 
 BASE = "https://giaoban.example.vn"
 HOSTILE = ('Họp "giao ban", quý; IV \\ Đồng Xuân\r\nATTENDEE:mailto:evil@example.com\n'
@@ -42,11 +48,16 @@ def make_series(make_meeting, organizer, first_local: datetime, rule: str, parti
     return series, rows
 
 
+def context(**options) -> ical.Context:
+    """What the web layer passes: an organiser address and the dial-in loader."""
+    return ical.make_context(BASE, "giaoban@example.vn", load_dial=dial_addresses, **options)
+
+
 def render_unit(app, unit) -> tuple[bytes, list]:
     query = feed_meetings_query({unit.id}, utcnow(), app.config["FEED_PAST_DAYS"],
                                app.config["FEED_FUTURE_DAYS"])
     meetings = load_feed_meetings(query)
-    ctx = ical.make_context(BASE, "giaoban@example.vn")
+    ctx = context(scope=frozenset({unit.id}))
     return ical.calendar_bytes(meetings, ctx, name=unit.name, uid=f"unit-{unit.ref}"), meetings
 
 
@@ -226,7 +237,7 @@ def test_calendar_header_avoids_the_known_traps(app, year):
     second, _ = render_unit(app, year["unit"])
     assert first == second  # no random VCALENDAR UID, no clock in the bytes
     query = feed_meetings_query({year["unit"].id}, utcnow(), 90, 365)
-    ctx = ical.make_context(BASE, "giaoban@example.vn")
+    ctx = context()
     data = ical.calendar_bytes(load_feed_meetings(query), ctx, name="Ba Đình, tuần; 1\\2",
                                uid="u-1", description="Lịch, họp")
     text = data.decode()
@@ -288,13 +299,13 @@ def test_cancelled_single_meetings_stay_thirty_days(app, hanoi, make_meeting):
 def test_occurrence_request_is_standalone_with_recurrence_id(app, hanoi, make_meeting):
     series, rows = make_series(make_meeting, hanoi["ba_dinh"], next_monday(), "FREQ=WEEKLY;COUNT=4",
                                participants=[hanoi["phuc_xa"]])
-    data = ical.meeting_calendar_bytes(rows[1], BASE, "REQUEST")
+    data = ical.meeting_calendar_bytes(rows[1], context(), "REQUEST")
     cal = Calendar.from_ical(data)
     assert str(cal["METHOD"]) == "REQUEST"
     (event,) = cal.walk("VEVENT")
     assert str(event["UID"]) == series.uid and "RRULE" not in event
     assert _utc(event.decoded("RECURRENCE-ID")) == rows[1].recurrence_id
-    published = Calendar.from_ical(ical.meeting_calendar_bytes(rows[1], BASE))
+    published = Calendar.from_ical(ical.meeting_calendar_bytes(rows[1], context()))
     assert str(published["METHOD"]) == "PUBLISH"
     assert [bool("RRULE" in e) for e in published.walk("VEVENT")] == [True]
 
@@ -302,7 +313,7 @@ def test_occurrence_request_is_standalone_with_recurrence_id(app, hanoi, make_me
 def test_feed_is_assembled_from_cached_events(app, year):
     """Bytes cached by version; only what changed is loaded and serialised again."""
     query = feed_meetings_query({year["unit"].id}, utcnow(), 90, 365)
-    ctx = ical.make_context(BASE, "giaoban@example.vn")
+    ctx = context()
     loaded = []
 
     def load(ids):

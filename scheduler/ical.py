@@ -1,69 +1,81 @@
-"""The iCalendar serialiser (RFC 5545): meetings and an explicit base URL in, bytes out.
+"""The iCalendar serialiser (RFC 5545): meetings and a Context in, bytes out.
 
-Each meeting's VEVENT (a series': its master and overrides) is serialised once per version and
-kept in an in-process LRU, so a feed is assembled from cached bytes rather than rebuilt.
+No web framework, no configuration, no query of its own: the organiser's address, the
+translated labels, the dial-in addresses (or a loader for them) and the feed's scope arrive in
+the `Context`. Each meeting's VEVENT (a series': its master and overrides) is serialised once
+per version and kept in `scheduler.ical_cache`, so a feed is assembled from cached bytes.
+
+A scoped feed (a unit's, a scoped user's) expresses series edits so that every client sees what
+concerns the scope: an occurrence that no longer concerns it (its unit removed from "this and
+the following", or added only from the Nth) is an EXDATE, like a cancelled one; an occurrence
+that moved or changed is a RECURRENCE-ID override.
 """
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-from flask import current_app, has_app_context, has_request_context
 from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
 
+from models.base import LOCAL, utcnow
+from models.errors import ValidationFailed
 from models.meetings import ONLINE_MODES, Meeting, Series
+
+from . import ical_cache
+from .ical_cache import cache_clear, cache_stats, feed_body  # noqa: F401  (the cache's API, here too)
+from .recurrence import expand, normalise_rrule
 
 log = logging.getLogger("giaoban.ical")
 
 TZID = "Asia/Ho_Chi_Minh"
-LOCAL = ZoneInfo(TZID)
 PRODID = "-//Giao Ban//Calendars 1.0//VI"
 PARTSTAT = {"pending": "NEEDS-ACTION", "confirmed": "ACCEPTED", "declined": "DECLINED"}
 REFRESH = timedelta(hours=1)
-CACHE_SIZE = 4096
 _END = b"END:VCALENDAR\r\n"
-_cache: OrderedDict[tuple, bytes] = OrderedDict()
-_stats = {"hits": 0, "misses": 0}
-_bodies: OrderedDict[str, bytes] = OrderedDict()  # whole feeds by strong ETag
-BODIES_SIZE = 256
-_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The words a person reads in DESCRIPTION, translated by the caller."""
+
+    bridge: str = "Bridge"
+    dial_in: str = "Dial-in address"
+    invited: str = "Units invited"
 
 
 @dataclass(frozen=True)
 class Context:
-    """What the bytes depend on besides the meetings."""
+    """What the bytes depend on besides the meetings.
+
+    `scope`: the units a feed is about (None: every unit); rows of a series that concern none of
+    them become EXDATEs. `own_unit`: a unit's feed carries only this unit's ATTENDEE and the
+    number invited in DESCRIPTION (None: every ATTENDEE). `dial`: the organisers' dial-in
+    addresses, or None to ask `load_dial(organizer_ids)` when first needed. `documents`: the
+    hook for ATTACH lines, meeting id to (title, URL) pairs (no documents exist yet).
+    """
 
     base_url: str
     organizer_email: str
-    labels: tuple[str, str] = ("Bridge", "Dial-in address")
-    dial: dict[int, tuple[str, ...]] | None = None  # None: loaded when first needed
+    labels: Labels = Labels()
+    dial: Mapping[int, tuple[str, ...]] | None = None
+    load_dial: Callable[[set[int]], Mapping[int, list[str]]] | None = field(default=None, compare=False)
+    scope: frozenset[int] | None = None
+    own_unit: int | None = None
+    documents: Mapping[int, tuple[tuple[str, str], ...]] | None = None
 
     def key(self) -> tuple:
-        return (self.base_url, self.organizer_email, self.labels)
+        docs = None if self.documents is None else tuple(sorted(self.documents.items()))
+        return (self.base_url, self.organizer_email, self.labels, self.scope, self.own_unit, docs)
 
 
-def dial_in_labels() -> tuple[str, str]:
-    """The DESCRIPTION's labels, translated when a request says which language."""
-    if has_request_context():
-        from flask_babel import gettext as _
-        return _("Bridge"), _("Dial-in address")
-    return "Bridge", "Dial-in address"
-
-
-def make_context(base_url: str, organizer_email: str | None = None,
-                 dial: dict[int, list[str]] | None = None) -> Context:
-    """A context; the organisers' dial-in addresses are `dial`, or loaded when first needed."""
-    if organizer_email is None:
-        organizer_email = (current_app.config.get("MAIL_SENDER") if has_app_context()
-                           else None) or "giaoban@localhost"
-    return Context(base_url.rstrip("/"), organizer_email, dial_in_labels(),
-                   None if dial is None else {k: tuple(v) for k, v in dial.items()})
+def make_context(base_url: str, organizer_email: str, labels: Labels = Labels(),
+                 dial: Mapping[int, list[str]] | None = None, **options) -> Context:
+    """A context; the organisers' dial-in addresses are `dial`, or loaded with `load_dial`."""
+    return Context(base_url.rstrip("/"), organizer_email or "giaoban@localhost", labels,
+                   None if dial is None else {k: tuple(v) for k, v in dial.items()}, **options)
 
 
 def _local(moment: datetime) -> datetime:
@@ -83,21 +95,25 @@ def _description(meeting: Meeting, ctx: Context) -> str:
     lines = [_text(meeting.description)] if meeting.description else []
     dial = []
     if meeting.bridge is not None:
-        dial.append(f"{ctx.labels[0]}: {meeting.bridge.name}")
+        dial.append(f"{ctx.labels.bridge}: {meeting.bridge.name}")
     if meeting.mode in ONLINE_MODES:
-        dial += [f"{ctx.labels[1]}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
+        dial += [f"{ctx.labels.dial_in}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
     if dial:
         lines.append("\n".join(dial))
+    if ctx.own_unit is not None:
+        lines.append(f"{ctx.labels.invited}: {len(meeting.invitations)}")
     return "\n\n".join(lines)
 
 
-def _attendees(meeting: Meeting) -> tuple:
+def _attendees(meeting: Meeting, ctx: Context) -> tuple:
+    """The ATTENDEE lines this feed carries: the feed unit's own in a unit's feed, else all."""
     return tuple((inv.unit_id, inv.unit.ref, inv.unit.name, inv.response)
-                 for inv in meeting.invitations)
+                 for inv in meeting.invitations
+                 if ctx.own_unit is None or inv.unit_id == ctx.own_unit)
 
 
 def _fill(event: Event, meeting: Meeting, ctx: Context) -> None:
-    """The properties a meeting and its overrides share: text, people, link."""
+    """The properties a meeting and its overrides share: text, people, link, documents."""
     event.add("summary", _text(meeting.title))
     if meeting.location:
         event.add("location", _text(meeting.location))
@@ -108,11 +124,13 @@ def _fill(event: Event, meeting: Meeting, ctx: Context) -> None:
     organizer = vCalAddress(f"mailto:{ctx.organizer_email}")
     organizer.params["CN"] = meeting.organizer.name
     event.add("organizer", organizer)
-    for _unit_id, ref, name, response in _attendees(meeting):
+    for _unit_id, ref, name, response in _attendees(meeting, ctx):
         attendee = vCalAddress(f"urn:giaoban:unit:{ref}")
         attendee.params.update({"CN": name, "CUTYPE": "GROUP", "ROLE": "REQ-PARTICIPANT",
                                 "PARTSTAT": PARTSTAT.get(response, "NEEDS-ACTION")})
         event.add("attendee", attendee)
+    for title, url in (ctx.documents or {}).get(meeting.id, ()):
+        event.add("attach", url, parameters={"VALUE": "URI", "FILENAME": _text(title)})
 
 
 def _stamp(event: Event, uid: str, sequence: int, created: datetime, modified: datetime,
@@ -139,12 +157,21 @@ def single_event(meeting: Meeting, ctx: Context, dtstamp: datetime | None = None
     return event
 
 
-def _generated(series: Series, rows: list[Meeting]) -> set[datetime]:
-    """The local starts, among the rows' recurrence ids, that the series' rule generates."""
-    rule = rrulestr(series.rrule, dtstart=series.dtstart_local)
-    return {_local(m.recurrence_id).replace(tzinfo=None) for m in rows
-            if m.recurrence_id is not None
-            and _local(m.recurrence_id).replace(tzinfo=None) in rule}
+def _generated(series: Series) -> set[datetime]:
+    """The UTC instants the series' rule generates, expanded in local wall-clock time with
+    UNTIL read as an instant (so a rule closed with UNTIL=...Z expands like any other)."""
+    try:
+        return {_utc(s) for s in expand(series.rrule, series.dtstart_local)}
+    except ValidationFailed:
+        return set()
+
+
+def _rrule(series: Series) -> vRecur:
+    """The rule as clients read it: UNTIL in UTC form, as RFC 5545 wants with a TZID DTSTART."""
+    try:
+        return vRecur.from_ical(normalise_rrule(series.rrule))
+    except ValidationFailed:
+        return vRecur.from_ical(series.rrule)
 
 
 def _moved(meeting: Meeting, series: Series) -> bool:
@@ -152,18 +179,29 @@ def _moved(meeting: Meeting, series: Series) -> bool:
             or meeting.end_at - meeting.start_at != timedelta(minutes=series.duration_minutes))
 
 
+def concerns(meeting: Meeting, scope: frozenset[int] | None) -> bool:
+    """Whether a meeting is about one of these units (organised by or inviting one)."""
+    return scope is None or meeting.organizer_id in scope or any(
+        inv.unit_id in scope for inv in meeting.invitations)
+
+
 def series_events(series: Series, rows: list[Meeting], ctx: Context,
                   dtstamp: datetime | None = None) -> list[Event]:
-    """A series as one VEVENT with RRULE and EXDATEs, then one override per changed occurrence."""
-    generated = _generated(series, rows)
+    """A series as one VEVENT with RRULE and EXDATEs, then one override per changed occurrence.
+
+    EXDATE: occurrences cancelled, or not about the feed's scope. RECURRENCE-ID: occurrences
+    moved or otherwise unlike the master.
+    """
+    generated = _generated(series)
     valid = []
     for m in rows:
-        if m.recurrence_id is None or _local(m.recurrence_id).replace(tzinfo=None) not in generated:
+        if m.recurrence_id is None or _utc(m.recurrence_id) not in generated:
             log.warning("meeting %s: recurrence id %s is not generated by series %s's rule; "
                         "left out of the calendar", m.id, m.recurrence_id, series.uid)
             continue
         valid.append(m)
-    live = [m for m in valid if m.status != "cancelled"]
+    shown = [m for m in valid if concerns(m, ctx.scope)]
+    live = [m for m in shown if m.status != "cancelled"]
     template = next((m for m in live if not _moved(m, series)), live[0] if live else None)
     sequence = max([series.revision or 0] + [m.revision for m in rows])
     modified = max([m.updated_at for m in rows], default=series.created_at)
@@ -171,15 +209,16 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
     _stamp(master, series.uid, sequence, series.created_at, modified, dtstamp)
     master.add("dtstart", series.dtstart_local.replace(tzinfo=LOCAL, microsecond=0))
     master.add("duration", timedelta(minutes=series.duration_minutes))
-    master.add("rrule", vRecur.from_ical(series.rrule))
-    if template is None:  # every occurrence was cancelled: the whole series is
+    master.add("rrule", _rrule(series))
+    if template is None:  # every occurrence (that concerns the scope) was cancelled
         master.add("status", "CANCELLED")
         if rows:
-            _fill(master, rows[0], ctx)
+            _fill(master, (shown or rows)[0], ctx)
         return [master]
     master.add("status", "CONFIRMED")
     _fill(master, template, ctx)
-    exdates = [_local(m.recurrence_id) for m in valid if m.status == "cancelled"]
+    live_ids = {m.id for m in live}
+    exdates = [_local(m.recurrence_id) for m in valid if m.id not in live_ids]
     if exdates:
         master.add("exdate", exdates)
     events = [master]
@@ -188,43 +227,16 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
             continue
         if (_moved(m, series) or (m.title, m.location, m.description) !=
                 (template.title, template.location, template.description)
-                or _attendees(m) != _attendees(template)):
+                or _attendees(m, ctx) != _attendees(template, ctx)
+                or len(m.invitations) != len(template.invitations)):
             events.append(single_event(m, ctx, dtstamp, series_uid=series.uid, sequence=sequence))
     return events
-
-
-def feed_body(etag: str, build) -> bytes:
-    """The feed whose strong ETag this is: same ETag, same bytes, so built once."""
-    with _lock:
-        body = _bodies.get(etag)
-        if body is not None:
-            _bodies.move_to_end(etag)
-            return body
-    body = build()
-    with _lock:
-        _bodies[etag] = body
-        while len(_bodies) > BODIES_SIZE:
-            _bodies.popitem(last=False)
-    return body
-
-
-def cache_clear() -> None:
-    """Forget every cached VEVENT and feed (tests and benchmarks)."""
-    with _lock:
-        _cache.clear()
-        _bodies.clear()
-        _stats.update(hits=0, misses=0)
-
-
-def cache_stats() -> dict:
-    return dict(_stats, size=len(_cache))
 
 
 def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:
     if ctx.dial is not None:
         return ctx
-    from models.calendar_feeds import dial_addresses
-    found = dial_addresses({m.organizer_id for m in meetings})
+    found = ctx.load_dial({m.organizer_id for m in meetings}) if ctx.load_dial else {}
     return replace(ctx, dial={k: tuple(v) for k, v in found.items()})
 
 
@@ -273,16 +285,8 @@ def assemble_feed(versions: list, load, ctx: Context, *, name: str, uid: str,
             groups.append(series[v.series_id])
     keys = [(("m" if g[0].series_id is None else "s", ctx.key(), tuple(g)), [v.id for v in g])
             for g in groups]
-    found = {}
-    with _lock:  # threaded servers share the cache
-        for key, _ids in keys:
-            data = _cache.get(key)
-            if data is not None:
-                _cache.move_to_end(key)
-                found[key] = data
-        missing = [(key, ids) for key, ids in keys if key not in found]
-        _stats["hits"] += len(found)
-        _stats["misses"] += len(missing)
+    found = ical_cache.events_get([key for key, _ids in keys])
+    missing = [(key, ids) for key, ids in keys if key not in found]
     if missing:
         loaded = {m.id: m for m in load([i for _key, ids in missing for i in ids])}
         ctx = _with_dial(ctx, list(loaded.values()))
@@ -290,10 +294,7 @@ def assemble_feed(versions: list, load, ctx: Context, *, name: str, uid: str,
         for key, ids in missing:
             rows = sorted((loaded[i] for i in ids), key=lambda m: (m.recurrence_id or m.start_at, m.id))
             found[key] = built[key] = _group_bytes(rows, ctx)
-        with _lock:
-            _cache.update(built)
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+        ical_cache.events_put(built)
     return b"".join([_header(name, uid, "PUBLISH", description), _VTIMEZONE,
                      *(found[key] for key, _ids in keys), _END])
 
@@ -335,27 +336,24 @@ def _header(name: str, uid: str, method: str, description: str | None) -> bytes:
 
 def calendar_bytes(meetings: list[Meeting], ctx: Context, *, name: str, uid: str,
                    method: str = "PUBLISH", description: str | None = None) -> bytes:
-    """A VCALENDAR of these meetings, assembled from cached VEVENTs."""
+    """A VCALENDAR of these meetings, serialised now."""
     return b"".join([_header(name, uid, method, description), _VTIMEZONE,
                      *events_bytes(meetings, ctx), _END])
 
 
-def meeting_calendar_bytes(meeting: Meeting, base_url: str, method: str = "PUBLISH", *,
-                           organizer_email: str | None = None,
-                           dial: dict[int, list[str]] | None = None) -> bytes:
-    """A VCALENDAR with this METHOD holding one meeting.
+def meeting_calendar_bytes(meeting: Meeting, ctx: Context, method: str = "PUBLISH") -> bytes:
+    """A VCALENDAR with this METHOD holding one meeting, with every ATTENDEE.
 
     PUBLISH of a series' occurrence gives the whole series (master and overrides), so a client
     importing it sees the occurrence in its series; other methods (REQUEST, CANCEL) give that
     occurrence alone, with the series' UID and its RECURRENCE-ID, stamped now.
     """
-    ctx = _with_dial(make_context(base_url, organizer_email, dial), [meeting])
+    ctx = _with_dial(replace(ctx, scope=None, own_unit=None), [meeting])
     name = _text(meeting.title)
     uid = f"giaoban-meeting-{meeting.uid}"
     if method == "PUBLISH":
         rows = list(meeting.series.meetings) if meeting.series is not None else [meeting]
         return calendar_bytes(rows, ctx, name=name, uid=uid, method=method)
-    from models.base import utcnow
     series_uid = meeting.series.uid if meeting.series is not None else None
     event = single_event(meeting, ctx, dtstamp=utcnow(), series_uid=series_uid)
     return b"".join([_header(name, uid, method, None), _VTIMEZONE, event.to_ical(), _END])
