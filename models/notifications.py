@@ -7,11 +7,12 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
+from .notices import DeliveryState
 
 REMINDER_KINDS = ("pending", "upcoming")
 
 
-class Reminder(db.Model):
+class Reminder(DeliveryState, db.Model):
     """One reminder of one kind to one unit for one meeting; sent at most once."""
 
     __tablename__ = "reminders"

@@ -104,6 +104,7 @@ def _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, n
            max_age_days, scope, moving_series) -> None:
     befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
     before_units = {m.id: sorted(inv.unit.ref for inv in m.invitations) for m in rows}
+    before_ids = {m.id: {inv.unit_id for inv in m.invitations} for m in rows}
     for m in rows:
         for key in ("title", "description", "location", "category", "mode"):
             if key in values:
@@ -149,7 +150,7 @@ def _apply(meeting, rows, values, bridge, participants, d_start, d_end, actor, n
         if meeting.series is not None:
             meeting.series.revision += 1
         meetings_saved.send(None, meetings=changed, change="changed", actor=actor,
-                            times_changed=bool(d_start or d_end))
+                            times_changed=bool(d_start or d_end), before=befores, before_units=before_ids)
 
 
 def _set_participants(rows: list[Meeting], participants) -> None:
@@ -210,8 +211,10 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
                                          "change the occurrences one at a time."})
 
 
-def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") -> list[Meeting]:
-    """Cancel one occurrence, this and the following ones, or the whole series."""
+def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this",
+                   reason: str | None = None) -> list[Meeting]:
+    """Cancel one occurrence, this and the following ones, or the whole series (the reason is
+    told to the invited units)."""
     begin_write()
     try:
         _check_editable(meeting, actor, now)
@@ -228,7 +231,7 @@ def cancel_meeting(meeting: Meeting, actor, now: datetime, scope: str = "this") 
         if meeting.series is not None:
             meeting.series.revision += 1
         meetings_saved.send(None, meetings=rows, change="cancelled", actor=actor,
-                            times_changed=False)
+                            times_changed=False, reason=(reason or "").strip()[:2000] or None)
         db.session.commit()
     except BaseException:
         db.session.rollback()

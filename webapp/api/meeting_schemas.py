@@ -57,6 +57,8 @@ class MeetingPatch(Schema):
     description = fields.String(allow_none=True, validate=validators.Length(max=5000))
     location = fields.String(allow_none=True, validate=validators.Length(max=300))
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
+    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=2000),
+                           metadata={"description": "Told to the invited units."})
 
 
 class CancelIn(Schema):
