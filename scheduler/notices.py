@@ -170,7 +170,7 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
     notices: list[Notice] = []
     for rows in _groups(meetings):
         head = rows[0]
-        if rows[-1].end_at <= now:  # recorded after the fact: nobody to tell
+        if head.recorded_after:  # booked after the fact with its outcome: nobody to tell
             continue
         invited = {inv.unit_id or inv.unit.id for inv in head.invitations}
         if change == "booked":

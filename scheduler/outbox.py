@@ -81,22 +81,30 @@ class SmtpTransport:
             self.smtp = self._connect()
         try:
             refused = self.smtp.send_message(message)
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.smtp = None
+        except smtplib.SMTPServerDisconnected as exc:
+            self.close()
             raise TransportDown(f"connection lost: {exc}") from exc
+        except smtplib.SMTPRecipientsRefused:  # SMTPException is an OSError: test it first
+            self._reset()
+            raise
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 421:  # the server is closing the session
                 self.close()
                 raise TransportDown(f"server closing: {exc}") from exc
             self._reset()
             raise
-        except smtplib.SMTPRecipientsRefused:
+        except smtplib.SMTPException:  # e.g. SMTPUTF8 needed and not offered: this message only
             self._reset()
             raise
+        except OSError as exc:
+            self.close()
+            raise TransportDown(f"connection lost: {exc}") from exc
         if refused:
             log.warning("%s: some recipients refused: %s", message["Message-ID"], refused)
 
     def _reset(self) -> None:
+        if self.smtp is None:
+            return
         try:
             self.smtp.rset()
         except (smtplib.SMTPException, OSError):
@@ -104,11 +112,11 @@ class SmtpTransport:
 
     def close(self) -> None:
         if self.smtp is not None:
+            smtp, self.smtp = self.smtp, None
             try:
-                self.smtp.quit()
+                smtp.quit()
             except (smtplib.SMTPException, OSError):
-                self.smtp.close()
-            self.smtp = None
+                smtp.close()
 
 
 class FileTransport:
