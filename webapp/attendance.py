@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from wtforms import HiddenField, StringField, TextAreaField
 
 import scheduler.reminders  # noqa: F401  (connects the reminder planner to meetings_saved)
-from models import Invitation, Meeting, Notification, db
+from models import Invitation, Meeting, Notice, Notification, db
 from models.base import utcnow
 from models.database import begin_write
 from models.errors import DomainError
@@ -19,6 +19,7 @@ from models.permissions import can_organize_for, can_respond_for, can_see_unit_m
 from models.units import find_unit
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
 from scheduler.links import LinkRefused, check_answer_token
+from scheduler.notices import describe, subject_of, when_text
 from scheduler.reminders import remind_pending_now
 
 bp = Blueprint("attendance", __name__)
@@ -171,10 +172,11 @@ def remind(meeting_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        count = remind_pending_now(meeting, current_user, utcnow())
+        count = remind_pending_now(meeting, current_user, utcnow(),
+                                   throttle=current_app.config["REMIND_THROTTLE"])
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "danger")
+        flash(exc.translated(_), "danger")
         return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
     flash(ngettext("A reminder to %(num)d pending unit goes out within a minute.",
                    "A reminder to %(num)d pending units goes out within a minute.", count)
@@ -195,7 +197,13 @@ def notifications():
     rows = db.session.scalars(select(Notification).where(_my_notifications())
                               .order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(200)).all()
-    return render_template("attendance/notifications.html", notifications=rows, form=FlaskForm())
+    notices = []
+    if current_user.unit_id is not None:
+        notices = db.session.scalars(select(Notice).where(Notice.unit_id == current_user.unit_id)
+                                     .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(200)).all()
+    return render_template("attendance/notifications.html", notifications=rows, notices=notices,
+                           form=FlaskForm(), describe=lambda changes: describe(changes, _),
+                           when=lambda m: when_text(m.start_at, m.end_at, _), subject=lambda n: subject_of(n, _))
 
 
 @bp.post("/notifications/read")
@@ -206,5 +214,23 @@ def mark_read():
     begin_write()
     db.session.execute(update(Notification).where(_my_notifications(), Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
+    if current_user.unit_id is not None:
+        db.session.execute(update(Notice).where(Notice.unit_id == current_user.unit_id,
+                                                Notice.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("attendance.notifications"), 303)
+
+
+@bp.post("/notifications/notices/<int:notice_id>/read")
+@login_required
+def mark_notice_read(notice_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.unit_id != current_user.unit_id:
+        abort(404)
+    begin_write()
+    notice = db.session.get(Notice, notice_id)
+    notice.read_at = notice.read_at or utcnow()
     db.session.commit()
     return redirect(url_for("attendance.notifications"), 303)
