@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+import socket
 import tempfile
 import threading
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from models import db
 from models.database import begin_write
@@ -269,10 +270,46 @@ def _record(queue: Queue, row_id: int, config, now: datetime, error: BaseExcepti
         raise
 
 
+def _dead(holder: str) -> bool:
+    """A claimer on this host whose process is gone (holder is 'host:pid')."""
+    host, _sep, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def release_dead_claims(queue: Queue) -> int:
+    """Claims of senders on this host that died (kill -9) are released at once, not after the lease."""
+    m = queue.model
+    holders = db.session.scalars(select(m.claimed_by).where(m.sending_at.is_not(None), m.sent_at.is_(None))
+                                 .distinct()).all()
+    db.session.rollback()
+    dead = [h for h in holders if h and _dead(h)]
+    if not dead:
+        return 0
+    begin_write()
+    try:
+        count = db.session.execute(update(m).where(m.claimed_by.in_(dead), m.sent_at.is_(None))
+                                   .values(sending_at=None, claimed_by=None)).rowcount
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    log.warning("released %s claims of dead senders %s", count, dead)
+    return count
+
+
 def run_queue(queue: Queue, transport: Transport, config, now: datetime, holder: str,
               limit: int = 5000, size: int = 25) -> Batch:
     """Send the queue's due rows until none is left, `limit` is reached, or the transport is down."""
     result = Batch()
+    release_dead_claims(queue)
     seen = 0
     while seen < limit:
         picked, claimed = _claim(queue, config, now, holder, min(size, limit - seen), result)
