@@ -317,7 +317,7 @@ def cancel(meeting_id: int):
         return _render_detail(meeting, form, 400)
     try:
         rows = cancel_meeting(meeting, current_user, utcnow(),
-                              form.scope.data if meeting.series_id else "this")
+                              form.scope.data if meeting.series_id else "this", reason=form.reason.data)
     except ValidationFailed as exc:
         db.session.rollback()
         return _render_detail(meeting, form, 400,

@@ -273,3 +273,17 @@ def test_remind_now_is_throttled(booked, organizer, now, mail_config, smtp_serve
     with pytest.raises(Conflict):
         remind_pending_now(booked, organizer, at + timedelta(minutes=1))
     assert remind_pending_now(booked, organizer, at + timedelta(minutes=11)) == 2
+
+
+def test_the_organiser_is_asked_for_the_outcome_once(booked, hanoi, make_user, app, mail_config, smtp_server):
+    from scheduler.jobs import awaiting_outcome_notices
+    make_user("clerk", hanoi["city"], email="vanphong.thanhpho@hanoi.test")
+    later = booked.end_at + timedelta(hours=1)
+    assert awaiting_outcome_notices(later) == 1
+    assert awaiting_outcome_notices(later + timedelta(hours=1)) == 0
+    [asked] = [n for n in notices_of(booked.id) if n.kind == "outcome_request"]
+    assert asked.unit_id == hanoi["city"].id and asked.method is None
+    send_due_notices(mail_config, utcnow(), vi(app))
+    [mail] = [m for m in smtp_server.messages if str(m["To"]) == "vanphong.thanhpho@hanoi.test"]
+    assert str(mail["Subject"]).startswith("Đề nghị ghi kết quả: Giao ban trực tuyến")
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]

@@ -85,3 +85,20 @@ def test_admins_see_parked_emails_with_their_error(client, auth, equipped, bridg
     auth.login(make_user("admin"))
     page = client.get("/admin/deliveries").get_data(as_text=True)
     assert "550 5.1.1 No such mailbox" in page and "vanthu.px@hanoi.test" in page
+
+
+def test_cancelling_from_the_page_tells_the_units_the_reason(client, auth, equipped, bridge, hanoi, make_user):
+    from models import Meeting
+    org = make_user("organizer", hanoi["city"])
+    start = (utcnow() + timedelta(days=5)).replace(hour=1, minute=0, second=0, microsecond=0)
+    m = book_meeting(meeting_data(bridge=bridge.id, start=start, end=start + timedelta(hours=1)), org,
+                     utcnow()).meetings[0]
+    auth.login(org)
+    token = auth.csrf(f"/meetings/{m.id}")
+    response = client.post(f"/meetings/{m.id}/cancel", data={"csrf_token": token, "scope": "this",
+                                                           "reason": "Trùng lịch họp Thành uỷ"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Meeting, m.id).status == "cancelled"
+    [told] = db.session.scalars(select(Notice).where(Notice.kind == "cancelled")).all()
+    assert told.reason == "Trùng lịch họp Thành uỷ" and told.method == "CANCEL"
