@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, TextAreaField
 
 from models import Delivery, Notice, Notification, Reminder, db
@@ -38,9 +39,17 @@ def unread_count(user) -> int:
     return count
 
 
+def _unread_or_zero() -> int:
+    try:
+        return unread_count(current_user)
+    except SQLAlchemyError:  # an error page while the database is down still renders
+        db.session.rollback()
+        return 0
+
+
 @bp.app_context_processor
 def _unread():
-    return {"unread_notices": lambda: unread_count(current_user)}
+    return {"unread_notices": _unread_or_zero}
 
 
 class SettingsForm(FlaskForm):
