@@ -36,10 +36,14 @@ venv: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile -d webapp/translations
 
+# The scheduler (reminders, notices' e-mails) runs as its own process beside the server and
+# stops with it. Without MAIL_SERVER, e-mails are written as .eml files under instance/outbox/.
+WITH_SCHEDULER = $(BIN)/flask scheduler run & SCHEDULER=$$!; trap 'kill $$SCHEDULER 2>/dev/null' EXIT INT TERM;
+
 run: venv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(WITH_SCHEDULER) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 demo: venv
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/instance/demo.sqlite} $(MAKE) --no-print-directory _demo
@@ -48,7 +52,7 @@ _demo:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
 	$(BIN)/flask demo generate --year 2019 --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(WITH_SCHEDULER) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test-deps: $(VENV)/.installed-test translations
 
@@ -62,7 +66,7 @@ test: test-deps
 serve: venv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
-	$(BIN)/flask scheduler run & SCHEDULER=$$!; trap 'kill $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
+	$(WITH_SCHEDULER) \
 	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind 127.0.0.1:$(PORT) 'webapp:create_app()'
 
 clean:

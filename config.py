@@ -54,12 +54,18 @@ class Config:
     REMINDER_PENDING_BEFORE = timedelta(hours=_int("REMINDER_PENDING_HOURS", 24))
     REMINDER_ALL_BEFORE = timedelta(hours=_int("REMINDER_ALL_HOURS", 1))
     # The scheduler process: reminder interval, SQLite leader takeover, how often a standby tries.
-    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 60))
+    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 20))
     SCHEDULER_LOCK_TIMEOUT = float(os.environ.get("SCHEDULER_LOCK_TIMEOUT", 60))
     SCHEDULER_STANDBY_POLL = float(os.environ.get("SCHEDULER_STANDBY_POLL", min(5.0, SCHEDULER_LOCK_TIMEOUT / 3)))
     FEED_PAST_DAYS = _int("FEED_PAST_DAYS", 90)
     FEED_FUTURE_DAYS = _int("FEED_FUTURE_DAYS", 365)
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    # Without MAIL_SERVER, e-mails are written as .eml files under OUTBOX_DIR (instance/outbox/).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    OUTBOX_DIR = os.environ.get("OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    DELIVERY_MAX_ATTEMPTS = _int("DELIVERY_MAX_ATTEMPTS", 6)       # then parked for the admins
+    DELIVERY_BACKOFF_SECONDS = _int("DELIVERY_BACKOFF_SECONDS", 30)  # doubled at each try
+    DELIVERY_LEASE_SECONDS = _int("DELIVERY_LEASE_SECONDS", 120)     # a claim older than this is a dead sender's
+    REMIND_THROTTLE = timedelta(minutes=_int("REMIND_THROTTLE_MINUTES", 10))
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")

@@ -50,6 +50,10 @@ def run(engine: str, scale: float, repeat: int) -> dict:
             def reset():
                 if made:
                     ids = list(made)
+                    from models import Delivery, Notice
+                    notices = select(Notice.id).where(Notice.meeting_id.in_(ids))
+                    db.session.execute(delete(Delivery).where(Delivery.notice_id.in_(notices)))
+                    db.session.execute(delete(Notice).where(Notice.meeting_id.in_(ids)))
                     for model in (Reminder, EndpointBooking, Invitation):
                         db.session.execute(delete(model).where(model.meeting_id.in_(ids)))
                     db.session.execute(delete(AuditLog).where(AuditLog.entity_type == "meeting",

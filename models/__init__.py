@@ -3,12 +3,13 @@ from .audit import AuditLog
 from .base import Base, db, utcnow
 from .endpoints import ConnectivityCheck, Endpoint
 from .meetings import Bridge, EndpointBooking, Invitation, Meeting, Series
+from .notices import Delivery, Notice
 from .notifications import FeedToken, Notification, Reminder, SchedulerLock
 from .targets import ReportSnapshot, TargetRule
 from .units import Unit
 from .users import ApiToken, User
 
 __all__ = ["ApiToken", "AuditLog", "Base", "Bridge", "ConnectivityCheck", "Endpoint",
-           "EndpointBooking", "FeedToken", "Invitation", "Meeting", "Notification",
+           "Delivery", "EndpointBooking", "FeedToken", "Invitation", "Meeting", "Notice", "Notification",
            "Reminder", "ReportSnapshot", "SchedulerLock", "Series", "TargetRule", "Unit",
            "User", "db", "utcnow"]

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 from .database import write_transaction
+from .notices import DeliveryState, Notice
 from .users import User
 
 
-class Reminder(db.Model):
+class Reminder(DeliveryState, db.Model):
     """One reminder of one kind to one unit for one meeting; sent at most once."""
 
     __tablename__ = "reminders"
@@ -86,7 +87,20 @@ def addressed_to(user: User) -> ColumnElement[bool]:
 
 
 def mark_all_read(user: User, now: datetime) -> None:
-    """Mark every unread notification addressed to the user (or the user's unit) read."""
+    """Mark every unread notification and notice addressed to the user (or the user's unit) read."""
     with write_transaction():
         db.session.execute(update(Notification).where(addressed_to(user), Notification.read_at.is_(None))
                            .values(read_at=now))
+        if user.unit_id is not None:
+            db.session.execute(update(Notice).where(Notice.unit_id == user.unit_id, Notice.read_at.is_(None))
+                               .values(read_at=now))
+
+
+def mark_notice_read(notice_id: int, user: User, now: datetime) -> bool:
+    """Mark one notice of the user's unit read; False when there is no such notice for them."""
+    with write_transaction():
+        notice = db.session.get(Notice, notice_id)
+        if notice is None or user.unit_id is None or notice.unit_id != user.unit_id:
+            return False
+        notice.read_at = notice.read_at or now
+    return True

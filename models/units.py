@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, UniqueConstraint, select
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -38,6 +38,7 @@ class Unit(db.Model):
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     dissolved_on: Mapped[date | None] = mapped_column(Date)
+    contact_emails: Mapped[str | None] = mapped_column(Text)  # one address a line
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")

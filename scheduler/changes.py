@@ -117,6 +117,7 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
     bridge, participants, d_start, d_end = change.bridge, change.participants, change.d_start, change.d_end
     befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
     before_units = {m.id: sorted(inv.unit.ref for inv in m.invitations) for m in rows}
+    before_ids = {m.id: {inv.unit_id for inv in m.invitations} for m in rows}
     for m in rows:
         for key in ("title", "description", "location", "category", "mode"):
             if key in values:
@@ -162,7 +163,7 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
         if meeting.series is not None:
             meeting.series.revision += 1
         meetings_saved.send(None, meetings=changed, change="changed", actor=actor,
-                            times_changed=bool(d_start or d_end))
+                            times_changed=bool(d_start or d_end), before=befores, before_units=before_ids)
 
 
 def _set_participants(rows: list[Meeting], participants) -> None:
@@ -223,8 +224,10 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
                                          "change the occurrences one at a time."})
 
 
-def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "this") -> list[Meeting]:
-    """Cancel one occurrence, this and the following ones, or the whole series."""
+def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "this",
+                   reason: str | None = None) -> list[Meeting]:
+    """Cancel one occurrence, this and the following ones, or the whole series (the reason is
+    told to the invited units)."""
     with write_transaction():
         _check_editable(meeting, actor, now)
         rows = rows_in_scope(meeting, scope, now)
@@ -240,5 +243,5 @@ def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "t
         if meeting.series is not None:
             meeting.series.revision += 1
         meetings_saved.send(None, meetings=rows, change="cancelled", actor=actor,
-                            times_changed=False)
+                            times_changed=False, reason=(reason or "").strip()[:2000] or None)
     return rows

@@ -6,6 +6,7 @@ scheduler process binds its app here once with `bind(app)`; tests call the jobs 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -75,6 +76,8 @@ def stale_endpoint_notices(now: datetime, max_age_days: int) -> int:
 
 def awaiting_outcome_notices(now: datetime) -> int:
     """A notice to the organiser unit of each meeting that ended with no outcome recorded."""
+    from .notices import outcome_request
+
     with write_transaction():
         meetings = db.session.scalars(
             select(Meeting).where(Meeting.awaiting_outcome(now), Meeting.end_at > now - AWAITING_LOOKBACK)
@@ -82,16 +85,53 @@ def awaiting_outcome_notices(now: datetime) -> int:
         added = 0
         for m in meetings:
             start = m.start_at.astimezone(LOCAL)
-            added += notify_once(
+            told = notify_once(
                 f"awaiting:{m.id}", unit_id=m.organizer_id, meeting_id=m.id, kind="awaiting_outcome",
                 created_at=now, subject=f"Chưa ghi kết quả cuộc họp: {m.title}"[:300],
                 body=(f"Cuộc họp \"{m.title}\" lúc {start:%H:%M %d/%m/%Y} đã kết thúc nhưng chưa ghi "
                       "kết quả (đã họp hay bị huỷ, hình thức, các đơn vị đã kết nối)."))
+            if told:
+                outcome_request(m, now)  # and its e-mail to the organiser's office
+            added += told
     return added
 
 
+_translations: dict = {}
+
+
+def translator_for(app):
+    """gettext of the app's catalog per locale ('en' and unknown: English), loaded once."""
+    from babel.support import Translations
+
+    directory = os.path.join(app.root_path, "translations")
+
+    def get(locale: str | None):
+        code = locale if locale in ("vi", "en") else "vi"
+        if code not in _translations:
+            _translations[code] = Translations.load(directory, [code]) if code != "en" else None
+        t = _translations[code]
+        return t.gettext if t is not None else (lambda message: message)
+    return get
+
+
+def send_notices(app=None) -> int:
+    """Every few seconds: deliver the notices' e-mails (and any gateway channel)."""
+    from .notices import send_due_notices
+
+    app = _app(app)
+    with app.app_context():
+        try:
+            return send_due_notices(app.config, utcnow(), translator_for(app))
+        finally:
+            db.session.remove()
+
+
 def send_reminders(app=None) -> int:
-    """Every minute: send the due reminders."""
+    """Every tick: send the due reminders, then the notices' deliveries; returns the reminders sent.
+
+    One job for both keeps "remind now" and a booking's invitations on the same short tick;
+    each runs on its own, so a failure of one never stops the other.
+    """
     from .reminders import send_due_reminders
 
     app = _app(app)
@@ -100,6 +140,10 @@ def send_reminders(app=None) -> int:
             return send_due_reminders(app, utcnow())
         finally:
             db.session.remove()
+            try:
+                send_notices(app)
+            except Exception:
+                log.exception("notice delivery failed")
 
 
 def stale_endpoints(app=None) -> int:

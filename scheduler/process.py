@@ -4,9 +4,9 @@ Leadership: on PostgreSQL a session advisory lock held on a dedicated connection
 life of the process (the server frees it when the process dies); on SQLite a SchedulerLock
 row refreshed by a heartbeat and taken over once the heartbeat is older than the timeout.
 Even with two leaders at once a reminder goes out once: its claim is a row lock.
-Settings (config.py, from the environment): SCHEDULER_TICK_SECONDS (reminder interval, 60),
-SCHEDULER_LOCK_TIMEOUT (SQLite takeover, 60 s), SCHEDULER_STANDBY_POLL (how often a standby
-tries the lock).
+Settings (config.py, from the environment): SCHEDULER_TICK_SECONDS (reminder and notice
+delivery interval, 20 s), SCHEDULER_LOCK_TIMEOUT (SQLite takeover, 60 s), SCHEDULER_STANDBY_POLL
+(how often a standby tries the lock).
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ JOB_TABLE = "apscheduler_jobs"
 
 @dataclass(frozen=True)
 class Settings:
-    tick_seconds: float = 60
+    tick_seconds: float = 20
     lock_timeout: float = 60
     standby_poll: float = 5
 
@@ -150,7 +150,7 @@ def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
         timezone=TIMEZONE)
     common = {"replace_existing": True, "coalesce": True, "max_instances": 1}
     scheduler.add_job("scheduler.jobs:send_reminders", IntervalTrigger(seconds=settings.tick_seconds),
-                      id="send_reminders", name="Send due reminders",
+                      id="send_reminders", name="Send due reminders and notices",
                       next_run_time=datetime.now(TIMEZONE),
                       misfire_grace_time=max(30, int(settings.tick_seconds)), **common)
     scheduler.add_job("scheduler.jobs:stale_endpoints", CronTrigger(hour=7, minute=30),

@@ -2,14 +2,15 @@
 
 Kinds: "pending" (units that have not answered, REMINDER_PENDING_BEFORE the start),
 "upcoming" (every invited unit, REMINDER_ALL_BEFORE the start) and "manual" (the organiser's
-"remind the pending ones now"). A row is claimed, delivered and marked sent in one
-transaction, so a crash before the commit leaves it unsent and nothing is sent twice.
+"remind the pending ones now", throttled: a unit reminded less than REMIND_THROTTLE ago is not
+reminded again). Rows are sent by `scheduler.outbox`: claimed in one short transaction, sent
+outside it, recorded in another; a refused one is retried with backoff, then parked, and never
+holds up the others. The in-app notice is written at the claim, whatever SMTP does.
 E-mails are written in Vietnamese, the language of the units they go to.
 """
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,11 +24,13 @@ from sqlalchemy import select
 from models import Notification, Reminder, User, db
 from models.base import LOCAL, utcnow
 from models.database import write_transaction
-from models.errors import Forbidden, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
 
+from . import notices
 from .links import answer_url
+from .outbox import Queue, SmtpTransport, Transport, email_transport, run_queue
 
 log = logging.getLogger("giaoban.reminders")
 ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answered
@@ -94,8 +97,16 @@ class ReminderPlanner:
         plan_reminders(meetings, change, self.offsets)
 
 
-def remind_pending_now(meeting: Meeting, actor: User, now: datetime | None = None) -> int:
-    """Queue a reminder to every unit still pending; the scheduler sends them within a tick."""
+REMIND_THROTTLE = timedelta(minutes=10)
+
+
+def remind_pending_now(meeting: Meeting, actor: User, now: datetime | None = None,
+                       throttle: timedelta = REMIND_THROTTLE) -> int:
+    """Queue a reminder to every unit still pending; the scheduler sends them within a tick.
+
+    A unit reminded by hand less than `throttle` ago is not reminded again (pressing twice
+    sends one e-mail); when every pending unit was, the request is refused.
+    """
     now = now or utcnow()
     if not can_organize_for(actor, meeting.organizer):
         raise Forbidden("Only the meeting's organiser may send reminders.")
@@ -106,56 +117,31 @@ def remind_pending_now(meeting: Meeting, actor: User, now: datetime | None = Non
         pending = [i.unit_id for i in meeting.invitations if i.response == "pending"]
         rows = {r.unit_id: r for r in db.session.scalars(
             select(Reminder).where(Reminder.meeting_id == meeting.id, Reminder.kind == "manual"))}
+        queued = 0
         for unit_id in pending:
             row = rows.get(unit_id)
             if row is None:
                 db.session.add(Reminder(meeting_id=meeting.id, unit_id=unit_id, kind="manual", due_at=now))
-            elif row.sent_at is not None or row.withdrawn_at is not None:
+            elif row.sent_at is not None and row.sent_at > now - throttle:
+                continue  # reminded a moment ago
+            elif row.sent_at is not None or row.withdrawn_at is not None or row.failed_at is not None:
                 row.due_at, row.sent_at, row.withdrawn_at = now, None, None
-    return len(pending)
+                row.failed_at, row.attempts, row.next_attempt_at, row.last_error = None, 0, None, None
+            queued += 1
+    if pending and not queued:
+        raise Conflict(N_("The pending units were reminded less than %(minutes)s minutes ago."),
+                       minutes=int(throttle.total_seconds() // 60))
+    return queued
 
 
 # --- delivery -----------------------------------------------------------------------------
 
-class Mailer:
-    """One SMTP connection for a batch, opened on the first message."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-
-    def _connect(self) -> smtplib.SMTP:
-        c = self.config
-        smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=30)
-        try:
-            if c.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if c.get("MAIL_USERNAME"):
-                smtp.login(c["MAIL_USERNAME"], c.get("MAIL_PASSWORD") or "")
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
-
-    def send(self, message: EmailMessage) -> None:
-        if self.smtp is None:
-            self.smtp = self._connect()
-        self.smtp.send_message(message)
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.smtp.close()
-            self.smtp = None
+Mailer = SmtpTransport  # the name the first version used
 
 
 def recipients(unit_id: int) -> list[str]:
-    """E-mail addresses of the unit's enabled users, clerks first."""
-    users = db.session.scalars(select(User).where(User.unit_id == unit_id, User.is_enabled.is_(True))
-                               .order_by(User.role != "clerk", User.id)).all()
-    return [u.email for u in users]
+    """E-mail addresses of the unit: its users who want e-mail (clerks first), then its contacts."""
+    return [address for address, _locale in notices.addresses([unit_id])[unit_id]]
 
 
 def _when(meeting: Meeting) -> str:
@@ -167,15 +153,16 @@ def compose(reminder: Reminder, config) -> tuple[str, str]:
     """The Vietnamese subject and body of a reminder."""
     meeting, unit = reminder.meeting, reminder.unit
     start = meeting.start_at.astimezone(LOCAL)
+    title = notices.clean_line(meeting.title)
     lines = [f"Kính gửi: {unit.name}", ""]
     if reminder.kind in ASKING_KINDS:
-        subject = f"Đề nghị xác nhận tham dự: {meeting.title} ({start:%H:%M %d/%m/%Y})"
+        subject = f"Đề nghị xác nhận tham dự: {title} ({start:%H:%M %d/%m/%Y})"
         lines.append("Đơn vị chưa xác nhận tham dự cuộc họp dưới đây. Đề nghị xác nhận hoặc "
                      "báo vắng (nêu lý do) trước giờ họp.")
     else:
-        subject = f"Nhắc lịch họp: {meeting.title} ({start:%H:%M %d/%m/%Y})"
+        subject = f"Nhắc lịch họp: {title} ({start:%H:%M %d/%m/%Y})"
         lines.append("Xin nhắc đơn vị lịch họp sắp diễn ra:")
-    lines += ["", f"Cuộc họp: {meeting.title}", f"Thời gian: {_when(meeting)}",
+    lines += ["", f"Cuộc họp: {title}", f"Thời gian: {_when(meeting)}",
               f"Hình thức: {MODES_VI.get(meeting.mode, meeting.mode)}",
               f"Đơn vị chủ trì: {meeting.organizer.name}"]
     if meeting.location:
@@ -193,12 +180,13 @@ def compose(reminder: Reminder, config) -> tuple[str, str]:
 UNFOLDED = default_policy.clone(max_line_length=998)
 
 
+def message_id(reminder: Reminder) -> str:
+    """The same on every try of this reminder at this due time."""
+    return f"<reminder-{reminder.id}-{int(reminder.due_at.timestamp())}@giaoban>"
+
+
 def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
     """The e-mail of a reminder: Vietnamese text in UTF-8 and the meeting's .ics (REQUEST)."""
-    from models.calendar_feeds import dial_addresses
-
-    from . import ical
-
     subject, body = compose(reminder, config)
     # Headers are not folded (RFC 5322 allows 998 octets): folding Vietnamese encoded words
     # makes Python 3.13 decode a doubled space inside the subject.
@@ -207,28 +195,12 @@ def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
     message["To"] = ", ".join(to)
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    stamp = int(reminder.due_at.timestamp())
-    message["Message-ID"] = f"<reminder-{reminder.id}-{stamp}@giaoban>"
+    message["Message-ID"] = message_id(reminder)
     message.set_content(body, charset="utf-8")
-    ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER"), load_dial=dial_addresses)
-    ics = ical.meeting_calendar_bytes(reminder.meeting, ctx, method="REQUEST")
+    ics = notices.calendar_for(reminder.meeting, "REQUEST", False, config)
     message.add_attachment(ics, maintype="text", subtype="calendar", filename="cuoc-hop.ics",
                            params={"method": "REQUEST", "charset": "utf-8"})
     return message
-
-
-def _claim_next(now: datetime) -> Reminder | None:
-    """Lock the next due, unsent reminder, in the caller's writer's transaction.
-
-    PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers pass each other; SQLite: the transaction's
-    BEGIN IMMEDIATE already lets one claimer at a time in.
-    """
-    stmt = (select(Reminder).where(Reminder.sent_at.is_(None), Reminder.withdrawn_at.is_(None),
-                                   Reminder.due_at <= now)
-            .order_by(Reminder.due_at, Reminder.id).limit(1))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return db.session.scalar(stmt)
 
 
 def _still_wanted(reminder: Reminder, now: datetime) -> bool:
@@ -242,42 +214,32 @@ def _still_wanted(reminder: Reminder, now: datetime) -> bool:
     return reminder.kind not in ASKING_KINDS or invitation.response == "pending"
 
 
-def deliver(reminder: Reminder, mailer: Mailer, config, now: datetime) -> bool:
-    """Send one claimed reminder (or withdraw it when no longer wanted); the caller commits."""
-    if not _still_wanted(reminder, now):
-        reminder.withdrawn_at = now
-        return False
-    to = recipients(reminder.unit_id)
-    message = build_message(reminder, to, config)
-    db.session.add(Notification(
-        dedupe_key=f"reminder:{reminder.id}:{int(reminder.due_at.timestamp())}",
-        unit_id=reminder.unit_id, meeting_id=reminder.meeting_id, kind=f"reminder_{reminder.kind}",
-        subject=str(message["Subject"]), body=compose(reminder, config)[1], created_at=now))
-    reminder.sent_at = now
-    db.session.flush()
-    if to:
-        mailer.send(message)
-    return True
+def _in_app(reminder: Reminder, config, now: datetime) -> None:
+    """The in-app notice of a reminder, written once at its first claim."""
+    key = f"reminder:{reminder.id}:{int(reminder.due_at.timestamp())}"
+    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
+        return
+    subject, body = compose(reminder, config)
+    db.session.add(Notification(dedupe_key=key, unit_id=reminder.unit_id, meeting_id=reminder.meeting_id,
+                                kind=f"reminder_{reminder.kind}", subject=subject, body=body, created_at=now))
 
 
-def send_due_reminders(app_or_config, now: datetime | None = None, limit: int = 1000) -> int:
-    """Send every due, unsent reminder, each in its own claim-send-mark transaction."""
+def reminder_queue(config) -> Queue:
+    def build(reminder: Reminder) -> EmailMessage | None:
+        to = recipients(reminder.unit_id)
+        return build_message(reminder, to, config) if to else None
+    return Queue(Reminder, build=build, wanted=_still_wanted,
+                 on_claim=lambda reminder, now: _in_app(reminder, config, now))
+
+
+def send_due_reminders(app_or_config, now: datetime | None = None, limit: int = 1000,
+                       transport: Transport | None = None) -> int:
+    """Send every due reminder: claim, send outside the transaction, record (scheduler.outbox)."""
     config = getattr(app_or_config, "config", app_or_config)
     now = now or utcnow()
-    mailer, sent = Mailer(config), 0
+    transport = transport or email_transport(config)
     try:
-        for _ in range(limit):
-            reminder_id = None
-            try:
-                with write_transaction():  # claim, send and mark sent: one transaction
-                    reminder = _claim_next(now)
-                    if reminder is None:
-                        break
-                    reminder_id = reminder.id
-                    sent += deliver(reminder, mailer, config, now)
-            except (smtplib.SMTPException, OSError):
-                log.exception("SMTP failed; reminder %s stays unsent for the next run", reminder_id)
-                break
+        return run_queue(reminder_queue(config), transport, config, now, notices.holder_name(),
+                         limit=limit).sent
     finally:
-        mailer.close()
-    return sent
+        transport.close()

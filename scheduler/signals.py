@@ -12,8 +12,6 @@ from typing import Any
 
 from blinker import Namespace
 
-from .reminders import ReminderOffsets, ReminderPlanner
-
 _signals = Namespace()
 
 #: sent with meetings=[Meeting, ...], change="booked" | "changed" | "cancelled" | "outcome",
@@ -24,10 +22,18 @@ _connected: list = []
 
 
 def connect_receivers(config: Mapping[str, Any]) -> None:
-    """Connect the reminder planner with these settings; a later call replaces the earlier one."""
+    """Connect the reminder planner (with these settings) and the notices' outbox writer.
+
+    A later call replaces the earlier one. The receivers' modules import the verbs that send
+    this signal, so they are imported here, when connecting, not when this module loads.
+    """
+    from .notices import record_notices
+    from .reminders import ReminderOffsets, ReminderPlanner
+
     for receiver in _connected:
         meetings_saved.disconnect(receiver)
     _connected.clear()
     planner = ReminderPlanner(ReminderOffsets.from_config(config))
-    meetings_saved.connect(planner, weak=False)
-    _connected.append(planner)
+    for receiver in (planner, record_notices):
+        meetings_saved.connect(receiver, weak=False)
+        _connected.append(receiver)

@@ -73,10 +73,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import attendance, auth, calendars, cli, errors, meetings, ops, registry, report_pages, security
+    from . import attendance, auth, calendars, cli, errors, meetings, notices, ops, registry, report_pages, security
     from .api import bp as api_bp
 
-    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops):
+    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -10,14 +10,16 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, StringField, TextAreaField
 
-from models import Invitation, Meeting, Notification, db
+from models import Invitation, Meeting, Notice, Notification, db
 from models.base import utcnow
 from models.errors import DomainError
 from models.notifications import addressed_to, mark_all_read
+from models.notifications import mark_notice_read as read_notice
 from models.permissions import can_organize_for, can_respond_for, can_see_unit_meetings
 from models.units import find_unit
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
 from scheduler.links import LinkRefused, check_answer_token
+from scheduler.notices import describe, subject_of, when_text
 from scheduler.reminders import remind_pending_now
 
 bp = Blueprint("attendance", __name__)
@@ -168,9 +170,10 @@ def remind(meeting_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        count = remind_pending_now(meeting, current_user, utcnow())
+        count = remind_pending_now(meeting, current_user, utcnow(),
+                                   throttle=current_app.config["REMIND_THROTTLE"])
     except DomainError as exc:
-        flash(exc.message, "danger")
+        flash(exc.translated(_), "danger")
         return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
     flash(ngettext("A reminder to %(num)d pending unit goes out within a minute.",
                    "A reminder to %(num)d pending units goes out within a minute.", count)
@@ -184,7 +187,13 @@ def notifications():
     rows = db.session.scalars(select(Notification).where(addressed_to(current_user))
                               .order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(200)).all()
-    return render_template("attendance/notifications.html", notifications=rows, form=FlaskForm())
+    notices = []
+    if current_user.unit_id is not None:
+        notices = db.session.scalars(select(Notice).where(Notice.unit_id == current_user.unit_id)
+                                     .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(200)).all()
+    return render_template("attendance/notifications.html", notifications=rows, notices=notices,
+                           form=FlaskForm(), describe=lambda changes: describe(changes, _),
+                           when=lambda m: when_text(m.start_at, m.end_at, _), subject=lambda n: subject_of(n, _))
 
 
 @bp.post("/notifications/read")
@@ -193,4 +202,14 @@ def mark_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
     mark_all_read(current_user, utcnow())
+    return redirect(url_for("attendance.notifications"), 303)
+
+
+@bp.post("/notifications/notices/<int:notice_id>/read")
+@login_required
+def mark_notice_read(notice_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not read_notice(notice_id, current_user, utcnow()):
+        abort(404)
     return redirect(url_for("attendance.notifications"), 303)

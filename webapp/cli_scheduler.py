@@ -19,13 +19,13 @@ def run():
 
 
 @group.command("tick")
-@click.option("--job", type=click.Choice(["reminders", "stale", "awaiting"]), default="reminders",
+@click.option("--job", type=click.Choice(["reminders", "notices", "stale", "awaiting"]), default="reminders",
               show_default=True)
 def tick(job: str):
     """Run one job once, now, in this process."""
     from scheduler import jobs
 
-    fn = {"reminders": jobs.send_reminders, "stale": jobs.stale_endpoints,
+    fn = {"reminders": jobs.send_reminders, "notices": jobs.send_notices, "stale": jobs.stale_endpoints,
           "awaiting": jobs.awaiting_outcome}[job]
     count = fn(current_app._get_current_object())
     click.echo(f"{job}: {count}")

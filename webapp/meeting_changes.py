@@ -58,7 +58,7 @@ def cancel(meeting_id: int):
         return render_detail(meeting, form, 400)
     try:
         rows = cancel_meeting(meeting, current_user, utcnow(),
-                              form.scope.data if meeting.series_id else "this")
+                              form.scope.data if meeting.series_id else "this", reason=form.reason.data)
     except ValidationFailed as exc:
         return render_detail(meeting, form, 400,
                               [m for msgs in exc.details.values() for m in msgs] or [exc.message])

@@ -67,6 +67,8 @@ class MeetingPatch(Schema):
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
+    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=2000),
+                           metadata={"description": "Told to the invited units."})
 
 
 class CancelIn(Schema):

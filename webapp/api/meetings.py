@@ -162,7 +162,8 @@ def patch_meeting(meeting_id, json_data):
 def cancel(meeting_id, body):
     m = meeting_or_404(meeting_id)
     try:
-        cancel_meeting(m, actor(), utcnow(), body.get("scope", "this"))
+        cancel_meeting(m, actor(), utcnow(), body.get("scope", "this"),
+                       reason=body.get("reason"))
     except DomainError as exc:
         fail(exc)
     return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())

@@ -1,0 +1,380 @@
+"""Every invited unit is told: notices written with the change, delivered per channel.
+
+`record_notices` listens to `meetings_saved` (connected by `scheduler.signals.connect_receivers`) and adds,
+in the caller's transaction, one Notice per affected unit and change, with what changed
+(before and after), an in-app Delivery that is delivered at once, and one e-mail Delivery per
+address (the unit's users who want e-mail, and the unit's own contact addresses). A change
+to several occurrences of a series is one notice per unit for the series.
+
+The scheduler process sends the e-mail deliveries through `scheduler.outbox` (claim, send
+outside any transaction, record), as iTIP messages (RFC 5546) that calendar clients show as
+an invitation, an update or a cancellation. Text comes from the catalog through a translator
+the caller passes in (`gettext`), in the recipient's language.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import formatdate
+
+from sqlalchemy import select
+
+from models import Bridge, Delivery, Meeting, Notice, Unit, User, db
+from models.base import LOCAL, utcnow
+from models.calendar_feeds import dial_addresses
+from models.errors import N_
+
+from .changes import VISIBLE
+from .links import answer_url
+from .outbox import Queue, Transport, email_transport, run_queue
+
+log = logging.getLogger("giaoban.notices")
+Gettext = Callable[[str], str]
+REQUEST_KINDS = ("booked", "changed", "unit_added")
+CANCEL_KINDS = ("cancelled", "unit_removed")
+UNFOLDED = default_policy.clone(max_line_length=998)
+
+SUBJECTS = {
+    "booked": N_("Invitation: %(title)s (%(when)s)"),
+    "unit_added": N_("Invitation: %(title)s (%(when)s)"),
+    "changed": N_("Changed: %(title)s (%(when)s)"),
+    "unit_removed": N_("No longer invited: %(title)s (%(when)s)"),
+    "cancelled": N_("Cancelled: %(title)s (%(when)s)"),
+    "outcome_request": N_("Outcome to record: %(title)s (%(when)s)"),
+}
+INTROS = {
+    "booked": N_("Your unit is invited to the meeting below."),
+    "unit_added": N_("Your unit is invited to the meeting below."),
+    "changed": N_("The meeting below has changed."),
+    "unit_removed": N_("Your unit is no longer invited to the meeting below."),
+    "cancelled": N_("The meeting below is cancelled."),
+    "outcome_request": N_("The meeting below has ended: please record its outcome."),
+}
+FIELD_LABELS = {"when": N_("Time"), "title": N_("Title"), "location": N_("Place"),
+                "mode": N_("Mode"), "bridge": N_("Bridge"), "description": N_("Description"),
+                "category": N_("Category")}
+MODE_NAMES = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("Hybrid")}
+
+
+def clean_line(value: str | None) -> str:
+    """A single-line field as it may go into a header: line breaks and controls become spaces."""
+    return " ".join("".join(c if c.isprintable() else " " for c in (value or "")).split())
+
+
+# --- who is told --------------------------------------------------------------------------
+
+def contact_list(text: str | None) -> list[str]:
+    """A unit's contact addresses: one a line (commas and semicolons also separate)."""
+    out: list[str] = []
+    for part in (text or "").replace(",", "\n").replace(";", "\n").splitlines():
+        address = part.strip()
+        if address and address not in out:
+            out.append(address)
+    return out
+
+
+def addresses(unit_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """Per unit, the (address, locale) pairs e-mail goes to: its users who want e-mail (clerks
+    first), then its own contact addresses (in Vietnamese)."""
+    ids = set(unit_ids)
+    found: dict[int, list[tuple[str, str | None]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    users = db.session.execute(
+        select(User.unit_id, User.email, User.locale)
+        .where(User.unit_id.in_(ids), User.is_enabled.is_(True), User.email_notices.is_(True))
+        .order_by(User.unit_id, User.role != "clerk", User.id)).all()
+    for unit_id, email, locale in users:
+        found[unit_id].append((email, locale))
+    for unit_id, text in db.session.execute(
+            select(Unit.id, Unit.contact_emails).where(Unit.id.in_(ids), Unit.contact_emails.is_not(None))):
+        have = {a.lower() for a, _ in found[unit_id]}
+        found[unit_id] += [(a, "vi") for a in contact_list(text) if a.lower() not in have]
+    return found
+
+
+# --- recording ----------------------------------------------------------------------------
+
+def _groups(meetings) -> list[list[Meeting]]:
+    """Single meetings alone; the rows of one series together (one notice for them)."""
+    groups: list[list[Meeting]] = []
+    by_series: dict[int, list[Meeting]] = {}
+    for m in meetings:
+        if m.series_id is None:
+            groups.append([m])
+        elif m.series_id in by_series:
+            by_series[m.series_id].append(m)
+        else:
+            by_series[m.series_id] = [m]
+            groups.append(by_series[m.series_id])
+    for rows in groups:
+        rows.sort(key=lambda m: m.start_at)
+    return groups
+
+
+def _value(field: str, snap: dict, bridges: dict[int, str]):
+    if field == "when":
+        return [snap["start_at"], snap["end_at"]]
+    if field == "bridge":
+        return bridges.get(snap.get("bridge_id")) if snap.get("bridge_id") else None
+    return snap.get(field)
+
+
+def _snapshot(m: Meeting) -> dict:
+    from models import audit
+
+    return audit.snapshot(m, VISIBLE)
+
+
+def diff(before: dict, after: dict) -> list[dict]:
+    """What an invitee sees change, as [{field, before, after}] (times in ISO, modes as codes)."""
+    ids = {before.get("bridge_id"), after.get("bridge_id")} - {None}
+    bridges = dict(db.session.execute(select(Bridge.id, Bridge.name).where(Bridge.id.in_(ids))).all()) \
+        if ids else {}
+    out = []
+    for field in ("when", "title", "location", "mode", "bridge", "description", "category"):
+        old, new = _value(field, before, bridges), _value(field, after, bridges)
+        if old != new:
+            out.append({"field": field, "before": old, "after": new})
+    return out
+
+
+def _add(notices: list, unit_id: int, rows: list[Meeting], kind: str, changes=None, reason=None):
+    whole = len(rows) > 1
+    method = "REQUEST" if kind in REQUEST_KINDS else "CANCEL" if kind in CANCEL_KINDS else None
+    notices.append(Notice(unit_id=unit_id, meeting_id=rows[0].id, series_id=rows[0].series_id if whole else None,
+                          kind=kind, method=method, changes=changes or None, reason=reason,
+                          occurrences=len(rows)))
+
+
+def record_notices(sender, meetings=(), change: str = "changed", before=None, before_units=None,
+                   reason: str | None = None, **_ignored) -> list[Notice]:
+    """Add the notices of a change and their deliveries to the caller's session (not committed).
+
+    before: {meeting id: audit snapshot before the change}; before_units: {meeting id: set of
+    unit ids invited before it}. Both are passed by `change_meeting`.
+    """
+    now = utcnow()
+    meetings = [m for m in meetings if m is not None]
+    if not meetings or change not in ("booked", "changed", "cancelled"):
+        return []
+    if any(m.id is None for m in meetings):
+        db.session.flush()
+    notices: list[Notice] = []
+    for rows in _groups(meetings):
+        head = rows[0]
+        if head.recorded_after:  # booked after the fact with its outcome: nobody to tell
+            continue
+        invited = {inv.unit_id or inv.unit.id for inv in head.invitations}
+        if change == "booked":
+            for unit_id in sorted(invited):
+                _add(notices, unit_id, rows, "booked")
+        elif change == "cancelled":
+            for unit_id in sorted(invited):
+                _add(notices, unit_id, rows, "cancelled", reason=reason)
+        else:
+            was = set((before_units or {}).get(head.id, invited))
+            changes = diff((before or {}).get(head.id, {}), _snapshot(head)) if before else []
+            for unit_id in sorted(invited - was):
+                _add(notices, unit_id, rows, "unit_added")
+            for unit_id in sorted(was - invited):
+                _add(notices, unit_id, rows, "unit_removed")
+            if changes:
+                for unit_id in sorted(invited & was):
+                    _add(notices, unit_id, rows, "changed", changes)
+    attach_deliveries(notices, now)
+    db.session.add_all(notices)
+    return notices
+
+
+def attach_deliveries(notices: list[Notice], now: datetime) -> None:
+    """In-app: delivered now. E-mail: one delivery per address, sent by the scheduler."""
+    found = addresses({n.unit_id for n in notices})
+    for n in notices:
+        n.created_at = now
+        n.deliveries = [Delivery(channel="in_app", recipient=f"unit:{n.unit_id}", due_at=now, sent_at=now)]
+        n.deliveries += [Delivery(channel="email", recipient=address[:254], locale=locale, due_at=now)
+                         for address, locale in found.get(n.unit_id, [])]
+
+
+def outcome_request(meeting: Meeting, now: datetime) -> Notice:
+    """Tell the organiser that a meeting ended with no outcome recorded (the caller dedupes)."""
+    notice = Notice(unit_id=meeting.organizer_id, meeting_id=meeting.id, kind="outcome_request",
+                    occurrences=1)
+    attach_deliveries([notice], now)
+    db.session.add(notice)
+    return notice
+
+
+
+
+# --- words --------------------------------------------------------------------------------
+
+def when_text(start: datetime, end: datetime, gettext: Gettext) -> str:
+    start, end = start.astimezone(LOCAL), end.astimezone(LOCAL)
+    return gettext(N_("%(start)s–%(end)s on %(date)s")) % {
+        "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "date": f"{start:%d/%m/%Y}"}
+
+
+def value_text(field: str, value, gettext: Gettext) -> str:
+    """A changed field's value in words."""
+    if value in (None, "", []):
+        return gettext(N_("(none)"))
+    if field == "when":
+        return when_text(datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]), gettext)
+    if field == "mode":
+        return gettext(MODE_NAMES.get(value, value))
+    return clean_line(str(value)) if field != "description" else str(value)
+
+
+def describe(changes: list[dict] | None, gettext: Gettext) -> list[tuple[str, str, str]]:
+    """(label, before, after) for each change, in the translator's language."""
+    return [(gettext(FIELD_LABELS.get(c["field"], c["field"])), value_text(c["field"], c.get("before"), gettext),
+             value_text(c["field"], c.get("after"), gettext)) for c in changes or []]
+
+
+def subject_of(notice: Notice, gettext: Gettext) -> str:
+    m = notice.meeting
+    return clean_line(gettext(SUBJECTS[notice.kind]) % {
+        "title": clean_line(m.title), "when": when_text(m.start_at, m.end_at, gettext)})
+
+
+def body_lines(notice: Notice, gettext: Gettext, config) -> list[tuple[str, str | None]]:
+    """The e-mail's lines as (text, link or None)."""
+    m, unit = notice.meeting, notice.unit
+    lines: list[tuple[str, str | None]] = [(gettext(N_("To: %(unit)s")) % {"unit": unit.name}, None), ("", None),
+                                           (gettext(INTROS[notice.kind]), None), ("", None)]
+    for label, old, new in describe(notice.changes, gettext):
+        lines.append((gettext(N_("%(field)s: %(before)s → %(after)s")) % {
+            "field": label, "before": old, "after": new}, None))
+    if notice.changes:
+        lines.append(("", None))
+    lines.append((gettext(N_("Meeting: %(title)s")) % {"title": clean_line(m.title)}, None))
+    lines.append((gettext(N_("Time: %(when)s")) % {"when": when_text(m.start_at, m.end_at, gettext)}, None))
+    if notice.occurrences > 1 and m.series is not None:
+        lines.append((gettext(N_("Recurring: this notice covers %(count)s occurrences of the series.")) % {
+            "count": notice.occurrences}, None))
+    lines.append((gettext(N_("Mode: %(mode)s")) % {"mode": gettext(MODE_NAMES.get(m.mode, m.mode))}, None))
+    lines.append((gettext(N_("Organiser: %(unit)s")) % {"unit": m.organizer.name}, None))
+    if m.location:
+        lines.append((gettext(N_("Place: %(place)s")) % {"place": clean_line(m.location)}, None))
+    if m.bridge is not None:
+        lines.append((gettext(N_("Bridge: %(bridge)s")) % {"bridge": m.bridge.name}, None))
+        for address in dial_addresses({m.organizer_id}).get(m.organizer_id, []):
+            lines.append((gettext(N_("Dial-in address: %(address)s")) % {"address": address}, None))
+    if notice.reason:
+        lines.append((gettext(N_("Reason: %(reason)s")) % {"reason": notice.reason}, None))
+    lines.append(("", None))
+    if notice.kind in REQUEST_KINDS and m.status == "scheduled":
+        yes, no = answer_url(config, m, unit, "confirmed"), answer_url(config, m, unit, "declined")
+        lines.append((gettext(N_("Confirm attendance: %(url)s")) % {"url": yes}, yes))
+        lines.append((gettext(N_("Decline (give a reason): %(url)s")) % {"url": no}, no))
+    link = f"{config['PUBLIC_URL'].rstrip('/')}/meetings/{m.id}"
+    lines.append((gettext(N_("Open the meeting: %(url)s")) % {"url": link}, link))
+    lines += [("", None), (gettext(N_("Giao Ban: the meeting and videoconference schedule")), None)]
+    return lines
+
+
+def _html(lines: list[tuple[str, str | None]]) -> str:
+    out = []
+    for text, link in lines:
+        if link:
+            label, _sep, _url = text.rpartition(link)
+            out.append(f'{html.escape(label)}<a href="{html.escape(link)}">{html.escape(link)}</a>')
+        else:
+            out.append(html.escape(text))
+    return ('<!DOCTYPE html><html><body style="font-family:sans-serif"><p>'
+            + "<br>\n".join(out) + "</p></body></html>\n")
+
+
+def calendar_for(meeting: Meeting, method: str, whole_series: bool, config,
+                 gettext: Gettext | None = None) -> bytes:
+    """The iTIP calendar of a notice: the one place the calendar serialiser is called.
+
+    A whole series is its PUBLISH form (master with RRULE and overrides) under this METHOD.
+    """
+    from . import ical
+
+    labels = (ical.Labels(gettext("Bridge"), gettext("Dial-in address"), gettext("Units invited"))
+              if gettext else ical.Labels())
+    ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER") or "giaoban@localhost", labels,
+                            load_dial=dial_addresses)
+    if not whole_series:
+        return ical.meeting_calendar_bytes(meeting, ctx, method=method)
+    data = ical.meeting_calendar_bytes(meeting, ctx, method="PUBLISH")
+    return data.replace(b"METHOD:PUBLISH\r\n", f"METHOD:{method}\r\n".encode(), 1)
+
+
+def message_id(delivery: Delivery) -> str:
+    """The e-mail's identity: the same on every try, so a copy sent again is recognised."""
+    return f"<notice-{delivery.notice_id}-{delivery.id}@giaoban>"
+
+
+def build_email(delivery: Delivery, gettext: Gettext, config, calendars: dict | None = None) -> EmailMessage:
+    """multipart/alternative: text/plain, text/html and text/calendar (method=...) for iTIP.
+
+    `calendars` caches the calendar part within a batch: it is the same for every unit told
+    of one change (a series to 556 units is serialised once, not 556 times).
+    """
+    notice = delivery.notice
+    lines = body_lines(notice, gettext, config)
+    message = EmailMessage(policy=UNFOLDED)
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = delivery.recipient
+    message["Subject"] = subject_of(notice, gettext)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id(delivery)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content("\n".join(t for t, _ in lines) + "\n", charset="utf-8")
+    message.add_alternative(_html(lines), subtype="html", charset="utf-8")
+    if notice.method:
+        m = notice.meeting
+        key = (m.id, notice.method, notice.series_id is not None, m.revision,
+               m.series.revision if m.series is not None else None, m.updated_at, delivery.locale)
+        ics = calendars.get(key) if calendars is not None else None
+        if ics is None:
+            ics = calendar_for(m, notice.method, notice.series_id is not None, config, gettext)
+            if calendars is not None:
+                calendars[key] = ics
+        message.add_alternative(ics.decode("utf-8"), subtype="calendar", charset="utf-8",
+                                params={"method": notice.method})
+    return message
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def english(message: str) -> str:
+    return message
+
+
+def send_due_notices(config, now: datetime | None = None, translator_for: Callable[[str | None], Gettext] | None = None,
+                     transports: dict[str, Transport] | None = None, limit: int = 5000) -> int:
+    """Send the due deliveries of every channel but in-app; one channel's trouble stays its own."""
+    now = now or utcnow()
+    translator_for = translator_for or (lambda locale: english)
+    transports = dict(transports or {})
+    if "email" not in transports:
+        transports["email"] = email_transport(config)
+    sent = 0
+    calendars: dict = {}
+    for channel, transport in transports.items():
+        queue = Queue(Delivery, where=[Delivery.channel == channel],
+                      build=lambda d: build_email(d, translator_for(d.locale), config, calendars))
+        try:
+            sent += run_queue(queue, transport, config, now, holder_name(), limit=limit).sent
+        except Exception:  # a channel's failure never stops the others
+            db.session.rollback()
+            log.exception("channel %s failed", channel)
+        finally:
+            transport.close()
+    return sent
