@@ -337,3 +337,18 @@ def test_feed_is_assembled_from_cached_events(app, year):
     changed = assemble()
     assert loaded[1] == sorted(m.id for m in year["rows"])  # the series, alone
     assert "Đổi tên".encode() in changed and changed != first
+
+
+def test_the_serialiser_stands_without_the_web():
+    """scheduler/ical*.py: no flask, no webapp, no query of its own (issue #10)."""
+    import ast
+    from pathlib import Path
+
+    import scheduler.ical
+    import scheduler.ical_cache
+    for module in (scheduler.ical, scheduler.ical_cache):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        names |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {n for n in names if n.split(".")[0] in ("flask", "flask_babel", "webapp", "sqlalchemy")}
+        assert "db.session" not in Path(module.__file__).read_text(encoding="utf-8")
