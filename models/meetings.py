@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     ColumnElement,
     DateTime,
     ForeignKey,
@@ -21,6 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import UTCDateTime, db, utcnow
 from .endpoints import Endpoint
 from .units import Unit
+
+#: no session lasts longer: the overlap queries rely on it (scheduler.clashes.LONGEST_SESSION)
+AT_MOST_24_HOURS = "end_at - start_at <= interval '24 hours'"
 
 CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giai_quyet_cong_viec",
               "giao_ban", "khac")
@@ -71,6 +75,8 @@ class Meeting(db.Model):
 
     __tablename__ = "meetings"
     __table_args__ = (
+        # SQLite: the same rule as triggers (migration 0002_hardening)
+        CheckConstraint(AT_MOST_24_HOURS, name="at_most_24_hours").ddl_if(dialect="postgresql"),
         Index("ix_meetings_start", "start_at"),
         Index("ix_meetings_organizer_start", "organizer_id", "start_at"),
         Index("ix_meetings_bridge_start", "bridge_id", "start_at"),
@@ -153,7 +159,8 @@ class EndpointBooking(db.Model):
     """
 
     __tablename__ = "endpoint_bookings"
-    __table_args__ = (Index("ix_endpoint_bookings_endpoint_start", "endpoint_id", "start_at"),
+    __table_args__ = (CheckConstraint(AT_MOST_24_HOURS, name="at_most_24_hours").ddl_if(dialect="postgresql"),
+                      Index("ix_endpoint_bookings_endpoint_start", "endpoint_id", "start_at"),
                       Index("ix_endpoint_bookings_meeting", "meeting_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from models import EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
@@ -241,9 +241,42 @@ def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days:
                                 times_changed=True)
     except IntegrityError as exc:
         # A concurrent booking won the race; the exclusion constraint refused ours.
-        raise _conflict(check_plan(plan), len(plan.intervals)) from exc
+        if plan is None:
+            raise
+        raise _conflict(conflicts_after_refusal(plan), len(plan.intervals)) from exc
     booking.warnings = {"not_ready": not_ready if outcome is None else []}
     return booking
+
+
+#: what a 409 lists when the database refused a write and the winner cannot be read back
+UNNAMED_CLASH = {"meeting_id": None, "title": None, "start": None, "end": None, "units": [],
+                 "reason": "concurrent_booking"}
+
+
+def conflicts_after_refusal(plan: Plan, exclude: list[int] = ()) -> list[dict]:
+    """The clashes to report when the database's constraint refused our rows: never empty.
+
+    The winner of a race has committed when the constraint refuses, so a fresh read names it;
+    an overlap on the plan's endpoints is searched without any bound on durations, and only if
+    nothing at all is found is the clash reported without a name.
+    """
+    conflicts = check_plan(plan, exclude)
+    if conflicts:
+        return conflicts
+    endpoint_ids = [e.id for e in plan.endpoints.values()]
+    found = []
+    for start, end in plan.intervals:
+        stmt = select(EndpointBooking).where(
+            EndpointBooking.endpoint_id.in_(endpoint_ids or [-1]), EndpointBooking.active.is_(True),
+            EndpointBooking.start_at < end, EndpointBooking.end_at > start)
+        if exclude:
+            stmt = stmt.where(EndpointBooking.meeting_id.not_in(list(exclude)))
+        for b in db.session.scalars(stmt.limit(50)):
+            entry = conflict_entry(db.session.get(Meeting, b.meeting_id),
+                                   [db.session.get(Unit, b.unit_id)], "endpoint")
+            entry["occurrence"] = start.isoformat()
+            found.append(entry)
+    return found or [dict(UNNAMED_CLASH, occurrence=plan.intervals[0][0].isoformat())]
 
 
 def _conflict(conflicts: list[dict], occurrences: int) -> Conflict:

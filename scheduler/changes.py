@@ -14,12 +14,21 @@ from models.database import write_transaction
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.permissions import can_organize_for
 
-from .booking import AUDIT_FIELDS, _conflict, bulk_insert, check_plan, make_plan, new_uid
+from .booking import (
+    AUDIT_FIELDS,
+    UNNAMED_CLASH,
+    _conflict,
+    bulk_insert,
+    check_plan,
+    conflicts_after_refusal,
+    make_plan,
+    new_uid,
+)
 from .clashes import lock_bridge
 from .participants import resolve_participants
 from .recurrence import expand, parse_rrule, until_before
 from .signals import meetings_saved
-from .validation import clean_fields, resolve_bridge
+from .validation import MAX_DURATION, clean_fields, resolve_bridge
 
 SCOPES = ("this", "following", "all")
 VISIBLE = ("title", "description", "location", "category", "mode", "start_at", "end_at",
@@ -60,7 +69,7 @@ def change_meeting(meeting: Meeting, data: dict[str, Any], actor: User, now: dat
             return _change(meeting, data, actor, now, scope, max_age_days)
     except IntegrityError as exc:
         raise Conflict("The change clashes with a booking made at the same moment.",
-                       {"conflicts": []}) from exc
+                       {"conflicts": [UNNAMED_CLASH]}) from exc
 
 
 def _change(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime, scope: str,
@@ -77,8 +86,11 @@ def _change(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime, 
             errors.update(exc.details)
     start = values.get("start", meeting.start_at)
     end = values.get("end", meeting.end_at)
+    # The meeting as it would be after the change is what must hold, not the patch body.
     if "end" not in errors and end <= start:
         errors["end"] = "The end must be after the start."
+    elif "end" not in errors and "start" not in errors and end - start > MAX_DURATION:
+        errors["end"] = "A meeting lasts at most 24 hours."
     if "start" in values and start < now:
         errors["start"] = "The new start is in the past."
     if errors:
@@ -123,6 +135,8 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
             if key in values:
                 setattr(m, key, values[key])
         m.start_at, m.end_at = m.start_at + d_start, m.end_at + d_end
+        if not timedelta(0) < m.end_at - m.start_at <= MAX_DURATION:
+            raise ValidationFailed({"end": "A meeting lasts at most 24 hours."})
         if bridge is not None:
             m.bridge_id = bridge.id
         if m.mode == "in_person":
@@ -144,7 +158,12 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
     bookings = [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
                  "start_at": m.start_at, "end_at": m.end_at, "active": True}
                 for m in rows for e in plan.endpoints.values()]
-    bulk_insert(EndpointBooking, bookings)
+    try:
+        with db.session.begin_nested():
+            bulk_insert(EndpointBooking, bookings)
+    except IntegrityError as exc:
+        # A concurrent booking won the race: name it (the winner has committed by now).
+        raise _conflict(conflicts_after_refusal(plan, ids), len(rows)) from exc
     changed = []
     for m in rows:
         m.ports = len(plan.endpoints)
