@@ -16,7 +16,7 @@ from email.policy import default as default_policy
 from email.utils import formatdate
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, literal_column, select
 
 from models import Notification, Reminder, User, db
 from models.base import LOCAL, utcnow
@@ -24,6 +24,7 @@ from models.database import begin_write
 from models.errors import Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
+from models.sqltime import shifted
 
 from .links import answer_url
 from .signals import meetings_saved
@@ -41,6 +42,8 @@ def plan_reminders(sender, meetings=(), change: str = "changed", **_ignored) -> 
     config = current_app.config
     now = utcnow()
     offsets = {"pending": config["REMINDER_PENDING_BEFORE"], "upcoming": config["REMINDER_ALL_BEFORE"]}
+    if change == "booked" and _plan_new_meetings(meetings, offsets, now):
+        return
     for meeting in meetings:
         if meeting.id is None:
             db.session.flush()
@@ -69,6 +72,28 @@ def plan_reminders(sender, meetings=(), change: str = "changed", **_ignored) -> 
         for key, row in rows.items():
             if key not in wanted and row.sent_at is None and row.withdrawn_at is None:
                 row.withdrawn_at = now
+
+
+def _plan_new_meetings(meetings, offsets: dict, now: datetime) -> bool:
+    """Newly booked meetings (no reminder rows yet): one INSERT ... SELECT per kind from their
+    invitations, whatever the number of occurrences. False (nothing done) if any has rows."""
+    meetings = list(meetings)
+    db.session.flush()
+    ids = [m.id for m in meetings]
+    for i in range(0, len(ids), 900):
+        if db.session.scalar(select(Reminder.id).where(Reminder.meeting_id.in_(ids[i:i + 900])).limit(1)):
+            return False
+    table = Reminder.__table__
+    for kind, before in offsets.items():
+        due = [m.id for m in meetings if m.status == "scheduled" and m.start_at - before > now]
+        for i in range(0, len(due), 900):
+            db.session.execute(insert(table).from_select(
+                ["meeting_id", "unit_id", "kind", "due_at"],
+                select(Invitation.meeting_id, Invitation.unit_id, literal_column(f"'{kind}'"),
+                       shifted(Meeting.start_at, -before))
+                .join(Meeting, Meeting.id == Invitation.meeting_id)
+                .where(Invitation.meeting_id.in_(due[i:i + 900]))))
+    return True
 
 
 meetings_saved.connect(plan_reminders)
