@@ -72,6 +72,8 @@ def _apply_errors(form: FlaskForm, error: ValidationFailed) -> None:
 @bp.route("/")
 @login_required
 def home():
+    if current_user.role == "clerk" and current_user.unit_id is not None:
+        return redirect(url_for("attendance.home"))  # a clerk lands on their unit's page
     return redirect(url_for("registry.units"))
 
 
