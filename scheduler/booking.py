@@ -281,10 +281,9 @@ def _write(values: dict, plan: Plan, series_parts, actor, now: datetime) -> Book
                  outcome_at=None, outcome_by_id=None, recorded_after=False,
                  created_by_id=actor.id, created_at=now, updated_at=now)
             for start, end in plan.intervals]
-    meetings = list(db.session.scalars(
-        insert(Meeting).returning(Meeting, sort_by_parameter_order=True), rows))
-    ids = [m.id for m in meetings]
-    where = Meeting.series_id == series.id if series is not None else Meeting.id.in_(ids)
+    bulk_insert(Meeting, rows)  # one executemany; read back in one SELECT (RETURNING is per row on SQLite)
+    where = (Meeting.series_id == series.id if series is not None else Meeting.uid == rows[0]["uid"])
+    meetings = list(db.session.scalars(select(Meeting).where(where).order_by(Meeting.start_at)))
     insert_invitations(where, [u.id for u in plan.participants])
     insert_bookings(where, [e.id for e in plan.endpoints.values()])
     refs = [u.ref for u in plan.participants]
