@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import insert, select
+from sqlalchemy import false, insert, literal_column, select, true
 from sqlalchemy.exc import IntegrityError
 
-from models import EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
-from models.base import LOCAL
+from models import AuditLog, Endpoint, EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
+from models.base import LOCAL, utcnow
 from models.database import write_transaction
 from models.errors import Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
@@ -294,7 +294,36 @@ def bulk_insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(model.__table__), rows)
 
 
+def _chunks(ids: list[int], size: int = 900):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def insert_invitations(meetings_where, unit_ids: list[int]) -> None:
+    """Invite these units to every meeting matching `meetings_where`: one INSERT ... SELECT
+    per 900 units, whatever the number of meetings."""
+    table = Invitation.__table__
+    for chunk in _chunks(unit_ids):
+        db.session.execute(insert(table).from_select(
+            ["meeting_id", "unit_id", "response", "confirmed_before_start"],
+            select(Meeting.id, Unit.id, literal_column("'pending'"), false())
+            .join(Unit, true())  # every meeting with every unit: a cross join on purpose
+            .where(meetings_where, Unit.id.in_(chunk))))
+
+
+def insert_bookings(meetings_where, endpoint_ids: list[int]) -> None:
+    """Book these endpoints for every meeting matching `meetings_where`, over its times."""
+    table = EndpointBooking.__table__
+    for chunk in _chunks(endpoint_ids):
+        db.session.execute(insert(table).from_select(
+            ["meeting_id", "endpoint_id", "unit_id", "start_at", "end_at", "active"],
+            select(Meeting.id, Endpoint.id, Endpoint.unit_id, Meeting.start_at, Meeting.end_at, true())
+            .join(Endpoint, true()).where(meetings_where, Endpoint.id.in_(chunk))))
+
+
 def _write(values: dict, plan: Plan, series_parts, actor: User, now: datetime) -> Booking:
+    """Write the booking set-based: one statement per table for all occurrences (a 366-day
+    series to 556 units is ~200,000 invitations and as many endpoint bookings)."""
     series = None
     if series_parts is not None:
         rule, dtstart_local, _starts = series_parts
@@ -302,30 +331,26 @@ def _write(values: dict, plan: Plan, series_parts, actor: User, now: datetime) -
                         duration_minutes=int((plan.intervals[0][1] - plan.intervals[0][0])
                                              .total_seconds() // 60))
         db.session.add(series)
-    meetings = []
-    for start, end in plan.intervals:
-        m = Meeting(uid=new_uid(), title=values["title"], description=values.get("description"),
-                    category=values["category"], organizer_id=plan.organizer.id,
-                    mode=values["mode"], start_at=start, end_at=end,
-                    location=values.get("location"),
-                    bridge_id=plan.bridge.id if plan.bridge is not None and plan.online else None,
-                    ports=len(plan.endpoints), status="scheduled", revision=0, series=series,
-                    recurrence_id=start if series is not None else None,
-                    created_by_id=actor.id, created_at=now, updated_at=now)
-        db.session.add(m)
-        meetings.append(m)
-    db.session.flush()
-    invitations, bookings = [], []
-    for m in meetings:
-        invitations += [{"meeting_id": m.id, "unit_id": u.id, "response": "pending",
-                         "confirmed_before_start": False} for u in plan.participants]
-        bookings += [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
-                      "start_at": m.start_at, "end_at": m.end_at, "active": True}
-                     for e in plan.endpoints.values()]
-    bulk_insert(Invitation, invitations)
-    bulk_insert(EndpointBooking, bookings)
-    for m in meetings:
-        audit.record(actor, "create", "meeting", m.id, after=audit.snapshot(m, AUDIT_FIELDS)
-                     | {"participants": [u.ref for u in plan.participants]})
-    db.session.flush()
+        db.session.flush()
+    bridge_id = plan.bridge.id if plan.bridge is not None and plan.online else None
+    rows = [dict(uid=new_uid(), title=values["title"], description=values.get("description"),
+                 category=values["category"], organizer_id=plan.organizer.id,
+                 mode=values["mode"], start_at=start, end_at=end, location=values.get("location"),
+                 bridge_id=bridge_id, ports=len(plan.endpoints), status="scheduled", revision=0,
+                 series_id=series.id if series is not None else None,
+                 recurrence_id=start if series is not None else None, outcome_mode=None,
+                 outcome_at=None, outcome_by_id=None, recorded_after=False,
+                 created_by_id=actor.id, created_at=now, updated_at=now)
+            for start, end in plan.intervals]
+    bulk_insert(Meeting, rows)  # one executemany; read back in one SELECT (RETURNING is per row on SQLite)
+    where = (Meeting.series_id == series.id if series is not None else Meeting.uid == rows[0]["uid"])
+    meetings = list(db.session.scalars(select(Meeting).where(where).order_by(Meeting.start_at)))
+    insert_invitations(where, [u.id for u in plan.participants])
+    insert_bookings(where, [e.id for e in plan.endpoints.values()])
+    refs = [u.ref for u in plan.participants]
+    at = utcnow()
+    bulk_insert(AuditLog, [
+        {"at": at, "actor_id": getattr(actor, "id", None), "action": "create", "entity_type": "meeting",
+         "entity_id": m.id, "before": None,
+         "after": audit.snapshot(m, AUDIT_FIELDS) | {"participants": refs}} for m in meetings])
     return Booking(meetings, series)

@@ -19,7 +19,7 @@ from email.policy import default as default_policy
 from email.utils import formatdate
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal_column, select
 
 from models import Notification, Reminder, User, db
 from models.base import LOCAL, utcnow
@@ -27,6 +27,7 @@ from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
+from models.sqltime import shifted
 
 from . import notices
 from .links import answer_url
@@ -57,6 +58,8 @@ def plan_reminders(meetings: Iterable[Meeting], change: str, offsets: ReminderOf
     """Create, move or withdraw the meetings' reminder rows in the caller's session."""
     now = now or utcnow()
     offsets = {"pending": offsets.pending, "upcoming": offsets.upcoming}
+    if change == "booked" and _plan_new_meetings(meetings, offsets, now):
+        return
     for meeting in meetings:
         if meeting.id is None:
             db.session.flush()
@@ -95,6 +98,28 @@ class ReminderPlanner:
 
     def __call__(self, sender, meetings=(), change: str = "changed", **_ignored) -> None:
         plan_reminders(meetings, change, self.offsets)
+
+
+def _plan_new_meetings(meetings, offsets: dict, now: datetime) -> bool:
+    """Newly booked meetings (no reminder rows yet): one INSERT ... SELECT per kind from their
+    invitations, whatever the number of occurrences. False (nothing done) if any has rows."""
+    meetings = list(meetings)
+    db.session.flush()
+    ids = [m.id for m in meetings]
+    for i in range(0, len(ids), 900):
+        if db.session.scalar(select(Reminder.id).where(Reminder.meeting_id.in_(ids[i:i + 900])).limit(1)):
+            return False
+    table = Reminder.__table__
+    for kind, before in offsets.items():
+        due = [m.id for m in meetings if m.status == "scheduled" and m.start_at - before > now]
+        for i in range(0, len(due), 900):
+            db.session.execute(insert(table).from_select(
+                ["meeting_id", "unit_id", "kind", "due_at"],
+                select(Invitation.meeting_id, Invitation.unit_id, literal_column(f"'{kind}'"),
+                       shifted(Meeting.start_at, -before))
+                .join(Meeting, Meeting.id == Invitation.meeting_id)
+                .where(Invitation.meeting_id.in_(due[i:i + 900]))))
+    return True
 
 
 REMIND_THROTTLE = timedelta(minutes=10)

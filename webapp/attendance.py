@@ -10,20 +10,22 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, StringField, TextAreaField
 
-from models import Invitation, Meeting, Notice, Notification, db
+from models import Meeting, Notice, Notification, db
 from models.base import utcnow
 from models.errors import DomainError
+from models.feeds import feed_token_for_unit
 from models.notifications import addressed_to, mark_all_read
 from models.notifications import mark_notice_read as read_notice
-from models.permissions import can_organize_for, can_respond_for, can_see_unit_meetings
+from models.permissions import can_log_check, can_organize_for, can_respond_for, can_see_unit_meetings
 from models.units import find_unit
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
 from scheduler.links import LinkRefused, check_answer_token
 from scheduler.notices import describe, subject_of, when_text
 from scheduler.reminders import remind_pending_now
 
+from .clerk_home import PAST_DAYS, UPCOMING_WEEKS, page_number, past_page, unit_endpoints, upcoming_page
+
 bp = Blueprint("attendance", __name__)
-PAST_SHOWN = 30
 REFUSALS = {
     "invalid": _l("This link is not valid. Open the newest e-mail, or sign in and answer from "
                   "your unit's page."),
@@ -70,14 +72,15 @@ def _home_unit():
 
 def _render_home(unit, errors: dict | None = None, form: AnswerForm | None = None, status: int = 200):
     now = utcnow()
-    invited = select(Invitation).join(Meeting).where(Invitation.unit_id == unit.id)
-    upcoming = db.session.scalars(invited.where(Meeting.status == "scheduled", Meeting.start_at > now)
-                                  .order_by(Meeting.start_at)).all()
-    upcoming.sort(key=lambda i: (i.response != "pending", i.meeting.start_at))
-    past = db.session.scalars(invited.where(Meeting.start_at <= now)
-                              .order_by(Meeting.start_at.desc()).limit(PAST_SHOWN)).all()
-    return render_template("attendance/home.html", unit=unit, upcoming=upcoming, past=past,
-                           can_answer=can_respond_for(current_user, unit), form=form or AnswerForm(),
+    upcoming = upcoming_page(unit, now, page_number(request.args.get("up")))
+    past = past_page(unit, now, page_number(request.args.get("past")))
+    feed_url = url_for("calendars.feed", token=feed_token_for_unit(unit).token, _external=True)
+    return render_template("attendance/home.html", unit=unit, upcoming=upcoming.rows, past=past.rows,
+                           upcoming_page=upcoming, past_page=past, endpoints=unit_endpoints(unit),
+                           max_age=current_app.config["READINESS_MAX_AGE_DAYS"],
+                           weeks=UPCOMING_WEEKS, past_days=PAST_DAYS, feed_url=feed_url,
+                           can_answer=can_respond_for(current_user, unit),
+                           can_check=can_log_check(current_user, unit), form=form or AnswerForm(),
                            errors=errors or {}, now=now), status
 
 

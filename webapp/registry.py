@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -23,6 +23,8 @@ from models.registry import add_endpoint, change_endpoint, log_check, units_quer
 from models.units import find_unit
 
 bp = Blueprint("registry", __name__)
+#: up to this many communes, the tree shows them all inline; beyond, per district on demand
+INLINE_COMMUNES = 120
 
 KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
 STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
@@ -72,6 +74,8 @@ def _apply_errors(form: FlaskForm, error: ValidationFailed) -> None:
 @bp.route("/")
 @login_required
 def home():
+    if current_user.role == "clerk" and current_user.unit_id is not None:
+        return redirect(url_for("attendance.home"))  # a clerk lands on their unit's page
     return redirect(url_for("registry.units"))
 
 
@@ -86,14 +90,36 @@ def units():
         ready = ready_unit_ids((u.id for u in found), now, readiness_max_age())
         return render_template("registry/search.html", q=q, level=level, units=found, ready=ready,
                                levels=LEVEL_LABELS)
-    everything = db.session.scalars(units_query()).all()
+    # The tree without the communes of districts when there are many: a district's communes
+    # load on demand (/units/<ref>/communes, fetched by app.js when its <details> opens).
+    upper = db.session.scalars(units_query().where(Unit.level != "commune")).all()
+    counts = dict(db.session.execute(
+        select(Unit.parent_id, func.count(Unit.id))
+        .where(Unit.level == "commune", Unit.dissolved_on.is_(None)).group_by(Unit.parent_id)).all())
+    inline = sum(counts.values()) <= INLINE_COMMUNES
+    everything = list(upper)
+    if inline:
+        everything += db.session.scalars(units_query(level="commune")).all()
+    else:  # communes directly under the city (no district) are few: shown inline
+        everything += db.session.scalars(units_query(level="commune").where(
+            Unit.parent_id.in_([u.id for u in upper if u.level == "city"]))).all()
     ready = ready_unit_ids((u.id for u in everything), now, readiness_max_age())
     children: dict[int | None, list[Unit]] = {}
     for u in everything:
         children.setdefault(u.parent_id, []).append(u)
-    cities = [u for u in everything if u.level == "city"]
+    cities = [u for u in upper if u.level == "city"]
     return render_template("registry/tree.html", cities=cities, children=children, ready=ready,
-                           q=q, levels=LEVEL_LABELS)
+                           q=q, levels=LEVEL_LABELS, counts=counts, inline=inline)
+
+
+@bp.route("/units/<ref>/communes")
+@login_required
+def communes_fragment(ref: str):
+    """A district's communes with readiness, as an HTML fragment for the collapsed tree."""
+    district = unit_or_404(ref)
+    wards = db.session.scalars(units_query(level="commune", parent=district)).all()
+    ready = ready_unit_ids((w.id for w in wards), utcnow(), readiness_max_age())
+    return render_template("registry/_communes.html", wards=wards, ready=ready)
 
 
 @bp.route("/units/<ref>")

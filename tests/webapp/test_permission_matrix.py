@@ -36,6 +36,7 @@ RULES = {
     ("registry.units", "GET"): ("/units?q=phuc", SIGNED_IN, None),
     ("registry.unit", "GET"): ("/units/legacy:00001", SIGNED_IN, None),
     ("registry.readiness_dashboard", "GET"): ("/readiness", SIGNED_IN, None),
+    ("registry.communes_fragment", "GET"): ("/units/legacy:001/communes", SIGNED_IN, None),
     ("registry.new_endpoint", "GET"): ("/units/legacy:00001/endpoints/new", ADMIN, None),
     ("registry.new_endpoint", "POST"): ("/units/legacy:00001/endpoints/new", ADMIN, {}),
     ("registry.edit_endpoint", "GET"): ("/endpoints/{e}/edit", ADMIN, None),

@@ -6,6 +6,7 @@ from datetime import timedelta
 from apiflask import HTTPError
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import Bridge, Invitation, Meeting, db
 from models.base import utcnow
@@ -93,9 +94,15 @@ def create_meeting(json_data):
         booking = book_meeting(json_data, actor(), now, readiness_max_age())
     except DomainError as exc:
         fail(exc)
-    first = booking.meetings[0]
+    # The commit expired the session: read the answer back in three statements, not one per row.
+    ids = [m.id for m in booking.meetings]
+    loaded = {m.id: m for m in db.session.scalars(
+        select(Meeting).where(Meeting.id.in_(ids))
+        .options(joinedload(Meeting.organizer), joinedload(Meeting.series)))}
+    first = db.session.scalars(select(Meeting).where(Meeting.id == ids[0]).options(
+        selectinload(Meeting.invitations).joinedload(Invitation.unit))).one()
     return {**meeting_dict(first, now),
-            "occurrences": [meeting_dict(m, now, with_participants=False) for m in booking.meetings],
+            "occurrences": [meeting_dict(loaded[i], now, with_participants=False) for i in ids],
             "warnings": booking.warnings}
 
 
