@@ -223,8 +223,8 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
         master.add("exdate", exdates)
     events = [master]
     for m in live:
-        if m is template:
-            continue
+        if m is template and not _moved(m, series):
+            continue  # the master says it; a moved template (no unmoved one is left) still needs its override
         if (_moved(m, series) or (m.title, m.location, m.description) !=
                 (template.title, template.location, template.description)
                 or _attendees(m, ctx) != _attendees(template, ctx)

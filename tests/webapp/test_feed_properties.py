@@ -120,7 +120,7 @@ def test_feeds_match_the_api_through_series_edits(client, hanoi, make_user, toke
               (f"/feeds/{feed_token_for_user(clerk).token}.ics", UNITS[0])]
     etags: dict[str, str] = {}
 
-    @settings(max_examples=12, deadline=None, database=None,
+    @settings(max_examples=10, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(programs)
     @example((("book", "UNTIL", 4, 9, list(UNITS)), []))  # defect 1: UNTIL made every feed 500
@@ -129,6 +129,9 @@ def test_feeds_match_the_api_through_series_edits(client, hanoi, make_user, toke
     @example((("book", "COUNT", 5, 7, [UNITS[1]]), [("participants", 3, "following", list(UNITS))]))
     @example((("book", "COUNT", 3, 6, list(UNITS)), [("cancel", 0, "all", None)]))
     @example((("book", "UNTIL", 3, 23, [UNITS[0]]), [("move", 1, "this", 3), ("retitle", 0, "all", "b")]))
+    # Found by hypothesis: the one live occurrence left had moved, became the master's template
+    # and lost its override, so every parser showed it at the rule's time.
+    @example((("book", "COUNT", 2, 0, [UNITS[0]]), [("cancel", 0, "this", None), ("move", 0, "this", -2)]))
     def run(program):
         _reset()
         first, steps = program
