@@ -72,7 +72,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import attendance, auth, calendars, errors, meetings, ops, registry, report_pages, security
+    from . import attendance, auth, calendars, errors, hardening, meetings, ops, registry, report_pages, security
     from .api import bp as api_bp
     from .cli import register_cli
 
@@ -81,6 +81,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     errors.init_app(app)
+    hardening.init_app(app)
     security.init_app(app)
     ops.init_app(app)
     register_cli(app)
