@@ -76,8 +76,11 @@ def list_bridges():
 def create_bridge(json_data):
     if not can_manage_bridges(actor()):
         raise HTTPError(403, "Only admins add bridges.", extra_data={"code": "forbidden"})
-    from models.text import nfc
+    from models.text import has_visible, nfc
     name = nfc(json_data["name"])
+    if not has_visible(name):
+        raise HTTPError(422, "Some fields are not valid", extra_data={"code": "invalid"},
+                        detail={"name": ["Give a name."]})
     if db.session.scalar(select(Bridge.id).where(Bridge.name == name)):
         raise HTTPError(409, f"A bridge named {name!r} exists.", extra_data={"code": "conflict"},
                         detail={"name": ["Already taken."], "conflicts": []})

@@ -1,12 +1,16 @@
 """Marshmallow schemas of the API; they also generate the OpenAPI document."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from apiflask import Schema, fields, validators
 from marshmallow import ValidationError
 
 from models.base import LOCAL
+
+#: the offset of an ISO 8601 time: hours and minutes (fromisoformat reads +07:60 as +08:00)
+_OFFSET = re.compile(r"[+-]([0-9]{2}):?([0-9]{2})")
 
 
 class LocalDateTime(fields.Field):
@@ -28,6 +32,9 @@ class LocalDateTime(fields.Field):
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as exc:
             raise ValidationError("Not a valid ISO 8601 datetime.") from exc
+        offset = _OFFSET.search(value.strip().split("T", 1)[-1]) if "T" in value else None
+        if offset and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
+            raise ValidationError("Not a valid UTC offset: give ±HH:MM with minutes below 60.")
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=LOCAL)
         if not (1900 <= parsed.year <= 2200):
