@@ -13,7 +13,7 @@ from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
 from .errors import Conflict, Forbidden, ValidationFailed
 from .meetings import Bridge
 from .permissions import can_log_check, can_manage_bridges, can_manage_endpoints
-from .text import nfc, search_key
+from .text import has_visible, nfc, search_key
 from .units import LEVELS, Unit
 from .users import User
 
@@ -139,6 +139,8 @@ def add_bridge(name: str, capacity: int, actor: User) -> Bridge:
     if not can_manage_bridges(actor):
         raise Forbidden("Only admins add bridges.")
     name = nfc(name)
+    if not has_visible(name):
+        raise ValidationFailed({"name": "Give a name."})
     with write_transaction():  # SQLite: the lock before checking the name is free
         if db.session.scalar(select(Bridge.id).where(Bridge.name == name)):
             raise Conflict(f"A bridge named {name!r} exists.", {"name": ["Already taken."], "conflicts": []})

@@ -14,6 +14,12 @@ def nfc(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value.replace("\x00", "")).strip()
 
 
+def has_visible(value: str | None) -> bool:
+    """Whether a text shows anything: not only spaces, format marks (U+200B, U+FEFF, U+202E...)
+    or control characters."""
+    return bool(value) and any(unicodedata.category(ch)[0] not in ("Z", "C") for ch in value)
+
+
 def search_key(value: str) -> str:
     """Lower case, no tone or vowel marks, đ as d: 'Yên Hoà' and 'Yên Hòa' both give 'yen hoa'."""
     decomposed = unicodedata.normalize("NFD", value.casefold())

@@ -16,7 +16,7 @@ from models.database import write_transaction
 from models.errors import Forbidden, NotFound, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_respond_for
-from models.text import nfc
+from models.text import has_visible, nfc
 from models.units import Unit
 from models.users import User
 
@@ -54,7 +54,7 @@ def clean_answer(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: _text(data, k, errors) for k in LIMITS}
     if status == "confirmed" and not out["attendee"] and "attendee" not in errors:
         errors["attendee"] = "Give the name of the person who will attend."
-    if status == "declined" and not out["reason"] and "reason" not in errors:
+    if status == "declined" and not has_visible(out["reason"]) and "reason" not in errors:
         errors["reason"] = "A reason is required to decline."
     if errors:
         raise ValidationFailed(errors)

@@ -13,7 +13,10 @@ from models.meetings import RRULE_MAX
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"}
 FREQS = {"DAILY", "WEEKLY", "MONTHLY"}
 MAX_OCCURRENCES = 366
-_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+#: no occurrence may start later than this many years after the first (a series' horizon)
+HORIZON_YEARS = 5
+_DAY = re.compile(r"^([+-]?[0-9]{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_WHOLE = re.compile(r"[0-9]{1,4}")
 
 
 def parse_rrule(rule: str) -> dict[str, str]:
@@ -46,19 +49,29 @@ def parse_rrule(rule: str) -> dict[str, str]:
         bad("Give COUNT or UNTIL, not both.")
     if "COUNT" not in parts and "UNTIL" not in parts:
         bad("A series needs COUNT or UNTIL.")
-    if "COUNT" in parts and not (parts["COUNT"].isdigit() and 1 <= int(parts["COUNT"]) <= MAX_OCCURRENCES):
+    if "COUNT" in parts and not (_WHOLE.fullmatch(parts["COUNT"]) and 1 <= int(parts["COUNT"]) <= MAX_OCCURRENCES):
         bad(f"COUNT must be a whole number from 1 to {MAX_OCCURRENCES}.")
-    if "INTERVAL" in parts and not (parts["INTERVAL"].isdigit() and 1 <= int(parts["INTERVAL"]) <= 52):
+    if "INTERVAL" in parts and not (_WHOLE.fullmatch(parts["INTERVAL"]) and 1 <= int(parts["INTERVAL"]) <= 52):
         bad("INTERVAL must be a whole number from 1 to 52.")
     for day in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else []:
-        if not _DAY.match(day):
+        match = _DAY.match(day)
+        if not match:
             bad(f"BYDAY value '{day}' is not a weekday such as MO or 1MO.")
+        if match.group(1) is not None:
+            if parts["FREQ"] != "MONTHLY":
+                bad(f"BYDAY value '{day}': a numbered weekday needs FREQ=MONTHLY.")
+            if not 1 <= abs(int(match.group(1))) <= 5:
+                bad(f"BYDAY value '{day}': the number must be 1 to 5 or -1 to -5.")
     for md in parts.get("BYMONTHDAY", "").split(",") if "BYMONTHDAY" in parts else []:
-        if not re.fullmatch(r"-?\d{1,2}", md) or not (1 <= abs(int(md)) <= 31):
+        if not re.fullmatch(r"-?[0-9]{1,2}", md) or not (1 <= abs(int(md)) <= 31):
             bad(f"BYMONTHDAY value '{md}' must be 1 to 31 (or -1 to -31).")
     if "UNTIL" in parts:
-        if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", parts["UNTIL"]):
+        if not re.fullmatch(r"[0-9]{8}(T[0-9]{6}Z?)?", parts["UNTIL"]):
             bad("UNTIL must look like 20191231 or 20191231T235959Z.")
+        try:
+            until_utc(parts["UNTIL"])
+        except (ValueError, OverflowError):
+            bad("UNTIL is not a real date and time.")
     return parts
 
 
@@ -81,10 +94,12 @@ def until_utc(value: str) -> datetime:
     return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=LOCAL).astimezone(UTC)
 
 
-def expand(rule: str, dtstart_local: datetime, limit: int = MAX_OCCURRENCES) -> list[datetime]:
+def expand(rule: str, dtstart_local: datetime, limit: int = MAX_OCCURRENCES,
+           horizon_years: int = HORIZON_YEARS) -> list[datetime]:
     """The occurrences' starts as aware UTC instants, expanded in Asia/Ho_Chi_Minh wall-clock.
 
-    `dtstart_local` is naive local time. More than `limit` occurrences is refused.
+    `dtstart_local` is naive local time. More than `limit` occurrences, or one starting more
+    than `horizon_years` after `dtstart_local`, is refused; so is a rule the expander fails on.
     """
     normalised = normalise_rrule(rule)
     parts = parse_rrule(normalised)
@@ -94,12 +109,21 @@ def expand(rule: str, dtstart_local: datetime, limit: int = MAX_OCCURRENCES) -> 
         until_local = until_utc(parts["UNTIL"]).astimezone(LOCAL).replace(tzinfo=None)
         local_rule = normalised.replace(f"UNTIL={parts['UNTIL']}",
                                         f"UNTIL={until_local.strftime('%Y%m%dT%H%M%S')}")
-    rr = rrulestr(local_rule, dtstart=dtstart_local)
+    try:
+        horizon = dtstart_local.replace(year=dtstart_local.year + horizon_years)
+    except ValueError:  # 29 February, or beyond the calendar
+        horizon = dtstart_local + timedelta(days=365 * horizon_years)
     out = []
-    for occurrence in rr:
-        if len(out) >= limit:
-            raise ValidationFailed({"rrule": f"The rule makes more than {limit} occurrences."})
-        out.append(occurrence.replace(tzinfo=LOCAL).astimezone(UTC))
+    try:
+        rr = rrulestr(local_rule, dtstart=dtstart_local)
+        for occurrence in rr:
+            if occurrence > horizon:
+                raise ValidationFailed({"rrule": f"A series ends within {horizon_years} years of its start."})
+            if len(out) >= limit:
+                raise ValidationFailed({"rrule": f"The rule makes more than {limit} occurrences."})
+            out.append(occurrence.replace(tzinfo=LOCAL).astimezone(UTC))
+    except (ValueError, OverflowError) as exc:
+        raise ValidationFailed({"rrule": "The rule cannot be expanded."}) from exc
     if not out:
         raise ValidationFailed({"rrule": "The rule makes no occurrence from this start."})
     return out

@@ -6,7 +6,7 @@ from typing import Any
 
 from models import Bridge, db
 from models.meetings import CATEGORIES, DESCRIPTION_MAX, LOCATION_MAX, MODES, TITLE_MAX
-from models.text import nfc
+from models.text import has_visible, nfc
 from models.units import find_unit
 
 from .clashes import LONGEST_SESSION
@@ -19,7 +19,7 @@ def clean_fields(data: dict[str, Any], partial: bool, errors: dict[str, Any]) ->
     out: dict[str, Any] = {}
     if not partial or "title" in data:
         title = nfc(data.get("title")) if isinstance(data.get("title"), str) else None
-        if not title:
+        if not has_visible(title):
             errors["title"] = "A title is required."
         elif len(title) > TITLE_MAX:
             errors["title"] = f"At most {TITLE_MAX} characters."

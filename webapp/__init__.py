@@ -73,7 +73,20 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import attendance, auth, calendars, cli, errors, meetings, notices, ops, registry, report_pages, security
+    from . import (
+        attendance,
+        auth,
+        calendars,
+        cli,
+        errors,
+        hardening,
+        meetings,
+        notices,
+        ops,
+        registry,
+        report_pages,
+        security,
+    )
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices):
@@ -81,6 +94,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     errors.init_app(app)
+    hardening.init_app(app)
     security.init_app(app)
     ops.init_app(app)
     cli.init_app(app)

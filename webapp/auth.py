@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from models import User, db
 
 from .extensions import limiter, login_manager
+from .hardening import safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -36,10 +37,8 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("registry.home")
+    """Only same-site paths: never an open redirect (one rule: `webapp.hardening.safe_next`)."""
+    return safe_next(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -69,10 +69,12 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        # Keep the exception's own headers (405's Allow, 401's WWW-Authenticate, Retry-After).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             resp = jsonify(error_body(error.code or 500, error.description or error.name))
-            return resp, error.code
-        return render_template("error.html", error=error), error.code
+            return resp, error.code, headers
+        return render_template("error.html", error=error), error.code, headers
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -19,13 +19,36 @@ log = logging.getLogger("giaoban.request")
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 when it does not."""
+    """200 when the database answers and carries the schema's head revision, 503 otherwise."""
     try:
         db.session.execute(text("SELECT 1"))
-        return jsonify(status="ok", database="ok")
     except Exception as exc:  # any failure to reach the database is "not healthy"
         db.session.rollback()
         return jsonify(status="error", database=type(exc).__name__), 503
+    try:
+        have = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    except Exception:  # noqa: BLE001 - no version table: the schema was never migrated
+        db.session.rollback()
+        have = set()
+    heads = schema_heads()
+    if not have or have != heads:
+        return jsonify(status="error", database="ok", schema="missing" if not have else "outdated",
+                       expected=sorted(heads), found=sorted(have)), 503
+    return jsonify(status="ok", database="ok")
+
+
+_HEADS: set[str] = set()
+
+
+def schema_heads() -> set[str]:
+    """The Alembic head revisions of this code's migrations (read once)."""
+    if not _HEADS:
+        from alembic.config import Config as AlembicConfig
+        from alembic.script import ScriptDirectory
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+        _HEADS.update(ScriptDirectory.from_config(config).get_heads())
+    return set(_HEADS)
 
 
 class JsonFormatter(logging.Formatter):

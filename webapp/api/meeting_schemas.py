@@ -22,7 +22,7 @@ SCOPES = ["this", "following", "all"]
 
 class BridgeIn(Schema):
     name = fields.String(required=True, validate=validators.Length(min=1, max=200))
-    capacity = fields.Integer(required=True, validate=validators.Range(1, 100_000))
+    capacity = fields.Integer(required=True, strict=True, validate=validators.Range(1, 100_000))
 
 
 class BridgeOut(Schema):
@@ -47,7 +47,7 @@ class MeetingIn(Schema):
     end = LocalDateTime(required=True)
     participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
                                load_default=list, validate=validators.Length(max=PARTICIPANTS_MAX))
-    bridge = fields.Integer(allow_none=True, load_default=None, validate=validators.Range(1, 2**31 - 1))
+    bridge = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validators.Range(1, 2**31 - 1))
     rrule = fields.String(allow_none=True, validate=validators.Length(max=RRULE_MAX))
     strict = fields.Boolean(load_default=False)
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
@@ -63,7 +63,7 @@ class MeetingPatch(Schema):
     end = LocalDateTime()
     participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
                                validate=validators.Length(max=PARTICIPANTS_MAX))
-    bridge = fields.Integer(validate=validators.Range(1, 2**31 - 1))
+    bridge = fields.Integer(strict=True, validate=validators.Range(1, 2**31 - 1))
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))

@@ -1,6 +1,7 @@
 """Marshmallow schemas of the API; they also generate the OpenAPI document."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from apiflask import Schema, fields, validators
@@ -10,6 +11,9 @@ from models.base import LOCAL
 from models.endpoints import KINDS
 from models.endpoints import STATUSES as ENDPOINT_STATUSES
 from models.units import LEVELS
+
+#: the offset of an ISO 8601 time: hours and minutes (fromisoformat reads +07:60 as +08:00)
+_OFFSET = re.compile(r"[+-]([0-9]{2}):?([0-9]{2})")
 
 
 class LocalDateTime(fields.Field):
@@ -31,6 +35,9 @@ class LocalDateTime(fields.Field):
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as exc:
             raise ValidationError("Not a valid ISO 8601 datetime.") from exc
+        offset = _OFFSET.search(value.strip().split("T", 1)[-1]) if "T" in value else None
+        if offset and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
+            raise ValidationError("Not a valid UTC offset: give ±HH:MM with minutes below 60.")
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=LOCAL)
         if not (1900 <= parsed.year <= 2200):
