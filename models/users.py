@@ -8,7 +8,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: bumped on sign-out, password change and deactivation: every older session cookie dies
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -38,6 +40,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.is_enabled)
+
+    def get_id(self) -> str:  # Flask-Login: the session carries the version it was made under
+        return f"{self.id}:{self.session_version or 0}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
@@ -54,6 +59,16 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+def end_sessions(user: User) -> None:
+    """End every session cookie of `user` (sign-out, password change, deactivation): the
+    user loader compares the version in the cookie with this one on each request."""
+    from .database import write_transaction
+    with write_transaction():
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(session_version=User.session_version + 1))
+    db.session.refresh(user)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -66,6 +81,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

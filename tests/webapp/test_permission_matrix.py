@@ -30,7 +30,7 @@ READS_REPORTS = {"admin", "org_in", "org_out", "viewer_in", "viewer_out"}
 BOOKS = {"admin", "org_in", "org_out"}
 
 # (endpoint, method) -> (path template, who gets through, body)
-#   {m} meeting id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
+#   {m} meeting id, {b} bridge id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
 RULES = {
     ("registry.home", "GET"): ("/", SIGNED_IN, None),
     ("registry.units", "GET"): ("/units?q=phuc", SIGNED_IN, None),
@@ -83,6 +83,13 @@ RULES = {
     ("report_pages.targets", "GET"): ("/reports/targets", ADMIN, None),
     ("report_pages.edit_target", "GET"): ("/reports/targets/new", ADMIN, None),
     ("report_pages.edit_target", "POST"): ("/reports/targets/new", ADMIN, {}),
+    ("admin_bridges.index", "GET"): ("/admin/bridges", {"admin", "org_in", "org_out"}, None),
+    ("admin_bridges.detail", "GET"): ("/admin/bridges/{b}?view=week", {"admin", "org_in", "org_out"}, None),
+    ("admin_bridges.new", "GET"): ("/admin/bridges/new", ADMIN, None),
+    ("admin_bridges.new", "POST"): ("/admin/bridges/new", ADMIN, {}),
+    ("admin_bridges.edit", "GET"): ("/admin/bridges/{b}/edit", ADMIN, None),
+    ("admin_bridges.edit", "POST"): ("/admin/bridges/{b}/edit", ADMIN, {}),
+    ("admin_bridges.retire", "POST"): ("/admin/bridges/{b}/retire", ADMIN, {"retired": "0"}),
     # The API: a bearer token per actor; "anon" sends none.
     ("api.list_units", "GET"): ("/api/v1/units?q=phuc", SIGNED_IN, None),
     ("api.get_unit", "GET"): ("/api/v1/units/legacy:00001", SIGNED_IN, None),
@@ -149,7 +156,7 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     link = answer_path(meeting.id, "legacy:00001", "confirmed") + "?t=" + answer_token(
         secret, meeting, hanoi["phuc_xa"], "confirmed")
     headers = {name: token_for(user) for name, user in users.items()}
-    return {"users": users, "m": meeting.id, "e": endpoint.id, "t": token, "link": link,
+    return {"users": users, "m": meeting.id, "b": bridge.id, "e": endpoint.id, "t": token, "link": link,
             "headers": headers, "start": start, "phuc_xa": hanoi["phuc_xa"]}
 
 
@@ -178,7 +185,7 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
     wrong = []
     for (endpoint, method), (template, allowed, body) in sorted(RULES.items()):
         token = feed_token_for_unit(world["phuc_xa"]).token  # earlier rows may have renewed it
-        path = template.format(m=world["m"], e=world["e"], t=token, link=world["link"], actor=actor)
+        path = template.format(m=world["m"], b=world["b"], e=world["e"], t=token, link=world["link"], actor=actor)
         if endpoint.startswith("api."):
             headers = dict(world["headers"][actor]) if actor != "anon" else {}
             if body == "booking":
