@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -89,11 +89,39 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-def issue_api_token(user: User) -> str:
-    """Make a new token for `user` and return it; only its hash is kept."""
+def issue_api_token(user: User, name: str | None = None, actor=None) -> str:
+    """Make a new token for `user` and return it; only its hash is kept.
+
+    With an `actor` the token is written (and audited) in its own write transaction; without
+    one the caller commits it.
+    """
+    from .audit import record
+    from .database import write_transaction
+    from .text import nfc
     token = "gb_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+    row = ApiToken(user=user, token_hash=hash_token(token), name=" ".join((nfc(name) or "").split())[:100] or None)
+    if actor is None:
+        db.session.add(row)
+        return token
+    with write_transaction():
+        db.session.add(row)
+        db.session.flush()
+        record(actor, "create", "api_token", row.id, None, {"name": row.name, "user_id": user.id})
     return token
+
+
+def revoke_api_token(row: ApiToken, actor) -> None:
+    """Revoke a token: the next request that carries it is refused, on every worker."""
+    from .audit import record
+    from .database import write_transaction
+    with write_transaction():
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            record(actor, "revoke", "api_token", row.id, {"name": row.name}, {"name": row.name, "revoked": True})
+
+
+#: last_used_at is written at most this often per token, not on every request
+LAST_USED_RESOLUTION = timedelta(minutes=10)
 
 
 def user_for_token(token: str) -> User | None:
@@ -103,4 +131,8 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None or not row.user.is_active:
         return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        db.session.commit()
     return row.user

@@ -73,6 +73,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     limiter.init_app(app)
 
     from . import (
+        admin_accounts,
         admin_bridges,
         attendance,
         auth,
@@ -88,7 +89,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     from .api import bp as api_bp
     from .cli import register_cli
 
-    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, admin_bridges):
+    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, admin_bridges,
+                   admin_accounts):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
