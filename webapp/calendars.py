@@ -35,7 +35,7 @@ from models.feeds import (
     renew_unit_feed,
     renew_user_feed,
 )
-from models.permissions import can_see_meeting, can_see_unit_meetings
+from models.permissions import can_renew_unit_feed, can_see_meeting, can_see_unit_meetings
 from models.units import find_unit
 
 from . import ical
@@ -145,7 +145,7 @@ def _unit_or_404(ref: str):
 @login_required
 def unit_feed(ref: str):
     unit = _unit_or_404(ref)
-    return render_template("calendars/unit_feed.html", unit=unit,
+    return render_template("calendars/unit_feed.html", unit=unit, may_renew=can_renew_unit_feed(current_user, unit),
                            feed_url=_feed_url(feed_token_for_unit(unit).token))
 
 
@@ -153,6 +153,8 @@ def unit_feed(ref: str):
 @login_required
 def renew_unit(ref: str):
     unit = _unit_or_404(ref)
+    if not can_renew_unit_feed(current_user, unit):
+        abort(403)
     renew_unit_feed(unit, current_user)
     flash(_("The unit's calendar feed has a new address; the old one no longer works."), "success")
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")

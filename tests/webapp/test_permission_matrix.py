@@ -28,6 +28,8 @@ ADMIN = {"admin"}
 CHECKS = {"admin", "clerk_in"}
 READS_REPORTS = {"admin", "org_in", "org_out", "viewer_in", "viewer_out"}
 BOOKS = {"admin", "org_in", "org_out"}
+#: reading a feed address is SEES_MEETING; renewing it is the unit's clerk's, its organisers' and admins'
+RENEWS_FEED = {"admin", "org_in", "clerk_in"}
 
 # (endpoint, method) -> (path template, who gets through, body)
 #   {m} meeting id, {b} bridge id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
@@ -73,7 +75,7 @@ RULES = {
     ("calendars.my_feed", "GET"): ("/me/feed", SIGNED_IN, None),
     ("calendars.renew_my_feed", "POST"): ("/me/feed/renew", SIGNED_IN, {}),
     ("calendars.unit_feed", "GET"): ("/units/legacy:00001/feed", SEES_MEETING, None),
-    ("calendars.renew_unit", "POST"): ("/units/legacy:00001/feed/renew", SEES_MEETING, {}),
+    ("calendars.renew_unit", "POST"): ("/units/legacy:00001/feed/renew", RENEWS_FEED, {}),
     ("report_pages.online_ratio", "GET"): ("/reports/online-ratio?period=2019-03", READS_REPORTS, None),
     ("report_pages.download", "GET"): ("/reports/online-ratio/download?period=2019-03&format=csv",
                                        READS_REPORTS, None),
@@ -131,7 +133,7 @@ RULES = {
     ("api.slots", "GET"): ("/api/v1/slots?participants=legacy:00001&duration=60"
                            "&from=2030-01-07T00:00:00&to=2030-01-08T00:00:00", SIGNED_IN, None),
     ("api.get_feed", "GET"): ("/api/v1/units/legacy:00001/feed", SEES_MEETING, None),
-    ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", SEES_MEETING, None),
+    ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", RENEWS_FEED, None),
 }
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
 HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.outcome",
