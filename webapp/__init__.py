@@ -80,6 +80,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         calendars,
         cli_bridges,
         errors,
+        meeting_record,
         meetings,
         ops,
         registry,
@@ -90,7 +91,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     from .cli import register_cli
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, admin_bridges,
-                   admin_accounts):
+                   admin_accounts, meeting_record):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

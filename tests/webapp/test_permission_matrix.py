@@ -110,6 +110,8 @@ RULES = {
     ("admin_accounts.revoke_token", "POST"): ("/me/tokens/{k}/revoke", SIGNED_IN, {}),
     ("admin_accounts.my_password", "GET"): ("/me/password", SIGNED_IN, None),
     ("admin_accounts.my_password", "POST"): ("/me/password", SIGNED_IN, {}),
+    ("meeting_record.record", "GET"): ("/meetings/record", BOOKS, None),
+    ("meeting_record.record", "POST"): ("/meetings/record", BOOKS, {}),
     # The API: a bearer token per actor; "anon" sends none.
     ("api.list_units", "GET"): ("/api/v1/units?q=phuc", SIGNED_IN, None),
     ("api.get_unit", "GET"): ("/api/v1/units/legacy:00001", SIGNED_IN, None),
