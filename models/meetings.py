@@ -50,6 +50,10 @@ class Bridge(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     capacity: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dial_prefix: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    #: a retired bridge keeps its meetings but takes no new bookings
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Series(db.Model):

@@ -43,6 +43,17 @@ def can_see_unit_meetings(user: User, unit: Unit) -> bool:
     return in_scope(user, unit)
 
 
+def can_renew_unit_feed(user: User, unit: Unit) -> bool:
+    """Renew (revoke and replace) a unit's feed address: its clerks, organisers whose scope holds
+    it, and admins. Reading the address stays `can_see_unit_meetings`: a viewer may read it but
+    not cut off everyone who subscribed."""
+    if user.role == "admin":
+        return True
+    if user.role == "clerk":
+        return user.unit_id == unit.id
+    return user.role == "organizer" and in_scope(user, unit)
+
+
 def can_read_reports(user: User) -> bool:
     return user.role in ("admin", "organizer", "viewer")
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, update
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    #: bumped on sign-out, password change and deactivation: every older session cookie dies
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -42,6 +44,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.is_enabled)
+
+    def get_id(self) -> str:  # Flask-Login: the session carries the version it was made under
+        return f"{self.id}:{self.session_version or 0}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
@@ -58,6 +63,16 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+def end_sessions(user: User) -> None:
+    """End every session cookie of `user` (sign-out, password change, deactivation): the
+    user loader compares the version in the cookie with this one on each request."""
+    from .database import write_transaction
+    with write_transaction():
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(session_version=User.session_version + 1))
+    db.session.refresh(user)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -70,6 +85,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -77,12 +93,36 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-def issue_api_token(user: User) -> str:
-    """Make a new token for `user` and return it; only its hash is kept."""
+def issue_api_token(user: User, name: str | None = None, actor=None) -> str:
+    """Make a new token for `user` and return it; only its hash is kept.
+
+    It is written in its own write transaction; with an `actor` the creation is audited.
+    """
+    from .audit import record
+    from .database import write_transaction
+    from .text import nfc
     token = "gb_" + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=hash_token(token), name=" ".join((nfc(name) or "").split())[:100] or None)
     with write_transaction():
-        db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+        db.session.add(row)
+        db.session.flush()
+        if actor is not None:
+            record(actor, "create", "api_token", row.id, None, {"name": row.name, "user_id": user.id})
     return token
+
+
+def revoke_api_token(row: ApiToken, actor) -> None:
+    """Revoke a token: the next request that carries it is refused, on every worker."""
+    from .audit import record
+    from .database import write_transaction
+    with write_transaction():
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            record(actor, "revoke", "api_token", row.id, {"name": row.name}, {"name": row.name, "revoked": True})
+
+
+#: last_used_at is written at most this often per token, not on every request
+LAST_USED_RESOLUTION = timedelta(minutes=10)
 
 
 def user_for_token(token: str) -> User | None:
@@ -92,6 +132,10 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None or not row.user.is_active:
         return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        db.session.commit()
     return row.user
 
 

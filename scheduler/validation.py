@@ -73,4 +73,7 @@ def resolve_bridge(value: Any, errors: dict[str, Any]) -> Bridge | None:
     bridge = db.session.get(Bridge, value) if isinstance(value, int) and not isinstance(value, bool) else None
     if bridge is None:
         errors["bridge"] = f"No bridge {value!r}."
+    elif bridge.retired_at is not None:
+        errors["bridge"] = f"{bridge.name} is retired and takes no new bookings."
+        return None
     return bridge

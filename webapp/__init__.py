@@ -74,12 +74,16 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     limiter.init_app(app)
 
     from . import (
+        admin_accounts,
+        admin_bridges,
         attendance,
         auth,
         calendars,
         cli,
+        cli_bridges,
         errors,
         hardening,
+        meeting_record,
         meetings,
         notices,
         ops,
@@ -89,7 +93,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     )
     from .api import bp as api_bp
 
-    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices):
+    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
+                   admin_accounts, meeting_record):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -100,6 +105,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     cli.init_app(app)
     ops.register_cli(app)
     connect_receivers(app.config)
+    cli_bridges.init_app(app)
 
     @app.before_request
     def _request_id():

@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from models import User, db
+from models.users import end_sessions
 
 from .extensions import limiter, login_manager
 from .hardening import safe_next
@@ -22,7 +23,16 @@ login_manager.login_message = _l("Please sign in to see this page.")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's user, read from the database on every request: a disabled account or a
+    session made before the account's last sign-out, password change or deactivation (its
+    `session_version` moved on) is no longer signed in, on every worker."""
+    ident, _sep, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.is_active or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -59,6 +69,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    end_sessions(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -36,7 +36,7 @@ from models.feeds import (
     renew_unit_feed,
     renew_user_feed,
 )
-from models.permissions import can_see_meeting, can_see_unit_meetings
+from models.permissions import can_renew_unit_feed, can_see_meeting, can_see_unit_meetings
 from scheduler import ical
 
 from .registry import unit_or_404
@@ -46,7 +46,7 @@ ICS = "text/calendar; charset=utf-8"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def _not_found() -> Response:
+def feed_not_found() -> Response:
     """The same plain answer for every token that names no live feed."""
     return Response("Not Found\n", 404, mimetype="text/plain")
 
@@ -90,7 +90,7 @@ def feed(token: str):
     found = find_feed(token) if TOKEN.fullmatch(token) else None
     scope = scope_of_feed(found) if found is not None else None
     if scope is None:
-        return _not_found()
+        return feed_not_found()
     config = current_app.config
     query = feed_meetings_query(scope.unit_ids, utcnow(), config["FEED_PAST_DAYS"],
                                config["FEED_FUTURE_DAYS"])
@@ -155,7 +155,7 @@ def _unit_or_404(ref: str):
 @login_required
 def unit_feed(ref: str):
     unit = _unit_or_404(ref)
-    return render_template("calendars/unit_feed.html", unit=unit,
+    return render_template("calendars/unit_feed.html", unit=unit, may_renew=can_renew_unit_feed(current_user, unit),
                            feed_url=_feed_url(feed_token_for_unit(unit).token))
 
 
@@ -163,6 +163,8 @@ def unit_feed(ref: str):
 @login_required
 def renew_unit(ref: str):
     unit = _unit_or_404(ref)
+    if not can_renew_unit_feed(current_user, unit):
+        abort(403)
     renew_unit_feed(unit, current_user)
     flash(_("The unit's calendar feed has a new address; the old one no longer works."), "success")
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")

@@ -158,6 +158,10 @@ def init_app(app) -> None:
             code = {400: "bad_request", 404: "not_found", 422: "invalid"}[error.code]
             return jsonify(error_body(error.code, error.description, {error.field: [error.description]},
                                       code)), error.code
+        if error.code == 404 and request.path.startswith("/feeds/"):
+            from .calendars import feed_not_found
+
+            return feed_not_found()  # a refused token reads like any other unknown one
         page = BadRequest(f"{error.field}: {error.description}")
         page.code = error.code
         return render_template("error.html", error=page), error.code

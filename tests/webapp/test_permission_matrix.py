@@ -28,9 +28,11 @@ ADMIN = {"admin"}
 CHECKS = {"admin", "clerk_in"}
 READS_REPORTS = {"admin", "org_in", "org_out", "viewer_in", "viewer_out"}
 BOOKS = {"admin", "org_in", "org_out"}
+#: reading a feed address is SEES_MEETING; renewing it is the unit's clerk's, its organisers' and admins'
+RENEWS_FEED = {"admin", "org_in", "clerk_in"}
 
 # (endpoint, method) -> (path template, who gets through, body)
-#   {m} meeting id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
+#   {m} meeting id, {b} bridge id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
 RULES = {
     ("registry.home", "GET"): ("/", SIGNED_IN, None),
     ("registry.units", "GET"): ("/units?q=phuc", SIGNED_IN, None),
@@ -80,7 +82,7 @@ RULES = {
     ("calendars.my_feed", "GET"): ("/me/feed", SIGNED_IN, None),
     ("calendars.renew_my_feed", "POST"): ("/me/feed/renew", SIGNED_IN, {}),
     ("calendars.unit_feed", "GET"): ("/units/legacy:00001/feed", SEES_MEETING, None),
-    ("calendars.renew_unit", "POST"): ("/units/legacy:00001/feed/renew", SEES_MEETING, {}),
+    ("calendars.renew_unit", "POST"): ("/units/legacy:00001/feed/renew", RENEWS_FEED, {}),
     ("report_pages.online_ratio", "GET"): ("/reports/online-ratio?period=2019-03", READS_REPORTS, None),
     ("report_pages.download", "GET"): ("/reports/online-ratio/download?period=2019-03&format=csv",
                                        READS_REPORTS, None),
@@ -90,6 +92,33 @@ RULES = {
     ("report_pages.targets", "GET"): ("/reports/targets", ADMIN, None),
     ("report_pages.edit_target", "GET"): ("/reports/targets/new", ADMIN, None),
     ("report_pages.edit_target", "POST"): ("/reports/targets/new", ADMIN, {}),
+    ("admin_bridges.index", "GET"): ("/admin/bridges", {"admin", "org_in", "org_out"}, None),
+    ("admin_bridges.detail", "GET"): ("/admin/bridges/{b}?view=week", {"admin", "org_in", "org_out"}, None),
+    ("admin_bridges.new", "GET"): ("/admin/bridges/new", ADMIN, None),
+    ("admin_bridges.new", "POST"): ("/admin/bridges/new", ADMIN, {}),
+    ("admin_bridges.edit", "GET"): ("/admin/bridges/{b}/edit", ADMIN, None),
+    ("admin_bridges.edit", "POST"): ("/admin/bridges/{b}/edit", ADMIN, {}),
+    ("admin_bridges.retire", "POST"): ("/admin/bridges/{b}/retire", ADMIN, {"retired": "0"}),
+    ("admin_accounts.index", "GET"): ("/admin/accounts?q=phuc&role=clerk", ADMIN, None),
+    ("admin_accounts.new", "GET"): ("/admin/accounts/new", ADMIN, None),
+    ("admin_accounts.new", "POST"): ("/admin/accounts/new", ADMIN, {}),
+    ("admin_accounts.detail", "GET"): ("/admin/accounts/{u}", ADMIN, None),
+    ("admin_accounts.detail", "POST"): ("/admin/accounts/{u}", ADMIN, {}),
+    ("admin_accounts.set_active", "POST"): ("/admin/accounts/{u}/active", ADMIN, {"enabled": "1"}),
+    ("admin_accounts.reset", "POST"): ("/admin/accounts/{u}/reset", ADMIN, {}),
+    ("admin_accounts.bulk", "GET"): ("/admin/accounts/import", ADMIN, None),
+    ("admin_accounts.bulk", "POST"): ("/admin/accounts/import", ADMIN, {}),
+    ("admin_accounts.without_clerk", "GET"): ("/admin/accounts/communes-without-clerk.csv", ADMIN, None),
+    # a forged link is refused to everyone alike (404): the page itself needs no session
+    ("admin_accounts.set_password", "GET"): ("/password/forged", set(), None),
+    ("admin_accounts.set_password", "POST"): ("/password/forged", set(), {}),
+    ("admin_accounts.tokens", "GET"): ("/me/tokens", SIGNED_IN, None),
+    ("admin_accounts.tokens", "POST"): ("/me/tokens", SIGNED_IN, {}),
+    ("admin_accounts.revoke_token", "POST"): ("/me/tokens/{k}/revoke", SIGNED_IN, {}),
+    ("admin_accounts.my_password", "GET"): ("/me/password", SIGNED_IN, None),
+    ("admin_accounts.my_password", "POST"): ("/me/password", SIGNED_IN, {}),
+    ("meeting_record.record", "GET"): ("/meetings/record", BOOKS, None),
+    ("meeting_record.record", "POST"): ("/meetings/record", BOOKS, {}),
     # The API: a bearer token per actor; "anon" sends none.
     ("api.list_units", "GET"): ("/api/v1/units?q=phuc", SIGNED_IN, None),
     ("api.get_unit", "GET"): ("/api/v1/units/legacy:00001", SIGNED_IN, None),
@@ -113,7 +142,7 @@ RULES = {
     ("api.slots", "GET"): ("/api/v1/slots?participants=legacy:00001&duration=60"
                            "&from=2030-01-07T00:00:00&to=2030-01-08T00:00:00", SIGNED_IN, None),
     ("api.get_feed", "GET"): ("/api/v1/units/legacy:00001/feed", SEES_MEETING, None),
-    ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", SEES_MEETING, None),
+    ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", RENEWS_FEED, None),
 }
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
 HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.outcome",
@@ -156,7 +185,15 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     link = answer_path(meeting.id, "legacy:00001", "confirmed") + "?t=" + answer_token(
         secret, meeting, hanoi["phuc_xa"], "confirmed")
     headers = {name: token_for(user) for name, user in users.items()}
-    return {"users": users, "m": meeting.id, "e": endpoint.id, "t": token, "link": link,
+    from models.users import ApiToken, issue_api_token
+    spare = {name: issue_api_token(user) for name, user in users.items()}
+    db.session.commit()
+    from models.users import hash_token
+    spare_ids = {name: db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == hash_token(t)))
+                 for name, t in spare.items()}
+    spare_ids["anon"] = spare_ids["admin"]
+    return {"users": users, "m": meeting.id, "b": bridge.id, "k": spare_ids, "u": users["viewer_out"].id,
+            "e": endpoint.id, "t": token, "link": link,
             "headers": headers, "start": start, "phuc_xa": hanoi["phuc_xa"]}
 
 
@@ -185,7 +222,8 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
     wrong = []
     for (endpoint, method), (template, allowed, body) in sorted(RULES.items()):
         token = feed_token_for_unit(world["phuc_xa"]).token  # earlier rows may have renewed it
-        path = template.format(m=world["m"], e=world["e"], t=token, link=world["link"], actor=actor)
+        path = template.format(m=world["m"], b=world["b"], k=world["k"][actor], u=world["u"],
+                               e=world["e"], t=token, link=world["link"], actor=actor)
         if endpoint.startswith("api."):
             headers = dict(world["headers"][actor]) if actor != "anon" else {}
             if body == "booking":

@@ -8,7 +8,7 @@ from models import Endpoint, db
 from models.base import utcnow
 from models.errors import DomainError
 from models.feeds import feed_token_for_unit, renew_unit_feed
-from models.permissions import can_see_unit_meetings
+from models.permissions import can_renew_unit_feed, can_see_unit_meetings
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 
@@ -161,8 +161,9 @@ def get_feed(unit):
 @bp.doc(summary="Revoke the unit's feed URL and make a new one", responses=[403, 404])
 def renew_feed(unit):
     u = unit_or_404(unit)
-    if not can_see_unit_meetings(actor(), u):
-        raise HTTPError(403, "You may not see this unit's meetings.", extra_data={"code": "forbidden"})
+    if not can_renew_unit_feed(actor(), u):
+        raise HTTPError(403, "Only the unit's clerks, its organisers and admins renew its feed.",
+                        extra_data={"code": "forbidden"})
     token = renew_unit_feed(u, actor())
     return {"url": _feed_url(token.token)}
 
