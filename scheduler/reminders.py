@@ -27,6 +27,7 @@ from models.permissions import can_organize_for
 
 from .links import answer_url
 from .signals import meetings_saved
+from .working_calendar import WorkingCalendar
 
 log = logging.getLogger("giaoban.reminders")
 ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answered
@@ -41,6 +42,7 @@ def plan_reminders(sender, meetings=(), change: str = "changed", **_ignored) -> 
     config = current_app.config
     now = utcnow()
     offsets = {"pending": config["REMINDER_PENDING_BEFORE"], "upcoming": config["REMINDER_ALL_BEFORE"]}
+    calendar = WorkingCalendar.from_db({int(d) for d in config.get("WORKING_DAYS", "0,1,2,3,4").split(",")})
     for meeting in meetings:
         if meeting.id is None:
             db.session.flush()
@@ -48,9 +50,11 @@ def plan_reminders(sender, meetings=(), change: str = "changed", **_ignored) -> 
             select(Reminder).where(Reminder.meeting_id == meeting.id))}
         wanted: dict[tuple[int, str], datetime] = {}
         if meeting.status == "scheduled" and change != "cancelled":
+            # Due on a day off: it goes out at the same time on the working day before.
+            dues = {kind: calendar.working_before(meeting.start_at - before) for kind, before in offsets.items()}
             for invitation in meeting.invitations:
-                for kind, before in offsets.items():
-                    wanted[(invitation.unit_id or invitation.unit.id, kind)] = meeting.start_at - before
+                for kind in offsets:
+                    wanted[(invitation.unit_id or invitation.unit.id, kind)] = dues[kind]
         for key, due in wanted.items():
             row = rows.get(key)
             if row is None:
