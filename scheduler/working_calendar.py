@@ -16,7 +16,7 @@ from sqlalchemy import select
 from models import CalendarException, audit, db
 from models.base import LOCAL
 from models.database import begin_write
-from models.errors import N_, Forbidden, NotFound, ValidationFailed
+from models.errors import N_, Forbidden, ValidationFailed
 from models.text import nfc
 from models.working_calendar import KINDS
 
@@ -139,14 +139,16 @@ def set_exception(day: date, kind: str, label: str, actor) -> CalendarException:
     return row
 
 
-def delete_exception(day: date, actor) -> None:
+def delete_exception(day: date, actor) -> bool:
+    """Remove the office's exception for a day; False when there was none (nothing to do)."""
     if not _is_admin(actor):
         raise Forbidden(N_("Only admins manage the working calendar."))
     begin_write()
     try:
         row = db.session.scalar(select(CalendarException).where(CalendarException.day == day))
         if row is None:
-            raise NotFound(N_("No exception on %(day)s."), day=day.strftime("%d/%m/%Y"))
+            db.session.rollback()
+            return False
         audit.record(actor, "delete", "calendar_exception", row.id,
                      before={"day": day.isoformat(), "kind": row.kind, "label": row.label})
         db.session.delete(row)
@@ -154,3 +156,4 @@ def delete_exception(day: date, actor) -> None:
     except BaseException:
         db.session.rollback()
         raise
+    return True

@@ -72,11 +72,11 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from . import attendance, auth, calendars, errors, meetings, ops, registry, report_pages, security
+    from . import attendance, auth, calendar_admin, calendars, errors, meetings, ops, registry, report_pages, security
     from .api import bp as api_bp
     from .cli import register_cli
 
-    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops):
+    for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, calendar_admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -85,6 +85,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     ops.init_app(app)
     register_cli(app)
     ops.register_cli(app)
+    calendar_admin.register_cli(app)
 
     @app.before_request
     def _request_id():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -15,7 +16,7 @@ from models.users import ROLES, issue_api_token
 from . import cli_demo, cli_reports, cli_scheduler
 
 
-def _import(province: int, dataset: str) -> None:
+def _import(province: int, dataset: str, departments=None) -> None:
     with click.progressbar(length=1, label=f"Importing {dataset} units of province {province:02d}") as bar:
         def progress(items):
             items = list(items)
@@ -23,7 +24,7 @@ def _import(province: int, dataset: str) -> None:
             for item in items:
                 yield item
                 bar.update(1)
-        result = import_units(province, dataset, progress)
+        result = import_units(province, dataset, progress, departments)
     if result.changed:
         made = ", ".join(f"{n} {level}" for level, n in result.created.items()) or "none"
         click.echo(f"Created: {made}; updated: {result.updated}; dissolved: {result.dissolved}.")
@@ -63,9 +64,11 @@ def register_cli(app: Flask) -> None:
     @units.command("import")
     @click.option("--province", default=1, type=int, show_default=True, help="Province code (01 is Hà Nội).")
     @click.option("--dataset", type=click.Choice(["legacy", "2025"]), default="legacy", show_default=True)
-    def units_import(province: int, dataset: str):
+    @click.option("--departments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A CSV of departments (code,division_type,name) instead of the bundled file.")
+    def units_import(province: int, dataset: str, departments: Path | None):
         """Load a province's units from vietnam-provinces and the departments file."""
-        _import(province, dataset)
+        _import(province, dataset, departments)
 
     @users.command("create")
     @click.argument("email")

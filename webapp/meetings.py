@@ -35,6 +35,7 @@ from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
+from .calendar_admin import flash_calendar
 from .meeting_forms import (
     CATEGORY_LABELS,
     LOCAL,
@@ -205,6 +206,7 @@ def _booking_action(action: str, form: BookingForm, ctx: dict):
         return _render_new(ctx, 200)
     booking = book_meeting(data, current_user, now, readiness_max_age())
     not_ready = booking.warnings.get("not_ready", [])
+    flash_calendar(booking)
     flash(_("Meeting booked.") if len(booking.meetings) == 1 else
           _("Series booked: %(num)d occurrences.", num=len(booking.meetings)), "success")
     if not_ready:

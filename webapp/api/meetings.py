@@ -102,7 +102,7 @@ def create_meeting(json_data):
     first = booking.meetings[0]
     return {**meeting_dict(first, now),
             "occurrences": [meeting_dict(m, now, with_participants=False) for m in booking.meetings],
-            "warnings": booking.warnings}
+            "warnings": booking.warnings, "skipped": booking.skipped}
 
 
 @bp.get("/meetings")
