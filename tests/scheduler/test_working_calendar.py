@@ -102,3 +102,15 @@ def test_reminder_due_on_a_day_off_goes_out_the_working_day_before(app, hanoi, e
     rows = {r.kind: r.due_at for r in db.session.scalars(select(Reminder))}
     assert rows["pending"] == local(2027, 2, 3, 9)
     assert rows["upcoming"] == local(2027, 2, 11, 8)
+
+
+def test_moving_the_following_occurrences_of_a_skipping_series_keeps_its_exdates(
+        app, hanoi, equipped, bridge, organizer):
+    from scheduler.changes import change_meeting
+    data = meeting_data(bridge=bridge.id, start=local(2027, 2, 1, 8), end=local(2027, 2, 1, 9),
+                        rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4", skip_holidays=True)
+    meetings = book_meeting(data, organizer, NOW).meetings  # 1, 15, 22 Feb (8 Feb is Tết)
+    assert [m.start_at for m in meetings] == [local(2027, 2, d, 8) for d in (1, 15, 22)]
+    changed = change_meeting(meetings[0], {"start": local(2027, 2, 1, 9), "end": local(2027, 2, 1, 10)},
+                             organizer, NOW, scope="following")
+    assert sorted(m.start_at for m in changed) == [local(2027, 2, d, 9) for d in (1, 15, 22)]
