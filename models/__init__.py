@@ -8,8 +8,9 @@ from .notifications import FeedToken, Notification, Reminder, SchedulerLock
 from .targets import ReportSnapshot, TargetRule
 from .units import Unit
 from .users import ApiToken, User
+from .working_calendar import CalendarException
 
-__all__ = ["ApiToken", "AuditLog", "Base", "Bridge", "ConnectivityCheck", "Endpoint",
+__all__ = ["ApiToken", "AuditLog", "Base", "Bridge", "CalendarException", "ConnectivityCheck", "Endpoint",
            "Delivery", "EndpointBooking", "FeedToken", "Invitation", "Meeting", "Notice", "Notification",
            "Reminder", "ReportSnapshot", "SchedulerLock", "Series", "TargetRule", "Unit",
            "User", "db", "utcnow"]

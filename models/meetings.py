@@ -69,6 +69,8 @@ class Series(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Local dates (YYYY-MM-DD, comma-separated) the rule makes but the series skips (EXDATE).
+    exdates: Mapped[str | None] = mapped_column(Text)
 
     meetings: Mapped[list[Meeting]] = relationship(back_populates="series",
                                                    order_by="Meeting.recurrence_id")

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from .base import db
 from .text import nfc, search_key
@@ -67,9 +68,12 @@ def _records_2025(province: int) -> list[UnitRecord]:
     return out
 
 
-def department_records(province: int) -> list[UnitRecord]:
-    """The city's departments, from the data file the project keeps."""
-    path = DATA_DIR / f"departments_{province:02d}.csv"
+def department_records(province: int, path: Path | None = None) -> list[UnitRecord]:
+    """The city's departments, from the data file the project keeps or the office's CSV.
+
+    The CSV has a header `code,division_type,name` (UTF-8).
+    """
+    path = path or DATA_DIR / f"departments_{province:02d}.csv"
     if not path.exists():
         return []
     with path.open(encoding="utf-8") as fh:
@@ -86,12 +90,16 @@ def province_records(province: int, dataset: str) -> list[UnitRecord]:
 
 
 def import_units(province: int, dataset: str,
-                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> ImportResult:
+                 progress: Callable[[Iterable], Iterable] = lambda it: it,
+                 departments: Path | None = None) -> ImportResult:
     """Create or refresh a province's units; running it again changes nothing.
 
     The city is one unit whichever list made it. Importing the 2025 list over the legacy
     one dissolves the legacy districts and communes on 1 July 2025 and links each legacy
-    commune to the new communes it went into.
+    commune to the new communes it went into. Dissolution is scoped to the province: only the
+    legacy units the province's 2025 communes come from (and the legacy districts holding
+    them, and the legacy city's own districts and communes) are dissolved, in whichever order
+    the lists and provinces are imported.
     """
     records = province_records(province, dataset)
     existing = {(u.dataset, u.code): u for u in db.session.scalars(select(Unit))}
@@ -121,29 +129,88 @@ def import_units(province: int, dataset: str,
         if rec.level == "city":
             city = unit
     city = by_key[(city_rec.dataset, city_rec.code)]
-    for rec in department_records(province):
+    for rec in department_records(province, departments):
         if (rec.dataset, rec.code) not in existing:
             db.session.add(Unit(dataset=rec.dataset, code=rec.code, level="department",
                                 division_type=nfc(rec.division_type), name=nfc(rec.name),
                                 search_name=search_key(rec.name), parent=city))
             result.created["department"] = result.created.get("department", 0) + 1
+    db.session.flush()
     if dataset == "2025":
-        result.dissolved = _link_successors(records, by_key, existing)
+        result.dissolved = _link_successors(records, by_key, _all_units())
+    else:
+        # The 2025 list of a province already loaded replaces the legacy units just created.
+        for code in _provinces_with_2025_units():
+            recs = province_records(code, "2025")
+            units = _all_units()
+            result.dissolved += _link_successors(recs, {(r.dataset, r.code): units.get((r.dataset, r.code))
+                                                        for r in recs}, units)
     db.session.commit()
     return result
 
 
+def _provinces_2025() -> set[int]:
+    """Province codes of the 2025 list: those cities survive the reform (as one unit)."""
+    from vietnam_provinces import Province
+
+    return {int(p.code) for p in Province.iter_all()}
+
+
+def _all_units() -> dict[tuple[str, str], Unit]:
+    return {(u.dataset, u.code): u for u in db.session.scalars(select(Unit))}
+
+
+def _provinces_with_2025_units() -> list[int]:
+    """The provinces whose 2025 communes are loaded (the city of each 2025 commune)."""
+    parent = aliased(Unit)
+    codes = db.session.scalars(select(parent.code).join(Unit, Unit.parent_id == parent.id)
+                               .where(Unit.dataset == "2025", Unit.level == "commune").distinct())
+    return sorted(int(c) for c in codes)
+
+
 def _link_successors(records: list[UnitRecord], by_key: dict, existing: dict) -> int:
-    """Dissolve the legacy districts and communes the 2025 list replaced; link successors."""
-    dissolved = 0
+    """Dissolve the legacy units this province's 2025 list replaced; link their successors.
+
+    Replaced: the legacy communes named as sources of the province's new communes, the legacy
+    districts holding them, the districts and communes under the legacy city of the same code,
+    and a legacy province (city unit) all of whose districts are dissolved (e.g. Quảng Nam,
+    merged into Đà Nẵng). Other provinces' units are left alone.
+    """
+    city_code = records[0].code
+    replaced: set[int] = set()
     for rec in records:
-        new_unit = by_key[(rec.dataset, rec.code)]
+        new_unit = by_key.get((rec.dataset, rec.code))
         for code in rec.legacy_sources:
             old = existing.get(("legacy", code))
-            if old is not None and new_unit not in old.successors:
+            if old is None:
+                continue
+            if new_unit is not None and new_unit not in old.successors:
                 old.successors.append(new_unit)
-    for (ds, _code), unit in existing.items():
-        if ds == "legacy" and unit.level in ("district", "commune") and unit.dissolved_on is None:
+            replaced.add(old.id)
+            if old.parent is not None and old.parent.level == "district":
+                replaced.add(old.parent_id)
+    legacy = [u for (ds, _c), u in existing.items() if ds == "legacy"]
+    by_id = {u.id: u for u in existing.values()}
+    for unit in legacy:
+        if unit.level == "district" and unit.parent is not None and unit.parent.code == city_code:
+            replaced.add(unit.id)
+        elif unit.level == "commune" and unit.parent is not None and unit.parent.parent is not None \
+                and unit.parent.parent.code == city_code:
+            replaced.add(unit.id)
+    # No district survives the reform: a replaced district's communes end with it.
+    replaced |= {u.id for u in legacy if u.level == "commune" and u.parent_id in replaced}
+    dissolved = 0
+    for unit_id in sorted(replaced):
+        unit = by_id[unit_id]
+        if unit.dissolved_on is None:
             unit.dissolved_on = REORGANISED_ON
             dissolved += 1
+    # A merged legacy province (not the surviving city) ends when all its districts have.
+    surviving = _provinces_2025()
+    for unit in legacy:
+        if unit.level == "city" and int(unit.code) not in surviving and unit.dissolved_on is None:
+            districts = [u for u in legacy if u.level == "district" and u.parent_id == unit.id]
+            if districts and all(d.dissolved_on is not None for d in districts):
+                unit.dissolved_on = REORGANISED_ON
+                dissolved += 1
     return dissolved

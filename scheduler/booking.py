@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import false, insert, literal_column, select, true
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from models import AuditLog, Endpoint, EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
 from models.base import LOCAL, utcnow
 from models.database import write_transaction
-from models.errors import Conflict, Forbidden, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
 from models.users import User
@@ -30,6 +30,9 @@ from .participants import resolve_participants
 from .recurrence import expand, normalise_rrule
 from .signals import meetings_saved
 from .validation import clean_fields, resolve_bridge, resolve_organizer
+from .working_calendar import WorkingCalendar
+
+WEEKEND_NAMES = {5: "Thứ Bảy", 6: "Chủ nhật"}  # a plain weekend day, named as the holidays are
 
 AUDIT_FIELDS = ("title", "category", "mode", "start_at", "end_at", "location", "description",
                 "bridge_id", "status", "revision", "organizer_id", "series_id")
@@ -60,6 +63,7 @@ class BookingRequest(TypedDict, total=False):
     bridge: int | None
     rrule: str | None
     strict: bool
+    skip_holidays: bool
     description: str | None
     location: str | None
     outcome: OutcomeRequest | None
@@ -71,7 +75,8 @@ class Booking:
 
     meetings: list[Meeting]
     series: Series | None = None
-    warnings: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list] = field(default_factory=dict)
+    skipped: list[dict] = field(default_factory=list)  # occurrences left out on days off
 
 
 def new_uid() -> str:
@@ -89,6 +94,8 @@ class Plan:
     intervals: list[tuple[datetime, datetime]]
     endpoints: dict = field(default_factory=dict)   # unit id -> Endpoint
     ready: set = field(default_factory=set)
+    holidays: list[dict] = field(default_factory=list)  # occurrences on named days off
+    skipped: list[dict] = field(default_factory=list)   # occurrences skipped on days off
 
     @property
     def online(self) -> bool:
@@ -149,7 +156,42 @@ def make_plan(values: dict, organizer: Unit, participants: list[Unit], bridge,
     return plan
 
 
-def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int):
+def _day_off(calendar: WorkingCalendar, start: datetime) -> dict | None:
+    """{"date", "name"} when the occurrence's local day is not worked, else None."""
+    day = start.astimezone(LOCAL).date()
+    if calendar.is_working(day):
+        return None
+    return {"date": day.isoformat(), "name": calendar.holiday_name(day),
+            "weekend": calendar.holiday_name(day) is None}
+
+
+def _apply_calendar(data: dict, intervals: list, calendar: WorkingCalendar):
+    """The intervals to book, the named days off they fall on, and those skipped.
+
+    With `skip_holidays` a series leaves out every occurrence on a non-working day (holiday,
+    office day off or weekend): no meeting rows, the dates kept as the series' EXDATEs.
+    """
+    kept, holidays_hit, skipped = [], [], []
+    for interval in intervals:
+        off = _day_off(calendar, interval[0])
+        if off is None:
+            kept.append(interval)
+            continue
+        name = off["name"] or WEEKEND_NAMES.get(date.fromisoformat(off["date"]).weekday())
+        entry = {"date": off["date"], "start": interval[0].astimezone(UTC).isoformat(), "name": name}
+        if data.get("skip_holidays") and data.get("rrule"):
+            skipped.append(entry)
+            continue
+        kept.append(interval)
+        if not off["weekend"]:
+            holidays_hit.append(entry)
+    if not kept:
+        raise ValidationFailed({"rrule": N_("Every occurrence falls on a day off.")})
+    return kept, holidays_hit, skipped
+
+
+def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int,
+             calendar: WorkingCalendar | None = None):
     """Validate a booking request; returns the values, plan and series parts, or raises."""
     errors: dict[str, Any] = {}
     values = clean_fields(data, partial=False, errors=errors)
@@ -192,26 +234,41 @@ def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int
                 raise ValidationFailed({"rrule": "Occurrences would overlap each other."})
     else:
         intervals = [(values["start"], values["end"])]
+    holidays_hit, skipped = [], []
+    if outcome is None:
+        calendar = calendar if calendar is not None else WorkingCalendar.from_db()
+        intervals, holidays_hit, skipped = _apply_calendar(data, intervals, calendar)
+        if series_parts is not None and skipped:
+            series_parts = (*series_parts[:2], [s for s, _ in intervals], [e["date"] for e in skipped])
     if outcome is not None:
         bridge = None
     plan = make_plan(values, organizer, participants, bridge, intervals, now, max_age_days)
+    plan.holidays, plan.skipped = holidays_hit, skipped
     if outcome is not None:
         plan.endpoints = {}
     return values, plan, series_parts, outcome
 
 
-def preview_booking(data: BookingRequest, actor: User, now: datetime, max_age_days: int = 30) -> dict:
+def preview_booking(data: BookingRequest, actor: User, now: datetime, max_age_days: int = 30,
+                    calendar: WorkingCalendar | None = None) -> dict:
     """What booking would say, without writing: {"conflicts": [...], "warnings": {...}}."""
-    _values, plan, _series, _outcome = _prepare(data, actor, now, max_age_days)
-    return {"conflicts": check_plan(plan), "warnings": {"not_ready": plan.not_ready()},
-            "occurrences": [s.isoformat() for s, _ in plan.intervals]}
+    _values, plan, _series, _outcome = _prepare(data, actor, now, max_age_days, calendar)
+    warnings = {"not_ready": plan.not_ready()}
+    if plan.holidays:
+        warnings["holiday"] = plan.holidays
+    return {"conflicts": check_plan(plan), "warnings": warnings,
+            "occurrences": [s.isoformat() for s, _ in plan.intervals], "skipped": plan.skipped}
 
 
-def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days: int = 30) -> Booking:
+def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days: int = 30,
+                 calendar: WorkingCalendar | None = None) -> Booking:
     """Book a meeting, or a whole series, or record a past meeting with its outcome.
 
     `data`: title, category, organizer (ref), mode, start, end (aware), participants (refs or
-    selectors), bridge (id), rrule, strict, description, location, outcome.
+    selectors), bridge (id), rrule, strict, skip_holidays, description, location, outcome.
+    A meeting on a named day off (Tết, 30/4, an office day off) is booked with
+    `warnings["holiday"]`; `strict` refuses it; a series with `skip_holidays` leaves out its
+    occurrences on non-working days and lists them in `Booking.skipped`.
     :raise ValidationFailed: bad fields (nothing written).
     :raise Forbidden: the actor may not organise for that unit.
     :raise Conflict: an endpoint or the bridge is taken; details name the clashes.
@@ -219,8 +276,12 @@ def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days:
     plan = None
     try:
         with write_transaction():  # validation reads inside the writer's transaction: nothing goes stale
-            values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days)
+            values, plan, series_parts, outcome_data = _prepare(data, actor, now, max_age_days, calendar)
             not_ready = plan.not_ready()
+            if data.get("strict") and plan.holidays and outcome_data is None:
+                raise ValidationFailed(
+                    {"start": [f"{h['date']}: {h['name']}" for h in plan.holidays]},
+                    N_("The meeting falls on a day off (strict booking)."))
             if data.get("strict") and not_ready and outcome_data is None:
                 raise ValidationFailed(
                     {"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
@@ -245,6 +306,9 @@ def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days:
             raise
         raise _conflict(conflicts_after_refusal(plan), len(plan.intervals)) from exc
     booking.warnings = {"not_ready": not_ready if outcome is None else []}
+    if plan.holidays:
+        booking.warnings["holiday"] = plan.holidays
+    booking.skipped = plan.skipped
     return booking
 
 
@@ -326,8 +390,9 @@ def _write(values: dict, plan: Plan, series_parts, actor: User, now: datetime) -
     series to 556 units is ~200,000 invitations and as many endpoint bookings)."""
     series = None
     if series_parts is not None:
-        rule, dtstart_local, _starts = series_parts
-        series = Series(uid=new_uid(), rrule=rule, dtstart_local=dtstart_local,
+        rule, dtstart_local = series_parts[0], series_parts[1]
+        exdates = ",".join(series_parts[3]) if len(series_parts) > 3 else None
+        series = Series(uid=new_uid(), rrule=rule, dtstart_local=dtstart_local, exdates=exdates,
                         duration_minutes=int((plan.intervals[0][1] - plan.intervals[0][0])
                                              .total_seconds() // 60))
         db.session.add(series)

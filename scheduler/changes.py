@@ -224,7 +224,7 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
         target = Series(uid=new_uid(), rrule=";".join(f"{k}={parts[k]}" for k in order if k in parts),
                         dtstart_local=(first.recurrence_id + d_start).astimezone(LOCAL)
                         .replace(tzinfo=None), duration_minutes=duration, timezone=series.timezone,
-                        revision=series.revision + 1)
+                        revision=series.revision + 1, exdates=series.exdates)
         db.session.add(target)
         db.session.flush()
     else:
@@ -237,7 +237,9 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
         if m.id not in moved_ids and m.status == "cancelled":
             m.start_at, m.end_at = m.start_at + d_start, m.end_at + d_end
     db.session.flush()
-    expected = expand(target.rrule, target.dtstart_local)
+    skipped = set((target.exdates or "").split(","))
+    expected = [s for s in expand(target.rrule, target.dtstart_local)
+                if s.astimezone(LOCAL).date().isoformat() not in skipped]
     if [m.recurrence_id for m in later] != expected[:len(later)]:
         raise ValidationFailed({"scope": "This change cannot keep the series consistent; "
                                          "change the occurrences one at a time."})

@@ -19,10 +19,10 @@ from email.policy import default as default_policy
 from email.utils import formatdate
 from typing import Any
 
-from sqlalchemy import insert, literal_column, select
+from sqlalchemy import case, insert, literal, literal_column, select, update
 
 from models import Notification, Reminder, User, db
-from models.base import LOCAL, utcnow
+from models.base import LOCAL, UTCDateTime, utcnow
 from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
@@ -32,6 +32,7 @@ from models.sqltime import shifted
 from . import notices
 from .links import answer_url
 from .outbox import Queue, SmtpTransport, Transport, email_transport, run_queue
+from .working_calendar import WEEKDAYS, WorkingCalendar
 
 log = logging.getLogger("giaoban.reminders")
 ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answered
@@ -47,18 +48,22 @@ class ReminderOffsets:
 
     pending: timedelta
     upcoming: timedelta
+    #: a reminder due on a day off goes out at the same time on the working day before
+    working_days: frozenset[int] = frozenset(WEEKDAYS)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ReminderOffsets:
-        return cls(pending=config["REMINDER_PENDING_BEFORE"], upcoming=config["REMINDER_ALL_BEFORE"])
+        return cls(pending=config["REMINDER_PENDING_BEFORE"], upcoming=config["REMINDER_ALL_BEFORE"],
+                   working_days=frozenset(config["WORKING_DAYS"]))
 
 
 def plan_reminders(meetings: Iterable[Meeting], change: str, offsets: ReminderOffsets,
                    now: datetime | None = None) -> None:
     """Create, move or withdraw the meetings' reminder rows in the caller's session."""
     now = now or utcnow()
+    calendar = WorkingCalendar.from_db(offsets.working_days)
     offsets = {"pending": offsets.pending, "upcoming": offsets.upcoming}
-    if change == "booked" and _plan_new_meetings(meetings, offsets, now):
+    if change == "booked" and _plan_new_meetings(meetings, offsets, calendar, now):
         return
     for meeting in meetings:
         if meeting.id is None:
@@ -67,9 +72,11 @@ def plan_reminders(meetings: Iterable[Meeting], change: str, offsets: ReminderOf
             select(Reminder).where(Reminder.meeting_id == meeting.id))}
         wanted: dict[tuple[int, str], datetime] = {}
         if meeting.status == "scheduled" and change != "cancelled":
+            # Due on a day off: it goes out at the same time on the working day before.
+            dues = {kind: calendar.working_before(meeting.start_at - before) for kind, before in offsets.items()}
             for invitation in meeting.invitations:
-                for kind, before in offsets.items():
-                    wanted[(invitation.unit_id or invitation.unit.id, kind)] = meeting.start_at - before
+                for kind in offsets:
+                    wanted[(invitation.unit_id or invitation.unit.id, kind)] = dues[kind]
         for key, due in wanted.items():
             row = rows.get(key)
             if row is None:
@@ -100,9 +107,13 @@ class ReminderPlanner:
         plan_reminders(meetings, change, self.offsets)
 
 
-def _plan_new_meetings(meetings, offsets: dict, now: datetime) -> bool:
+def _plan_new_meetings(meetings, offsets: dict, calendar: WorkingCalendar, now: datetime) -> bool:
     """Newly booked meetings (no reminder rows yet): one INSERT ... SELECT per kind from their
-    invitations, whatever the number of occurrences. False (nothing done) if any has rows."""
+    invitations, whatever the number of occurrences. False (nothing done) if any has rows.
+
+    Those whose due time falls on a day off are moved to the working day before by one UPDATE
+    per kind (a CASE over their meetings).
+    """
     meetings = list(meetings)
     db.session.flush()
     ids = [m.id for m in meetings]
@@ -111,7 +122,9 @@ def _plan_new_meetings(meetings, offsets: dict, now: datetime) -> bool:
             return False
     table = Reminder.__table__
     for kind, before in offsets.items():
-        due = [m.id for m in meetings if m.status == "scheduled" and m.start_at - before > now]
+        plain = {m.id: m.start_at - before for m in meetings if m.status == "scheduled"}
+        moved = {mid: calendar.working_before(due) for mid, due in plain.items()}
+        due = [mid for mid, at in moved.items() if at > now]
         for i in range(0, len(due), 900):
             db.session.execute(insert(table).from_select(
                 ["meeting_id", "unit_id", "kind", "due_at"],
@@ -119,6 +132,12 @@ def _plan_new_meetings(meetings, offsets: dict, now: datetime) -> bool:
                        shifted(Meeting.start_at, -before))
                 .join(Meeting, Meeting.id == Invitation.meeting_id)
                 .where(Invitation.meeting_id.in_(due[i:i + 900]))))
+        off = [mid for mid in due if moved[mid] != plain[mid]]
+        for i in range(0, len(off), 900):
+            chunk = off[i:i + 900]
+            db.session.execute(update(Reminder).where(Reminder.meeting_id.in_(chunk), Reminder.kind == kind)
+                               .values(due_at=case({mid: literal(moved[mid], UTCDateTime()) for mid in chunk},
+                                                   value=Reminder.meeting_id)))
     return True
 
 

@@ -13,6 +13,7 @@ from models import Bridge, EndpointBooking, Meeting, Unit, db
 from models.base import LOCAL
 
 from .clashes import LONGEST_SESSION, endpoints_to_book
+from .working_calendar import WorkingCalendar
 
 STEP = timedelta(minutes=30)
 Interval = tuple[datetime, datetime]
@@ -28,13 +29,17 @@ def parse_working_hours(spec: str) -> list[tuple[time, time]]:
 
 
 def working_windows(start: datetime, end: datetime, hours: list[tuple[time, time]],
-                    days: set[int]) -> list[Interval]:
-    """Working-hour intervals (UTC) inside [start, end), by local date and weekday."""
+                    days: set[int], calendar: WorkingCalendar | None = None) -> list[Interval]:
+    """Working-hour intervals (UTC) inside [start, end), by local date and weekday.
+
+    With a `calendar`, its working days (holidays skipped, swapped Saturdays worked) replace
+    the plain weekdays `days`.
+    """
     out: list[Interval] = []
     day: date = start.astimezone(LOCAL).date()
     last: date = end.astimezone(LOCAL).date()
     while day <= last:
-        if day.weekday() in days:
+        if (calendar.is_working(day) if calendar is not None else day.weekday() in days):
             for a, b in hours:
                 lo = datetime.combine(day, a, LOCAL).astimezone(UTC)
                 hi = datetime.combine(day, b, LOCAL).astimezone(UTC)
@@ -101,8 +106,14 @@ def bridge_full(bridge: Bridge, needed: int, lo: datetime, hi: datetime) -> list
 def find_slots(units: list[Unit], duration: timedelta, start: datetime, end: datetime,
                bridge: Bridge | None, now: datetime, working_hours: str = "08:00-12:00,13:00-17:00",
                working_days: set[int] = frozenset(range(5)), max_age_days: int = 30,
-               limit: int = 10) -> list[Interval]:
-    """The earliest `limit` slots of `duration` where all units' endpoints (and ports) are free."""
+               limit: int = 10, calendar: WorkingCalendar | None = None) -> list[Interval]:
+    """The earliest `limit` slots of `duration` where all units' endpoints (and ports) are free.
+
+    Only working days are offered: Vietnam's holidays and the office's days off are skipped,
+    its swapped working Saturdays offered (`calendar`, read from the database when omitted).
+    """
+    if calendar is None:
+        calendar = WorkingCalendar.from_db(working_days)
     start = max(start, now)
     endpoints, _ready = endpoints_to_book([u.id for u in units], now, max_age_days)
     ids = [e.id for e in endpoints.values()]
@@ -115,7 +126,8 @@ def find_slots(units: list[Unit], duration: timedelta, start: datetime, end: dat
     busy = [(s, e) for s, e in busy]
     if bridge is not None:
         busy += bridge_full(bridge, len(ids), start, end)
-    windows = working_windows(start, end, parse_working_hours(working_hours), set(working_days))
+    windows = working_windows(start, end, parse_working_hours(working_hours), set(working_days),
+                              calendar)
     free = subtract(windows, merge(busy))
     slots: list[Interval] = []
     for lo, hi in free:

@@ -78,6 +78,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         admin_bridges,
         attendance,
         auth,
+        calendar_admin,
         calendars,
         cli,
         cli_bridges,
@@ -94,7 +95,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
-                   admin_accounts, meeting_record):
+                   admin_accounts, meeting_record, calendar_admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -106,6 +107,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     ops.register_cli(app)
     connect_receivers(app.config)
     cli_bridges.init_app(app)
+    calendar_admin.register_cli(app)
 
     @app.before_request
     def _request_id():

@@ -1,6 +1,8 @@
 """The command line: `flask setup`, `flask units import`, `flask users create|token`."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from sqlalchemy import func, select
@@ -13,7 +15,7 @@ from models.users import ROLES, create_user, issue_api_token
 from . import cli_demo, cli_reports, cli_scheduler
 
 
-def _import(province: int, dataset: str) -> None:
+def _import(province: int, dataset: str, departments=None) -> None:
     with click.progressbar(length=1, label=f"Importing {dataset} units of province {province:02d}") as bar:
         def progress(items):
             items = list(items)
@@ -21,7 +23,7 @@ def _import(province: int, dataset: str) -> None:
             for item in items:
                 yield item
                 bar.update(1)
-        result = import_units(province, dataset, progress)
+        result = import_units(province, dataset, progress, departments)
     if result.changed:
         made = ", ".join(f"{n} {level}" for level, n in result.created.items()) or "none"
         click.echo(f"Created: {made}; updated: {result.updated}; dissolved: {result.dissolved}.")
@@ -46,9 +48,11 @@ def _create_user(email: str, role: str, unit_ref: str | None, password: str | No
 @units.command("import")
 @click.option("--province", default=1, type=int, show_default=True, help="Province code (01 is Hà Nội).")
 @click.option("--dataset", type=click.Choice(["legacy", "2025"]), default="legacy", show_default=True)
-def units_import(province: int, dataset: str):
+@click.option("--departments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV of departments (code,division_type,name) instead of the bundled file.")
+def units_import(province: int, dataset: str, departments: Path | None):
     """Load a province's units from vietnam-provinces and the departments file."""
-    _import(province, dataset)
+    _import(province, dataset, departments)
 
 
 @users.command("create")

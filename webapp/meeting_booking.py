@@ -16,6 +16,7 @@ from scheduler.booking import book_meeting, preview_booking
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
+from .calendar_admin import flash_calendar
 from .meeting_forms import LOCAL, BookingForm, bridge_id, local_instant
 from .meeting_pages import LABELS, apply_errors, fill_choices, readable
 from .meeting_reads import organisable_units, unit_names
@@ -104,6 +105,7 @@ def check(form: BookingForm, ctx: dict):
 def book(form: BookingForm, _ctx: dict):
     """Book the meeting (or the series) and go to its page."""
     booking = book_meeting(form.booking_data(), current_user, utcnow(), readiness_max_age())
+    flash_calendar(booking)
     not_ready = booking.warnings.get("not_ready", [])
     flash(_("Meeting booked.") if len(booking.meetings) == 1 else
           _("Series booked: %(num)d occurrences.", num=len(booking.meetings)), "success")

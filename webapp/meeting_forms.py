@@ -108,6 +108,7 @@ class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
     until = DateField(_l("Until (date)"), validators=[Optional()])
     count = IntegerField(_l("Number of times"), validators=[Optional(), NumberRange(1, 366)])
     strict = BooleanField(_l("Refuse if a participant has no ready endpoint"))
+    skip_holidays = BooleanField(_l("Skip non-working days (holidays, days off)"))
 
     def rrule(self) -> str | None:
         """The repetition as an RRULE, or None. :raise ValidationFailed: on count and until."""
@@ -136,7 +137,8 @@ class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
                 "organizer": self.organizer.data, "mode": self.mode.data, "start": start,
                 "end": end, "participants": self.participant_items(),
                 "bridge": bridge_id(self.bridge.data), "rrule": self.rrule(),
-                "strict": bool(self.strict.data), "description": self.description.data or None,
+                "strict": bool(self.strict.data), "skip_holidays": bool(self.skip_holidays.data),
+                "description": self.description.data or None,
                 "location": self.location.data or None}
 
 

@@ -108,6 +108,9 @@ def units():
     for u in everything:
         children.setdefault(u.parent_id, []).append(u)
     cities = [u for u in upper if u.level == "city"]
+    province = request.args.get("province", "").strip()[:8]
+    if province:  # several provinces loaded: one province's tree (its city's code, e.g. 48)
+        cities = [c for c in cities if c.code.lstrip("0") == province.lstrip("0")]
     return render_template("registry/tree.html", cities=cities, children=children, ready=ready,
                            q=q, levels=LEVEL_LABELS, counts=counts, inline=inline)
 

@@ -9,6 +9,7 @@ from models import AuditLog, EndpointBooking, Invitation, Meeting, db
 from models.base import LOCAL, utcnow
 from models.notifications import Reminder
 from scheduler.booking import book_meeting
+from scheduler.working_calendar import WorkingCalendar
 from tests.booking_data import meeting_data
 
 
@@ -55,8 +56,9 @@ def test_bulk_reminders_are_due_exactly_before_each_start(app, equipped, bridge,
     rows = db.session.scalars(select(Reminder).where(Reminder.meeting_id.in_(list(starts)))).all()
     assert len(rows) == 4 * len(booking.meetings[0].invitations) * 2
     before = {"pending": app.config["REMINDER_PENDING_BEFORE"], "upcoming": app.config["REMINDER_ALL_BEFORE"]}
+    calendar = WorkingCalendar.from_db(app.config["WORKING_DAYS"])  # a day off moves to the working day before
     for r in rows:
-        assert r.due_at == starts[r.meeting_id] - before[r.kind]
+        assert r.due_at == calendar.working_before(starts[r.meeting_id] - before[r.kind])
         assert r.sent_at is None and r.withdrawn_at is None
     # Compared in SQL as Python writes instants: the row due at that instant is found by equality.
     first = rows[0]

@@ -141,6 +141,12 @@ RULES = {
                                   {"status": "confirmed", "attendee": "Nguyễn Văn A"}),
     ("api.slots", "GET"): ("/api/v1/slots?participants=legacy:00001&duration=60"
                            "&from=2030-01-07T00:00:00&to=2030-01-08T00:00:00", SIGNED_IN, None),
+    ("working_calendar.index", "GET"): ("/admin/calendar/?year=2027", ADMIN, None),
+    ("working_calendar.save", "POST"): ("/admin/calendar/", ADMIN, {}),
+    ("api.api_calendar", "GET"): ("/api/v1/calendar?year=2027", SIGNED_IN, None),
+    ("api.api_set_exception", "PUT"): ("/api/v1/calendar/exceptions", ADMIN,
+                                       {"day": "2030-03-09", "kind": "working_day", "label": "Làm bù"}),
+    ("api.api_delete_exception", "DELETE"): ("/api/v1/calendar/exceptions/2030-03-10", ADMIN, None),
     ("api.get_feed", "GET"): ("/api/v1/units/legacy:00001/feed", SEES_MEETING, None),
     ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", RENEWS_FEED, None),
 }

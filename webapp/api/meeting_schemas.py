@@ -50,6 +50,8 @@ class MeetingIn(Schema):
     bridge = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validators.Range(1, 2**31 - 1))
     rrule = fields.String(allow_none=True, validate=validators.Length(max=RRULE_MAX))
     strict = fields.Boolean(load_default=False)
+    skip_holidays = fields.Boolean(load_default=False, metadata={
+        "description": "A series leaves out its occurrences on non-working days (listed in `skipped`)."})
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     outcome = fields.Nested(OutcomeIn, allow_none=True)
@@ -116,13 +118,23 @@ class MeetingOut(Schema):
     participants = fields.List(fields.Nested(ParticipantOut))
 
 
+class DayOffOut(Schema):
+    date = fields.String(required=True)
+    start = fields.String(required=True)
+    name = fields.String(allow_none=True)
+
+
 class WarningsOut(Schema):
     not_ready = fields.List(fields.String(), required=True)
+    holiday = fields.List(fields.Nested(DayOffOut), metadata={
+        "description": "Occurrences on a day off (Tết, 30/4, an office day off), named in Vietnamese."})
 
 
 class BookingOut(MeetingOut):
     occurrences = fields.List(fields.Nested(MeetingOut), required=True)
     warnings = fields.Nested(WarningsOut, required=True)
+    skipped = fields.List(fields.Nested(DayOffOut), metadata={
+        "description": "Occurrences left out on non-working days (skip_holidays)."})
 
 
 class MeetingsQuery(Schema):

@@ -103,7 +103,7 @@ def create_meeting(json_data):
         selectinload(Meeting.invitations).joinedload(Invitation.unit))).one()
     return {**meeting_dict(first, now),
             "occurrences": [meeting_dict(loaded[i], now, with_participants=False) for i in ids],
-            "warnings": booking.warnings}
+            "warnings": booking.warnings, "skipped": booking.skipped}
 
 
 @bp.get("/meetings")

@@ -1,0 +1,79 @@
+"""Booking one briefing to every commune of the country (the 2025 list: 3,321 communes).
+
+    .venv/bin/python -m bench.country [--engine sqlite|postgresql] [--repeat 5]
+
+Loads all 34 provinces of the 2025 list, gives each commune a ready endpoint, then times
+`book_meeting` for Hà Nội's city inviting "all:communes" (every commune of every province),
+deleting the rows untimed between rounds. Prints the median and the counts.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    from vietnam_provinces import Province
+
+    from models import Bridge, Endpoint, EndpointBooking, Invitation, Meeting, Reminder, Unit, User, db
+    from models.registry_import import import_units
+    from scheduler.booking import book_meeting
+    from webapp import create_app
+
+    if args.engine == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp()}/country.sqlite"
+    else:
+        from sqlalchemy import create_engine
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "bench_country_k18"'))
+            conn.execute(text('CREATE DATABASE "bench_country_k18"'))
+        url = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_country_k18"
+    app = create_app(SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        t0 = time.perf_counter()
+        for p in Province.iter_all():
+            import_units(int(p.code), "2025")
+        load_s = time.perf_counter() - t0
+        units = db.session.scalars(select(Unit).where(Unit.level.in_(("city", "commune")))).all()
+        now = datetime(2026, 12, 1, 1, tzinfo=UTC)
+        db.session.add_all(Endpoint(unit=u, name="Điểm cầu", kind="room_system", status="ready",
+                                    address=f"sip:{u.code}@vn", last_check_at=now, last_check_passed=True)
+                           for u in units)
+        db.session.add(Bridge(name="MCU quốc gia", capacity=10_000))
+        organizer = User(email="bench@giaoban.test", role="admin", name="Bench")
+        db.session.add(organizer)
+        db.session.commit()
+        bridge = db.session.scalar(select(Bridge.id))
+        communes = db.session.scalar(select(func.count(Unit.id)).where(Unit.level == "commune"))
+        start = datetime(2026, 12, 7, 1, tzinfo=UTC)  # Monday 08:00 in Hà Nội
+        data = {"title": "Hội nghị trực tuyến toàn quốc", "category": "trien_khai", "organizer": "2025:01",
+                "mode": "online", "start": start, "end": start + timedelta(hours=2),
+                "participants": ["all:communes"], "bridge": bridge}
+        times = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            booking = book_meeting(data, organizer, now)
+            times.append(time.perf_counter() - t)
+            invited = len(booking.meetings[0].invitations)
+            for model in (Reminder, EndpointBooking, Invitation):
+                db.session.execute(delete(model))
+            db.session.execute(delete(Meeting))
+            db.session.commit()
+        print(f"engine={args.engine} provinces={len(list(Province.iter_all()))} communes={communes} "
+              f"invited={invited} load={load_s:.1f}s book median={statistics.median(times) * 1000:.0f} ms "
+              f"min={min(times) * 1000:.0f} ms max={max(times) * 1000:.0f} ms (n={args.repeat})")
+
+
+if __name__ == "__main__":
+    main()
