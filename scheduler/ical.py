@@ -356,4 +356,6 @@ def meeting_calendar_bytes(meeting: Meeting, ctx: Context, method: str = "PUBLIS
         return calendar_bytes(rows, ctx, name=name, uid=uid, method=method)
     series_uid = meeting.series.uid if meeting.series is not None else None
     event = single_event(meeting, ctx, dtstamp=utcnow(), series_uid=series_uid)
+    if method == "CANCEL":  # RFC 5546 3.2.5: what is withdrawn from its recipient (even a unit removed
+        event["STATUS"] = "CANCELLED"  # from a meeting that still takes place) reads as cancelled
     return b"".join([_header(name, uid, method, None), _VTIMEZONE, event.to_ical(), _END])

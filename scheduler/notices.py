@@ -308,7 +308,10 @@ def calendar_for(meeting: Meeting, method: str, whole_series: bool, config,
     if not whole_series:
         return ical.meeting_calendar_bytes(meeting, ctx, method=method)
     data = ical.meeting_calendar_bytes(meeting, ctx, method="PUBLISH")
-    return data.replace(b"METHOD:PUBLISH\r\n", f"METHOD:{method}\r\n".encode(), 1)
+    data = data.replace(b"METHOD:PUBLISH\r\n", f"METHOD:{method}\r\n".encode(), 1)
+    if method == "CANCEL":  # what is withdrawn from the recipient reads as cancelled (RFC 5546 3.2.5)
+        data = data.replace(b"\r\nSTATUS:CONFIRMED\r\n", b"\r\nSTATUS:CANCELLED\r\n")
+    return data
 
 
 def message_id(delivery: Delivery) -> str:

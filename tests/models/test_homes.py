@@ -13,6 +13,7 @@ from models.registry import add_bridge
 from models.targets import save_target_rule
 from models.users import create_user
 from scheduler.signals import connect_receivers, meetings_saved
+from scheduler.working_calendar import WorkingCalendar
 from webapp.cli import setup, users_create
 
 RULE = {"plan_year": 2030, "code": "city_90", "name": "Họp của Thành phố", "levels": ["city"],
@@ -76,5 +77,7 @@ def test_receivers_connect_once_per_process(app, hanoi, make_meeting):
     meetings_saved.send(None, meetings=[meeting], change="booked", actor=None, times_changed=True)
     db.session.commit()
     rows = db.session.scalars(db.select(Reminder).where(Reminder.meeting_id == meeting.id)).all()
-    assert sorted((r.kind, start - r.due_at) for r in rows) == [
-        ("pending", app.config["REMINDER_PENDING_BEFORE"]), ("upcoming", app.config["REMINDER_ALL_BEFORE"])]
+    calendar = WorkingCalendar.from_db(app.config["WORKING_DAYS"])  # a day off moves to the working day before
+    assert sorted((r.kind, r.due_at) for r in rows) == [
+        ("pending", calendar.working_before(start - app.config["REMINDER_PENDING_BEFORE"])),
+        ("upcoming", calendar.working_before(start - app.config["REMINDER_ALL_BEFORE"]))]

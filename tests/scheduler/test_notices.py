@@ -287,3 +287,18 @@ def test_the_organiser_is_asked_for_the_outcome_once(booked, hanoi, make_user, a
     [mail] = [m for m in smtp_server.messages if str(m["To"]) == "vanphong.thanhpho@hanoi.test"]
     assert str(mail["Subject"]).startswith("Đề nghị ghi kết quả: Giao ban trực tuyến")
     assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_a_unit_removed_gets_a_cancel_that_reads_cancelled(booked, organizer, now, app, mail_config, smtp_server):
+    """RFC 5546 3.2.5: the unit taken off a meeting that still takes place is sent a CANCEL whose
+    event is CANCELLED; the units still invited get a REQUEST whose event is CONFIRMED."""
+    send_due_notices(mail_config, utcnow(), vi(app))
+    sent_before = len(smtp_server.messages)
+    change_meeting(booked, {"participants": ["legacy:00001"]}, organizer, now)
+    send_due_notices(mail_config, utcnow(), vi(app))
+    [message] = [m for m in smtp_server.messages[sent_before:] if m["To"] == "vanthu.truc_bach@hanoi.test"]
+    part = [p for p in message.iter_parts() if p.get_content_type() == "text/calendar"][0]
+    cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    [event] = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == booked.uid
