@@ -14,7 +14,7 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 from sqlalchemy import delete, select
 
-from models import AuditLog, EndpointBooking, Invitation, Meeting, Reminder, Series, db
+from models import AuditLog, Delivery, EndpointBooking, Invitation, Meeting, Notice, Reminder, Series, db
 from models.base import LOCAL, utcnow
 from models.errors import DomainError
 from models.feeds import feed_token_for_unit, feed_token_for_user
@@ -104,7 +104,7 @@ def by_api(client, headers, window, unit: str | None) -> list[tuple]:
 
 
 def _reset() -> None:
-    for model in (Reminder, EndpointBooking, Invitation, AuditLog, Meeting, Series):
+    for model in (Delivery, Notice, Reminder, EndpointBooking, Invitation, AuditLog, Meeting, Series):
         db.session.execute(delete(model))
     db.session.commit()
 
