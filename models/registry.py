@@ -10,10 +10,9 @@ from . import audit
 from .base import db, utcnow
 from .database import write_transaction
 from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
-from .errors import Conflict, Forbidden, ValidationFailed
-from .meetings import Bridge
-from .permissions import can_log_check, can_manage_bridges, can_manage_endpoints
-from .text import has_visible, nfc, search_key
+from .errors import Forbidden, ValidationFailed
+from .permissions import can_log_check, can_manage_endpoints
+from .text import nfc, search_key
 from .units import LEVELS, Unit
 from .users import User
 
@@ -129,21 +128,3 @@ def log_check(endpoint: Endpoint, data: dict[str, Any], actor: User,
                      after={"check_id": check.id, "passed": check.passed,
                             "checked_at": check.checked_at.isoformat()})
     return check
-
-
-def add_bridge(name: str, capacity: int, actor: User) -> Bridge:
-    """Add an MCU (bridge) with its number of ports; only admins.
-
-    :raise Conflict: a bridge has that name already.
-    """
-    if not can_manage_bridges(actor):
-        raise Forbidden("Only admins add bridges.")
-    name = nfc(name)
-    if not has_visible(name):
-        raise ValidationFailed({"name": "Give a name."})
-    with write_transaction():  # SQLite: the lock before checking the name is free
-        if db.session.scalar(select(Bridge.id).where(Bridge.name == name)):
-            raise Conflict(f"A bridge named {name!r} exists.", {"name": ["Already taken."], "conflicts": []})
-        bridge = Bridge(name=name, capacity=capacity)
-        db.session.add(bridge)
-    return bridge

@@ -15,8 +15,9 @@ from models import Bridge, db
 from models.audit import record, snapshot
 from models.base import LOCAL, utcnow
 from models.database import write_transaction
-from models.errors import N_, Conflict, ValidationFailed
-from models.text import nfc
+from models.errors import N_, Conflict, Forbidden, ValidationFailed
+from models.permissions import can_manage_bridges
+from models.text import has_visible, nfc
 
 from .clashes import bridge_sessions, peak_ports
 
@@ -34,16 +35,17 @@ MAX_CAPACITY = 100_000
 def _clean(values: dict[str, Any], bridge: Bridge | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
+    name_taken = False
     if "name" in values or bridge is None:
         name = clean_text(values.get("name") or "")
-        if not name:
+        if not has_visible(name):
             errors["name"] = N_("A bridge needs a name.")
         elif len(name) > 200:
             errors["name"] = N_("At most 200 characters.")
         else:
             taken = db.session.scalar(select(Bridge.id).where(Bridge.name == name))
             if taken is not None and (bridge is None or taken != bridge.id):
-                errors["name"] = N_("Another bridge has this name.")
+                name_taken = True
             out["name"] = name
     if "capacity" in values or bridge is None:
         capacity = values.get("capacity")
@@ -59,12 +61,20 @@ def _clean(values: dict[str, Any], bridge: Bridge | None) -> dict[str, Any]:
             out[key] = text
     if errors:
         raise ValidationFailed(errors)
+    if name_taken:
+        raise Conflict(N_("Another bridge has this name."),
+                       {"name": [N_("Another bridge has this name.")], "conflicts": []})
     return out
 
 
 def add_bridge(values: dict[str, Any], actor) -> Bridge:
-    """:raise ValidationFailed: no name, a taken name, or a capacity out of range."""
-    with write_transaction():
+    """Add a bridge; only admins (`actor` None: the command line).
+
+    :raise ValidationFailed: no name or a capacity out of range. :raise Conflict: a taken name.
+    """
+    if actor is not None and not can_manage_bridges(actor):
+        raise Forbidden(N_("Only admins add bridges."))
+    with write_transaction():  # SQLite: the lock before checking the name is free
         bridge = Bridge(**_clean(values, None))
         db.session.add(bridge)
         db.session.flush()

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models import Bridge, db
 from models.base import LOCAL, utcnow
-from models.errors import DomainError, ValidationFailed
+from models.errors import DomainError
 from models.permissions import can_manage_bridges
 from scheduler.bridges import MAX_CAPACITY, add_bridge, bridge_load, change_bridge, retire_bridge
 
@@ -47,11 +47,10 @@ def _bridge_or_404(bridge_id: int) -> Bridge:
 
 
 def _apply(form: FlaskForm, error: DomainError) -> None:
-    if isinstance(error, ValidationFailed):
-        for key, messages in error.details.items():
-            if hasattr(form, key):
-                getattr(form, key).errors = [_(m) for m in messages]
-    else:
+    fields = {k: v for k, v in error.details.items() if hasattr(form, k)}
+    for key, messages in fields.items():
+        getattr(form, key).errors = [_(m) for m in messages]
+    if not fields:
         flash(error.translated(_), "danger")
 
 

@@ -9,9 +9,9 @@ import pytest
 from models import Bridge, Reminder, User, db
 from models.base import utcnow
 from models.errors import Conflict, Forbidden, ValidationFailed
-from models.registry import add_bridge
 from models.targets import save_target_rule
 from models.users import create_user
+from scheduler.bridges import add_bridge
 from scheduler.signals import connect_receivers, meetings_saved
 from scheduler.working_calendar import WorkingCalendar
 from webapp.cli import setup, users_create
@@ -44,12 +44,12 @@ def test_create_user_refuses(app, hanoi, email, role, unit, field):
 
 def test_add_bridge_only_for_admins_and_once_per_name(app, make_user):
     admin = make_user("admin")
-    bridge = add_bridge("MCU Quận", 12, admin)
+    bridge = add_bridge({"name": "MCU Quận", "capacity": 12}, admin)
     assert db.session.get(Bridge, bridge.id).capacity == 12
     with pytest.raises(Conflict):
-        add_bridge("MCU Quận", 5, admin)
+        add_bridge({"name": "MCU Quận", "capacity": 5}, admin)
     with pytest.raises(Forbidden):
-        add_bridge("MCU khác", 5, make_user("viewer"))
+        add_bridge({"name": "MCU khác", "capacity": 5}, make_user("viewer"))
 
 
 def test_save_target_rule_is_a_models_verb(app, make_user):

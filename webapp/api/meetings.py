@@ -12,8 +12,8 @@ from models import Bridge, Invitation, Meeting, db
 from models.base import utcnow
 from models.errors import DomainError, ValidationFailed
 from models.permissions import can_see_meeting, visible_unit_ids
-from models.registry import add_bridge
 from scheduler.booking import book_meeting
+from scheduler.bridges import add_bridge
 from scheduler.changes import cancel_meeting, change_meeting
 from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
@@ -77,7 +77,7 @@ def list_bridges():
 @bp.doc(summary="Add a bridge", responses=[403, 409])
 def create_bridge(json_data):
     try:
-        return add_bridge(json_data["name"], json_data["capacity"], actor())
+        return add_bridge({"name": json_data["name"], "capacity": json_data["capacity"]}, actor())
     except DomainError as exc:
         fail(exc)
 
