@@ -1,7 +1,9 @@
 """Meetings, their series, bridges, invitations and endpoint bookings."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -39,6 +41,9 @@ LOCATION_MAX = 300
 RRULE_MAX = 300
 DESCRIPTION_MAX = 5000
 PARTICIPANTS_MAX = 5000  # entries in one participant list
+
+
+T = TypeVar("T")
 
 
 class Bridge(db.Model):
@@ -179,3 +184,19 @@ class EndpointBooking(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="bookings")
     endpoint: Mapped[Endpoint] = relationship()
+
+
+def group_by_series(items: Iterable[T]) -> list[list[T]]:
+    """Rows (meetings, or anything with a `series_id`) grouped for one VEVENT or one notice each:
+    a single meeting alone, the rows of one series together, in order of first appearance."""
+    groups: list[list[T]] = []
+    by_series: dict[int, list[T]] = {}
+    for item in items:
+        if item.series_id is None:
+            groups.append([item])
+        elif item.series_id in by_series:
+            by_series[item.series_id].append(item)
+        else:
+            by_series[item.series_id] = [item]
+            groups.append(by_series[item.series_id])
+    return groups

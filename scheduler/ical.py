@@ -22,7 +22,7 @@ from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
 
 from models.base import LOCAL, utcnow
 from models.errors import ValidationFailed
-from models.meetings import ONLINE_MODES, Meeting, Series
+from models.meetings import ONLINE_MODES, Meeting, Series, group_by_series
 
 from . import ical_cache
 from .ical_cache import cache_clear, cache_stats, feed_body  # noqa: F401  (the cache's API, here too)
@@ -242,16 +242,8 @@ def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:
 
 def _group(meetings: list[Meeting]) -> list[list[Meeting]]:
     """Single meetings alone, a series' rows together (ordered by recurrence id)."""
-    groups, series = [], {}
-    for m in meetings:
-        if m.series_id is not None and m.series is not None:
-            if m.series_id not in series:
-                series[m.series_id] = []
-                groups.append(series[m.series_id])
-            series[m.series_id].append(m)
-        else:
-            groups.append([m])
-    for rows in series.values():
+    groups = group_by_series(meetings)
+    for rows in groups:
         rows.sort(key=lambda m: (m.recurrence_id or m.start_at, m.id))
     return groups
 
@@ -274,15 +266,7 @@ def assemble_feed(versions: list, load, ctx: Context, *, name: str, uid: str,
 
     Only the meetings whose bytes are not cached are loaded, with `load(ids)`, and serialised.
     """
-    groups, series = [], {}
-    for v in versions:
-        if v.series_id is None:
-            groups.append([v])
-        elif v.series_id in series:
-            series[v.series_id].append(v)
-        else:
-            series[v.series_id] = [v]
-            groups.append(series[v.series_id])
+    groups = group_by_series(versions)
     keys = [(("m" if g[0].series_id is None else "s", ctx.key(), tuple(g)), [v.id for v in g])
             for g in groups]
     found = ical_cache.events_get([key for key, _ids in keys])

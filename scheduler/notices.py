@@ -29,6 +29,7 @@ from models import Bridge, Delivery, Meeting, Notice, Unit, User, db
 from models.base import LOCAL, utcnow
 from models.calendar_feeds import dial_addresses
 from models.errors import N_
+from models.meetings import group_by_series
 
 from .changes import VISIBLE
 from .links import answer_url
@@ -103,16 +104,7 @@ def addresses(unit_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]
 
 def _groups(meetings) -> list[list[Meeting]]:
     """Single meetings alone; the rows of one series together (one notice for them)."""
-    groups: list[list[Meeting]] = []
-    by_series: dict[int, list[Meeting]] = {}
-    for m in meetings:
-        if m.series_id is None:
-            groups.append([m])
-        elif m.series_id in by_series:
-            by_series[m.series_id].append(m)
-        else:
-            by_series[m.series_id] = [m]
-            groups.append(by_series[m.series_id])
+    groups = group_by_series(meetings)
     for rows in groups:
         rows.sort(key=lambda m: m.start_at)
     return groups
