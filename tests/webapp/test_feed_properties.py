@@ -12,15 +12,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from models import AuditLog, Delivery, EndpointBooking, Invitation, Meeting, Notice, Reminder, Series, db
+from models import Meeting, db
 from models.base import LOCAL, utcnow
 from models.errors import DomainError
 from models.feeds import feed_token_for_unit, feed_token_for_user
 from scheduler.booking import book_meeting
 from scheduler.changes import cancel_meeting, change_meeting
 from tests.booking_data import meeting_data
+from tests.fixtures.database import empty_meetings
 
 UNITS = ("legacy:00001", "legacy:00004", "legacy:00006")
 SCOPES = ("this", "following", "all")
@@ -104,9 +105,7 @@ def by_api(client, headers, window, unit: str | None) -> list[tuple]:
 
 
 def _reset() -> None:
-    for model in (Delivery, Notice, Reminder, EndpointBooking, Invitation, AuditLog, Meeting, Series):
-        db.session.execute(delete(model))
-    db.session.commit()
+    empty_meetings("audit_log")
 
 
 def test_feeds_match_the_api_through_series_edits(client, hanoi, make_user, token_for):
