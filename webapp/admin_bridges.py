@@ -27,6 +27,11 @@ class BridgeForm(FlaskForm):
     dial_prefix = StringField(_l("Dial-in prefix"), validators=[Optional(), Length(max=100)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
+    def values(self) -> dict:
+        """What `add_bridge` and `change_bridge` take."""
+        return {"name": self.name.data, "capacity": self.capacity.data,
+                "dial_prefix": self.dial_prefix.data, "notes": self.notes.data}
+
 
 def _may_read() -> None:
     """Admins and organisers (who book on bridges) see the list and the load."""
@@ -69,8 +74,7 @@ def new():
     form = BridgeForm()
     if form.validate_on_submit():
         try:
-            bridge = add_bridge({"name": form.name.data, "capacity": form.capacity.data,
-                                 "dial_prefix": form.dial_prefix.data, "notes": form.notes.data}, current_user)
+            bridge = add_bridge(form.values(), current_user)
         except DomainError as exc:
             _apply(form, exc)
         else:
@@ -88,8 +92,7 @@ def edit(bridge_id: int):
     form = BridgeForm(obj=bridge)
     if form.validate_on_submit():
         try:
-            change_bridge(bridge, {"name": form.name.data, "capacity": form.capacity.data,
-                                   "dial_prefix": form.dial_prefix.data, "notes": form.notes.data}, current_user)
+            change_bridge(bridge, form.values(), current_user)
         except DomainError as exc:
             _apply(form, exc)
         else:
