@@ -13,6 +13,40 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of gettext's 
     return message
 
 
+class Msg(str):
+    """A field message with parameters: reads as its English text, translated at the edge.
+
+    `Msg(N_("No unit %(ref)s."), ref="x")` is a `str` (the English text, so JSON and the CLI
+    can use it as is) that keeps its message id and parameters for `translate`.
+    """
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params):
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+
+def translate(message, gettext: Callable[[str], str]):
+    """One message (a message id or a `Msg`) in the caller's language; other values as they are."""
+    if isinstance(message, Msg):
+        return gettext(message.msgid) % message.params
+    if isinstance(message, str):
+        return gettext(message)
+    if isinstance(message, list):
+        return [translate(m, gettext) for m in message]
+    if isinstance(message, dict):
+        return {k: translate(v, gettext) for k, v in message.items()}
+    return message
+
+
+#: `details` keys that carry data (titles, names), never message ids
+DATA_DETAILS = frozenset({"conflicts"})
+
+
 class DomainError(Exception):
     status = 400
     code = "bad_request"
@@ -28,6 +62,10 @@ class DomainError(Exception):
         text = gettext(self.message)
         return text % self.params if self.params else text
 
+    def translated_details(self, gettext: Callable[[str], str]) -> dict:
+        """`details` with every field message in the catalog's language (data keys kept as they are)."""
+        return {k: v if k in DATA_DETAILS else translate(v, gettext) for k, v in self.details.items()}
+
 
 class ValidationFailed(DomainError):
     """Bad values: `details` maps each field to what is wrong with it."""
@@ -35,8 +73,9 @@ class ValidationFailed(DomainError):
     status = 422
     code = "invalid"
 
-    def __init__(self, fields: dict[str, str], message: str = "Some fields are not valid"):
-        super().__init__(message, {k: [v] if isinstance(v, str) else v for k, v in fields.items()})
+    def __init__(self, fields: dict[str, str], message: str = N_("Some fields are not valid"), **params):
+        super().__init__(message, {k: [v] if isinstance(v, str) else v for k, v in fields.items()},
+                         **params)
 
 
 class Forbidden(DomainError):

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Select, case, select
 
+from models.errors import N_, Msg
+
 from . import audit
 from .base import db, utcnow
 from .database import write_transaction
@@ -44,19 +46,19 @@ def _clean_endpoint(data: dict[str, Any], partial: bool) -> dict[str, Any]:
         if key in data:
             value = nfc(data[key]) if data[key] is not None else None
             if value is not None and len(value) > (200 if key != "address" else 255):
-                errors[key] = "Too long."
+                errors[key] = N_("Too long.")
             out[key] = value or None
     if not partial or "name" in data:
         if not out.get("name"):
-            errors["name"] = "A name is required."
+            errors["name"] = N_("A name is required.")
     if not partial or "kind" in data:
         if data.get("kind") not in KINDS:
-            errors["kind"] = f"Must be one of: {', '.join(KINDS)}."
+            errors["kind"] = Msg(N_("Must be one of: %(values)s."), values=", ".join(KINDS))
         out["kind"] = data.get("kind")
     if "status" in data or not partial:
         status = data.get("status", "planned")
         if status not in STATUSES:
-            errors["status"] = f"Must be one of: {', '.join(STATUSES)}."
+            errors["status"] = Msg(N_("Must be one of: %(values)s."), values=", ".join(STATUSES))
         out["status"] = status
     if errors:
         raise ValidationFailed(errors)
@@ -66,7 +68,7 @@ def _clean_endpoint(data: dict[str, Any], partial: bool) -> dict[str, Any]:
 def add_endpoint(unit: Unit, data: dict[str, Any], actor: User) -> Endpoint:
     """Add a videoconference endpoint to a unit."""
     if not can_manage_endpoints(actor, unit):
-        raise Forbidden("You may not add endpoints to this unit.")
+        raise Forbidden(N_("You may not add endpoints to this unit."))
     with write_transaction():
         values = _clean_endpoint(data, partial=False)
         endpoint = Endpoint(unit=unit, **values)
@@ -80,7 +82,7 @@ def add_endpoint(unit: Unit, data: dict[str, Any], actor: User) -> Endpoint:
 def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor: User) -> Endpoint:
     """Change an endpoint's name, room, kind, address or status."""
     if not can_manage_endpoints(actor, endpoint.unit):
-        raise Forbidden("You may not change this endpoint.")
+        raise Forbidden(N_("You may not change this endpoint."))
     with write_transaction():  # lock before reading the row we change
         values = _clean_endpoint(data, partial=True)
         before = audit.snapshot(endpoint, ENDPOINT_FIELDS)
@@ -96,23 +98,23 @@ def log_check(endpoint: Endpoint, data: dict[str, Any], actor: User,
               now: datetime | None = None) -> ConnectivityCheck:
     """Record a connectivity check; the endpoint's latest result follows the newest check."""
     if not can_log_check(actor, endpoint.unit):
-        raise Forbidden("You may not log checks for this unit's endpoints.")
+        raise Forbidden(N_("You may not log checks for this unit's endpoints."))
     with write_transaction():  # SQLite: the lock before reading last_check_at
         now = now or utcnow()
         errors: dict[str, str] = {}
         checked_at = data.get("checked_at") or now
         if checked_at.tzinfo is None:
-            errors["checked_at"] = "Give a time zone offset."
+            errors["checked_at"] = N_("Give a time zone offset.")
         elif checked_at > now:
-            errors["checked_at"] = "A check cannot be in the future."
+            errors["checked_at"] = N_("A check cannot be in the future.")
         if not isinstance(data.get("passed"), bool):
-            errors["passed"] = "Say whether the check passed (true or false)."
+            errors["passed"] = N_("Say whether the check passed (true or false).")
         bandwidth = data.get("bandwidth_kbps")
         if bandwidth is not None and not (0 <= bandwidth <= 10_000_000):
-            errors["bandwidth_kbps"] = "Must be between 0 and 10000000."
+            errors["bandwidth_kbps"] = N_("Must be between 0 and 10000000.")
         note = nfc(data.get("note")) or None
         if note and len(note) > 2000:
-            errors["note"] = "At most 2000 characters."
+            errors["note"] = N_("At most 2000 characters.")
         if errors:
             raise ValidationFailed(errors)
         check = ConnectivityCheck(endpoint=endpoint, checked_at=checked_at.astimezone(UTC),

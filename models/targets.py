@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.errors import N_, Msg
+
 from . import audit
 from .base import UTCDateTime, db, utcnow
 from .database import write_transaction
@@ -74,27 +76,27 @@ def _clean(data: dict) -> dict:
     try:
         out["plan_year"] = int(data.get("plan_year"))
         if not 2000 <= out["plan_year"] <= 2100:
-            errors["plan_year"] = "Give a year between 2000 and 2100."
+            errors["plan_year"] = N_("Give a year between 2000 and 2100.")
     except (TypeError, ValueError):
-        errors["plan_year"] = "Give a year between 2000 and 2100."
+        errors["plan_year"] = N_("Give a year between 2000 and 2100.")
     out["code"] = (data.get("code") or "").strip()
     if not _CODE.match(out["code"]):
-        errors["code"] = "Lower-case letters, digits and _, starting with a letter, at most 32."
+        errors["code"] = N_("Lower-case letters, digits and _, starting with a letter, at most 32.")
     out["name"] = " ".join((nfc(data.get("name")) or "").split())
     if not 1 <= len(out["name"]) <= 300:
-        errors["name"] = "Give a name of 1 to 300 characters."
+        errors["name"] = N_("Give a name of 1 to 300 characters.")
     out["levels"] = [v for v in LEVELS if v in (data.get("levels") or [])]
     if not out["levels"] or set(data.get("levels") or []) - set(LEVELS):
-        errors["levels"] = f"Choose one or more of {', '.join(LEVELS)}."
+        errors["levels"] = Msg(N_("Choose one or more of %(values)s."), values=", ".join(LEVELS))
     out["categories"] = [v for v in CATEGORIES if v in (data.get("categories") or [])]
     if not out["categories"] or set(data.get("categories") or []) - set(CATEGORIES):
-        errors["categories"] = f"Choose one or more of {', '.join(CATEGORIES)}."
+        errors["categories"] = Msg(N_("Choose one or more of %(values)s."), values=", ".join(CATEGORIES))
     try:
         out["target"] = Decimal(str(data.get("target"))).quantize(Decimal("0.1"))
         if not Decimal(0) <= out["target"] <= Decimal(100):
-            errors["target"] = "Give a percentage from 0 to 100."
+            errors["target"] = N_("Give a percentage from 0 to 100.")
     except (InvalidOperation, ValueError):
-        errors["target"] = "Give a percentage from 0 to 100."
+        errors["target"] = N_("Give a percentage from 0 to 100.")
     if errors:
         raise ValidationFailed(errors)
     return out
@@ -103,13 +105,13 @@ def _clean(data: dict) -> dict:
 def save_target_rule(data: dict, actor: User, rule: TargetRule | None = None) -> TargetRule:
     """Add a rule, or change `rule`; only admins. :raise ValidationFailed: on bad values."""
     if getattr(actor, "role", None) != "admin":
-        raise Forbidden("Only administrators change target rules.")
+        raise Forbidden(N_("Only administrators change target rules."))
     with write_transaction():
         values = _clean(data)
         clash = db.session.scalar(select(TargetRule).where(
             TargetRule.plan_year == values["plan_year"], TargetRule.code == values["code"]))
         if clash is not None and clash is not rule:
-            raise ValidationFailed({"code": "The plan year already has a rule with this code."})
+            raise ValidationFailed({"code": N_("The plan year already has a rule with this code.")})
         before = audit.snapshot(rule, FIELDS) if rule is not None else None
         if rule is None:
             rule = TargetRule()

@@ -12,6 +12,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, select, update
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.errors import N_, Msg
+
 from .base import UTCDateTime, db, utcnow
 from .database import write_transaction
 from .errors import ValidationFailed
@@ -146,21 +148,21 @@ def create_user(email: str, role: str, unit_ref: str | None, password: str | Non
     :raise ValidationFailed: an unknown role, a missing or unknown unit, a bad or taken e-mail.
     """
     if role not in ROLES:
-        raise ValidationFailed({"role": f"role must be one of {', '.join(ROLES)}"})
+        raise ValidationFailed({"role": Msg(N_("Must be one of: %(values)s."), values=", ".join(ROLES))})
     unit = None
     if role != "admin":
         if not unit_ref:
-            raise ValidationFailed({"unit": f"a {role} needs a unit"})
+            raise ValidationFailed({"unit": N_("This role needs a unit.")})
         unit = find_unit(unit_ref)
         if unit is None:
-            raise ValidationFailed({"unit": f"no unit {unit_ref!r}"})
+            raise ValidationFailed({"unit": Msg(N_("No unit %(ref)s."), ref=repr(unit_ref))})
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationFailed({"email": "not an e-mail address"})
+        raise ValidationFailed({"email": N_("Not an e-mail address.")})
     password = password or secrets.token_urlsafe(12)
     with write_transaction():  # SQLite: the lock before checking the address is free
         if db.session.scalar(select(User).where(User.email == email)):
-            raise ValidationFailed({"email": f"{email} already has an account"})
+            raise ValidationFailed({"email": Msg(N_("%(email)s already has an account."), email=email)})
         user = User(email=email, role=role, unit=unit, name=name)
         user.set_password(password)
         db.session.add(user)

@@ -1,7 +1,7 @@
 """Who reads which figures: admins everything; organisers and viewers their unit's subtree."""
 from __future__ import annotations
 
-from models.errors import Forbidden
+from models.errors import N_, Forbidden
 from models.permissions import can_read_reports
 from models.units import subtree_ids
 
@@ -9,7 +9,7 @@ from models.units import subtree_ids
 def report_scope(user) -> set[int] | None:
     """The organiser unit ids a user's reports cover (None: all). :raise Forbidden: for clerks."""
     if user is None or not can_read_reports(user):
-        raise Forbidden("You may not read reports.")
+        raise Forbidden(N_("You may not read reports."))
     if user.role == "admin":
         return None
     if user.unit_id is None:

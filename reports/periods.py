@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from models.base import LOCAL
-from models.errors import ValidationFailed
+from models.errors import N_, ValidationFailed
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Qq]([1-4]))?$")
 
@@ -47,7 +47,7 @@ def parse_period(text: str | None) -> Period:
     """The period a label names. :raise ValidationFailed: on anything else."""
     match = _PATTERN.match((text or "").strip())
     if not match or not 1900 <= int(match.group(1)) <= 2200:
-        raise ValidationFailed({"period": "Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."})
+        raise ValidationFailed({"period": N_("Give a month (2019-03), a quarter (2019-Q1) or a year (2019).")})
     year, month, quarter = int(match.group(1)), match.group(2), match.group(3)
     if month:
         return Period(f"{year}-{month}", "month", year, int(month), 1)

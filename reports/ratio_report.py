@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models.errors import NotFound
+from models.errors import N_, Msg, NotFound
 from models.users import User
 
 from .access import report_scope
@@ -20,8 +20,10 @@ def read_ratio_report(period_label: str, actor: User, now: datetime, version: in
     if version is not None:
         snap = get_version(period.label, version)
         if snap is None:
-            raise NotFound(f"No frozen version {version} of {period.label}.",
-                           {"version": [f"No frozen version {version} of {period.label}."]})
+            raise NotFound(N_("No frozen version %(version)s of %(period)s."),
+                           {"version": [Msg(N_("No frozen version %(version)s of %(period)s."),
+                                            version=version, period=period.label)]},
+                           version=version, period=period.label)
         return frozen_report(snap, scope)
     report = online_ratio(period, now, scope)
     report["attendance"] = attendance(period, scope)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import audit
 from models.base import db, utcnow
 from models.database import write_transaction
-from models.errors import Forbidden, NotFound, ValidationFailed
+from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_respond_for
 from models.text import has_visible, nfc
@@ -37,11 +37,11 @@ def _text(data: dict[str, Any], key: str, errors: dict[str, str]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        errors[key] = "Must be text."
+        errors[key] = N_("Must be text.")
         return None
     value = nfc(value).strip()
     if len(value) > LIMITS[key]:
-        errors[key] = f"At most {LIMITS[key]} characters."
+        errors[key] = Msg(N_("At most %(limit)s characters."), limit=LIMITS[key])
     return value or None
 
 
@@ -50,12 +50,12 @@ def clean_answer(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     status = data.get("status")
     if status not in ANSWERS:
-        errors["status"] = "Must be one of: confirmed, declined."
+        errors["status"] = N_("Must be one of: confirmed, declined.")
     out = {k: _text(data, k, errors) for k in LIMITS}
     if status == "confirmed" and not out["attendee"] and "attendee" not in errors:
-        errors["attendee"] = "Give the name of the person who will attend."
+        errors["attendee"] = N_("Give the name of the person who will attend.")
     if status == "declined" and not has_visible(out["reason"]) and "reason" not in errors:
-        errors["reason"] = "A reason is required to decline."
+        errors["reason"] = N_("A reason is required to decline.")
     if errors:
         raise ValidationFailed(errors)
     return {"status": status, **out}
@@ -64,11 +64,11 @@ def clean_answer(data: dict[str, Any]) -> dict[str, Any]:
 def check_open(meeting: Meeting, now: datetime) -> None:
     """:raise ValidationFailed: when the meeting is cancelled, recorded or has started."""
     if meeting.status == "cancelled":
-        raise ValidationFailed({"meeting": "The meeting has been cancelled."},
-                               "The meeting has been cancelled.")
+        raise ValidationFailed({"meeting": N_("The meeting has been cancelled.")},
+                               N_("The meeting has been cancelled."))
     if meeting.status != "scheduled" or now >= meeting.start_at:
-        raise ValidationFailed({"start": "The meeting has started: answers can no longer change."},
-                               "Answers close when the meeting starts.")
+        raise ValidationFailed({"start": N_("The meeting has started: answers can no longer change.")},
+                               N_("Answers close when the meeting starts."))
 
 
 def respond(meeting: Meeting, unit: Unit, data: dict[str, Any], actor: User | None,
@@ -81,12 +81,12 @@ def respond(meeting: Meeting, unit: Unit, data: dict[str, Any], actor: User | No
     """
     now = now or utcnow()
     if not by_link and (actor is None or not can_respond_for(actor, unit)):
-        raise Forbidden("You may only answer for your own unit.", {"unit": [unit.ref]})
+        raise Forbidden(N_("You may only answer for your own unit."), {"unit": [unit.ref]})
     with write_transaction():  # SQLite: take the write lock before reading what we change
         invitation = invitation_for(meeting, unit)
         if invitation is None:
-            raise NotFound("This unit is not invited to the meeting.",
-                           {"unit": [f"{unit.ref} is not invited."]})
+            raise NotFound(N_("This unit is not invited to the meeting."),
+                           {"unit": [Msg(N_("%(unit)s is not invited."), unit=unit.name)]})
         check_open(meeting, now)
         values = clean_answer(data)
         before = audit.snapshot(invitation, RESPONSE_FIELDS)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from models import AuditLog, Endpoint, EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
 from models.base import LOCAL, utcnow
 from models.database import write_transaction
-from models.errors import N_, Conflict, Forbidden, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
 from models.users import User
@@ -206,21 +206,21 @@ def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int
     rrule = data.get("rrule")
     if values.get("mode") in ONLINE_MODES and outcome is None:
         if not participants and "participants" not in errors:
-            errors["participants"] = "An online meeting needs at least one participant."
+            errors["participants"] = N_("An online meeting needs at least one participant.")
         if bridge is None and "bridge" not in errors:
-            errors["bridge"] = "An online or hybrid meeting needs a bridge."
+            errors["bridge"] = N_("An online or hybrid meeting needs a bridge.")
     if outcome is not None:
         if rrule:
-            errors["rrule"] = "A past meeting is recorded alone, not as a series."
+            errors["rrule"] = N_("A past meeting is recorded alone, not as a series.")
         if "end" in values and values["end"] > now:
-            errors["outcome"] = "Only a meeting that has ended can be recorded with its outcome."
+            errors["outcome"] = N_("Only a meeting that has ended can be recorded with its outcome.")
     elif "start" in values and values["start"] < now:
-        errors["start"] = ("The start is in the past: book upcoming meetings only "
-                           "(or record a past one with its outcome).")
+        errors["start"] = N_("The start is in the past: book upcoming meetings only "
+                              "(or record a past one with its outcome).")
     if errors:
         raise ValidationFailed(errors)
     if not can_organize_for(actor, organizer):
-        raise Forbidden(f"You may not book meetings for {organizer.name}.")
+        raise Forbidden(N_("You may not book meetings for %(unit)s."), unit=organizer.name)
     duration = values["end"] - values["start"]
     series_parts = None
     if rrule:
@@ -231,7 +231,7 @@ def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int
         intervals = [(s, s + duration) for s in starts]
         for (_a, b), (c, _d) in zip(intervals, intervals[1:]):
             if c < b:
-                raise ValidationFailed({"rrule": "Occurrences would overlap each other."})
+                raise ValidationFailed({"rrule": N_("Occurrences would overlap each other.")})
     else:
         intervals = [(values["start"], values["end"])]
     holidays_hit, skipped = [], []
@@ -280,12 +280,15 @@ def book_meeting(data: BookingRequest, actor: User, now: datetime, max_age_days:
             not_ready = plan.not_ready()
             if data.get("strict") and plan.holidays and outcome_data is None:
                 raise ValidationFailed(
-                    {"start": [f"{h['date']}: {h['name']}" for h in plan.holidays]},
+                    {"start": [Msg(N_("%(day)s: %(name)s"), day=h["date"], name=h["name"])
+                               for h in plan.holidays]},
                     N_("The meeting falls on a day off (strict booking)."))
             if data.get("strict") and not_ready and outcome_data is None:
+                names = {u.ref: u.name for u in plan.participants}
                 raise ValidationFailed(
-                    {"participants": [f"{ref} has no ready endpoint." for ref in not_ready]},
-                    "Some participants have no ready endpoint (strict booking).")
+                    {"participants": [Msg(N_("%(unit)s has no ready endpoint."), unit=names.get(ref, ref))
+                                      for ref in not_ready]},
+                    N_("Some participants have no ready endpoint (strict booking)."))
             outcome = None
             if outcome_data:
                 outcome = clean_outcome(outcome_data, [u.ref for u in plan.participants])
@@ -344,12 +347,11 @@ def conflicts_after_refusal(plan: Plan, exclude: list[int] = ()) -> list[dict]:
 
 
 def _conflict(conflicts: list[dict], occurrences: int) -> Conflict:
-    message = "The booking clashes with other meetings."
     if occurrences > 1:
         clashing = sorted({c["occurrence"] for c in conflicts})
-        message = (f"{len(clashing)} of {occurrences} occurrences clash; "
-                   "the series was not booked.")
-    return Conflict(message, {"conflicts": conflicts})
+        return Conflict(N_("%(clashing)s of %(occurrences)s occurrences clash; the series was not booked."),
+                        {"conflicts": conflicts}, clashing=len(clashing), occurrences=occurrences)
+    return Conflict(N_("The booking clashes with other meetings."), {"conflicts": conflicts})
 
 
 def bulk_insert(model, rows: list[dict]) -> None:

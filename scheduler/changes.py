@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from models import Bridge, EndpointBooking, Invitation, Meeting, Series, Unit, User, audit, db
 from models.base import LOCAL
 from models.database import write_transaction
-from models.errors import Conflict, Forbidden, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
 from models.permissions import can_organize_for
 
 from .booking import (
@@ -38,7 +38,7 @@ VISIBLE = ("title", "description", "location", "category", "mode", "start_at", "
 def rows_in_scope(meeting: Meeting, scope: str, now: datetime) -> list[Meeting]:
     """The occurrences a change applies to: upcoming, still scheduled ones."""
     if scope not in SCOPES:
-        raise ValidationFailed({"scope": f"Must be one of: {', '.join(SCOPES)}."})
+        raise ValidationFailed({"scope": Msg(N_("Must be one of: %(values)s."), values=", ".join(SCOPES))})
     if meeting.series_id is None or scope == "this":
         return [meeting]
     stmt = select(Meeting).where(Meeting.series_id == meeting.series_id,
@@ -50,11 +50,12 @@ def rows_in_scope(meeting: Meeting, scope: str, now: datetime) -> list[Meeting]:
 
 def _check_editable(meeting: Meeting, actor: User, now: datetime) -> None:
     if not can_organize_for(actor, meeting.organizer):
-        raise Forbidden("Only the organiser's office may change this meeting.")
+        raise Forbidden(N_("Only the organiser's office may change this meeting."))
     if meeting.status != "scheduled":
-        raise ValidationFailed({"status": f"A {meeting.status} meeting cannot be changed."})
+        raise ValidationFailed({"status": N_("A held meeting cannot be changed.") if meeting.status == "held"
+                               else N_("A cancelled meeting cannot be changed.")})
     if meeting.start_at <= now:
-        raise ValidationFailed({"start": "The meeting has already started."})
+        raise ValidationFailed({"start": N_("The meeting has already started.")})
 
 
 def change_meeting(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime,
@@ -68,7 +69,7 @@ def change_meeting(meeting: Meeting, data: dict[str, Any], actor: User, now: dat
         with write_transaction():  # validation reads inside the writer's transaction
             return _change(meeting, data, actor, now, scope, max_age_days)
     except IntegrityError as exc:
-        raise Conflict("The change clashes with a booking made at the same moment.",
+        raise Conflict(N_("The change clashes with a booking made at the same moment."),
                        {"conflicts": [UNNAMED_CLASH]}) from exc
 
 
@@ -88,22 +89,22 @@ def _change(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime, 
     end = values.get("end", meeting.end_at)
     # The meeting as it would be after the change is what must hold, not the patch body.
     if "end" not in errors and end <= start:
-        errors["end"] = "The end must be after the start."
+        errors["end"] = N_("The end must be after the start.")
     elif "end" not in errors and "start" not in errors and end - start > MAX_DURATION:
-        errors["end"] = "A meeting lasts at most 24 hours."
+        errors["end"] = N_("A meeting lasts at most 24 hours.")
     if "start" in values and start < now:
-        errors["start"] = "The new start is in the past."
+        errors["start"] = N_("The new start is in the past.")
     if errors:
         raise ValidationFailed(errors)
     rows = rows_in_scope(meeting, scope, now)
     d_start, d_end = start - meeting.start_at, end - meeting.end_at
     moving_series = scope != "this" and meeting.series_id is not None and (d_start or d_end)
     if moving_series and start.astimezone(LOCAL).date() != meeting.start_at.astimezone(LOCAL).date():
-        raise ValidationFailed({"start": "A series keeps its weekday: move one occurrence, "
-                                         "or cancel the series and book it again."})
+        raise ValidationFailed({"start": N_("A series keeps its weekday: move one occurrence, "
+                                            "or cancel the series and book it again.")})
     mode = values.get("mode", meeting.mode)
     if mode in ("online", "hybrid") and (bridge or meeting.bridge) is None:
-        raise ValidationFailed({"bridge": "An online or hybrid meeting needs a bridge."})
+        raise ValidationFailed({"bridge": N_("An online or hybrid meeting needs a bridge.")})
     _apply(Change(meeting, rows, values, bridge, participants, d_start, d_end, scope,
                   bool(moving_series)), actor, now, max_age_days)
     return rows
@@ -136,7 +137,7 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
                 setattr(m, key, values[key])
         m.start_at, m.end_at = m.start_at + d_start, m.end_at + d_end
         if not timedelta(0) < m.end_at - m.start_at <= MAX_DURATION:
-            raise ValidationFailed({"end": "A meeting lasts at most 24 hours."})
+            raise ValidationFailed({"end": N_("A meeting lasts at most 24 hours.")})
         if bridge is not None:
             m.bridge_id = bridge.id
         if m.mode == "in_person":
@@ -241,8 +242,8 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
     expected = [s for s in expand(target.rrule, target.dtstart_local)
                 if s.astimezone(LOCAL).date().isoformat() not in skipped]
     if [m.recurrence_id for m in later] != expected[:len(later)]:
-        raise ValidationFailed({"scope": "This change cannot keep the series consistent; "
-                                         "change the occurrences one at a time."})
+        raise ValidationFailed({"scope": N_("This change cannot keep the series consistent; "
+                                            "change the occurrences one at a time.")})
 
 
 def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "this",

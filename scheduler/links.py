@@ -9,7 +9,7 @@ from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from models.errors import DomainError
+from models.errors import N_, DomainError
 
 SALT = "giaoban.attendance.answer"
 ANSWERS = ("confirmed", "declined")
@@ -52,16 +52,16 @@ def check_answer_token(secret_key: str, token: str, meeting, unit, answer: str,
     try:
         data = _serializer(secret_key).loads(token or "")
     except BadSignature:
-        raise LinkRefused("invalid", "This link is not valid.", 400) from None
+        raise LinkRefused("invalid", N_("This link is not valid."), 400) from None
     if not isinstance(data, dict) or (data.get("m"), data.get("u"), data.get("a")) != (
             meeting.id, unit.id, answer):
-        raise LinkRefused("mismatch", "This link is for another meeting, unit or answer.")
+        raise LinkRefused("mismatch", N_("This link is for another meeting, unit or answer."))
     if meeting.status == "cancelled":
-        raise LinkRefused("cancelled", "The meeting has been cancelled.", 410)
+        raise LinkRefused("cancelled", N_("The meeting has been cancelled."), 410)
     if data.get("s") != _start_stamp(meeting.start_at):
-        raise LinkRefused("retimed", "The meeting has moved since this link was sent.", 410)
+        raise LinkRefused("retimed", N_("The meeting has moved since this link was sent."), 410)
     if now >= meeting.start_at:
-        raise LinkRefused("expired", "The meeting has started: answers are closed.", 410)
+        raise LinkRefused("expired", N_("The meeting has started: answers are closed."), 410)
 
 
 def answer_path(meeting_id: int, unit_ref: str, answer: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from models import EndpointBooking, Meeting, audit, db
 from models.database import write_transaction
-from models.errors import Forbidden, ValidationFailed
+from models.errors import N_, Forbidden, Msg, ValidationFailed
 from models.meetings import MODES
 from models.permissions import can_organize_for
 from models.users import User
@@ -19,24 +19,24 @@ from .signals import meetings_saved
 def clean_outcome(data: Any, invited_refs: list[str]) -> dict:
     """Check an outcome: {status: held, mode, connected: [refs]} or {status: cancelled}."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"outcome": "Give {status, mode, connected}."})
+        raise ValidationFailed({"outcome": N_("Give the status, the mode and the connected units.")})
     errors: dict[str, str] = {}
     status = data.get("status")
     if status not in ("held", "cancelled"):
-        errors["status"] = "Must be held or cancelled."
+        errors["status"] = N_("Must be held or cancelled.")
     mode = data.get("mode")
     connected = data.get("connected") or []
     if status == "held":
         if mode not in MODES:
-            errors["mode"] = f"Say how it was held: one of {', '.join(MODES)}."
+            errors["mode"] = Msg(N_("Say how it was held: one of %(values)s."), values=", ".join(MODES))
         if not isinstance(connected, list) or not all(isinstance(c, str) for c in connected):
-            errors["connected"] = "Give a list of unit codes."
+            errors["connected"] = N_("Give a list of unit codes.")
         else:
             unknown = [c for c in connected if c not in invited_refs]
             if unknown:
-                errors["connected"] = f"Not invited: {', '.join(unknown[:10])}."
+                errors["connected"] = Msg(N_("Not invited: %(units)s."), units=", ".join(unknown[:10]))
     elif connected:
-        errors["connected"] = "A cancelled meeting has no connected units."
+        errors["connected"] = N_("A cancelled meeting has no connected units.")
     if errors:
         raise ValidationFailed(errors)
     return {"status": status, "mode": mode if status == "held" else None,
@@ -66,12 +66,12 @@ def record_outcome(meeting: Meeting, data: Any, actor: User, now: datetime) -> M
     """Record how a meeting went. Held needs it to have ended; it may be corrected later."""
     with write_transaction():
         if not can_organize_for(actor, meeting.organizer):
-            raise Forbidden("Only the organiser records this meeting's outcome.")
+            raise Forbidden(N_("Only the organiser records this meeting's outcome."))
         outcome = clean_outcome(data, [inv.unit.ref for inv in meeting.invitations])
         if outcome["status"] == "held" and meeting.end_at > now:
-            raise ValidationFailed({"status": "The meeting has not ended yet."})
+            raise ValidationFailed({"status": N_("The meeting has not ended yet.")})
         if outcome["status"] == "cancelled" and meeting.status == "cancelled":
-            raise ValidationFailed({"status": "The meeting is already cancelled."})
+            raise ValidationFailed({"status": N_("The meeting is already cancelled.")})
         apply_outcome(meeting, outcome, actor, now)
         meetings_saved.send(None, meetings=[meeting], change="outcome", actor=actor,
                             times_changed=False)

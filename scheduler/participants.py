@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import Unit, db
-from models.errors import ValidationFailed
+from models.errors import N_, Msg, ValidationFailed
 from models.units import find_unit
 
 #: selectors a booking may use besides plain unit references
@@ -27,12 +27,12 @@ def resolve_participants(items: list[str], organizer: Unit | None = None) -> lis
     :raise ValidationFailed: naming `participants` and each item that is wrong.
     """
     if not isinstance(items, list):
-        raise ValidationFailed({"participants": "Give a list of unit codes or selectors."})
+        raise ValidationFailed({"participants": N_("Give a list of unit codes or selectors.")})
     errors: list[str] = []
     chosen: dict[int, Unit] = {}
     for item in items:
         if not isinstance(item, str) or not item.strip():
-            errors.append(f"{item!r} is not a unit code.")
+            errors.append(Msg(N_("%(ref)s is not a unit code."), ref=repr(item)))
             continue
         item = item.strip()
         if item in GROUPS:
@@ -44,10 +44,11 @@ def resolve_participants(items: list[str], organizer: Unit | None = None) -> lis
         ref = item[len(prefix):] if prefix else item
         unit = find_unit(ref)
         if unit is None:
-            errors.append(f"No unit {ref!r}.")
+            errors.append(Msg(N_("No unit %(ref)s."), ref=repr(ref)))
             continue
         if unit.dissolved_on is not None:
-            errors.append(f"{unit.name} ({unit.ref}) was dissolved on {unit.dissolved_on:%d/%m/%Y}.")
+            errors.append(Msg(N_("%(unit)s (%(ref)s) was dissolved on %(day)s."), unit=unit.name, ref=unit.ref,
+                              day=f"{unit.dissolved_on:%d/%m/%Y}"))
             continue
         if prefix is None:
             chosen[unit.id] = unit

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from dateutil.rrule import rrulestr
 
 from models.base import LOCAL
-from models.errors import ValidationFailed
+from models.errors import N_, Msg, ValidationFailed
 from models.meetings import RRULE_MAX
 
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT", "UNTIL"}
@@ -28,50 +28,51 @@ def parse_rrule(rule: str) -> dict[str, str]:
         raise ValidationFailed({"rrule": reason})
 
     if not isinstance(rule, str) or not rule.strip():
-        bad("Give a rule such as FREQ=WEEKLY;BYDAY=MO;COUNT=10.")
+        bad(N_("Give a rule such as FREQ=WEEKLY;BYDAY=MO;COUNT=10."))
     text = rule.strip().removeprefix("RRULE:")
     if len(text) > RRULE_MAX:
-        bad("The rule is too long.")
+        bad(N_("The rule is too long."))
     parts: dict[str, str] = {}
     for piece in text.split(";"):
         if "=" not in piece:
-            bad(f"'{piece}' is not NAME=VALUE.")
+            bad(Msg(N_("'%(piece)s' is not NAME=VALUE."), piece=piece))
         name, value = piece.split("=", 1)
         name = name.strip().upper()
         if name not in ALLOWED_PARTS:
-            bad(f"{name} is not supported (use FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL).")
+            bad(Msg(N_("%(name)s is not supported (use FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL)."),
+                    name=name))
         if name in parts:
-            bad(f"{name} is given twice.")
+            bad(Msg(N_("%(name)s is given twice."), name=name))
         parts[name] = value.strip().upper()
     if parts.get("FREQ") not in FREQS:
-        bad("FREQ must be DAILY, WEEKLY or MONTHLY.")
+        bad(N_("FREQ must be DAILY, WEEKLY or MONTHLY."))
     if "COUNT" in parts and "UNTIL" in parts:
-        bad("Give COUNT or UNTIL, not both.")
+        bad(N_("Give COUNT or UNTIL, not both."))
     if "COUNT" not in parts and "UNTIL" not in parts:
-        bad("A series needs COUNT or UNTIL.")
+        bad(N_("A series needs COUNT or UNTIL."))
     if "COUNT" in parts and not (_WHOLE.fullmatch(parts["COUNT"]) and 1 <= int(parts["COUNT"]) <= MAX_OCCURRENCES):
-        bad(f"COUNT must be a whole number from 1 to {MAX_OCCURRENCES}.")
+        bad(Msg(N_("COUNT must be a whole number from 1 to %(max)s."), max=MAX_OCCURRENCES))
     if "INTERVAL" in parts and not (_WHOLE.fullmatch(parts["INTERVAL"]) and 1 <= int(parts["INTERVAL"]) <= 52):
-        bad("INTERVAL must be a whole number from 1 to 52.")
+        bad(N_("INTERVAL must be a whole number from 1 to 52."))
     for day in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else []:
         match = _DAY.match(day)
         if not match:
-            bad(f"BYDAY value '{day}' is not a weekday such as MO or 1MO.")
+            bad(Msg(N_("BYDAY value '%(day)s' is not a weekday such as MO or 1MO."), day=day))
         if match.group(1) is not None:
             if parts["FREQ"] != "MONTHLY":
-                bad(f"BYDAY value '{day}': a numbered weekday needs FREQ=MONTHLY.")
+                bad(Msg(N_("BYDAY value '%(day)s': a numbered weekday needs FREQ=MONTHLY."), day=day))
             if not 1 <= abs(int(match.group(1))) <= 5:
-                bad(f"BYDAY value '{day}': the number must be 1 to 5 or -1 to -5.")
+                bad(Msg(N_("BYDAY value '%(day)s': the number must be 1 to 5 or -1 to -5."), day=day))
     for md in parts.get("BYMONTHDAY", "").split(",") if "BYMONTHDAY" in parts else []:
         if not re.fullmatch(r"-?[0-9]{1,2}", md) or not (1 <= abs(int(md)) <= 31):
-            bad(f"BYMONTHDAY value '{md}' must be 1 to 31 (or -1 to -31).")
+            bad(Msg(N_("BYMONTHDAY value '%(day)s' must be 1 to 31 (or -1 to -31)."), day=md))
     if "UNTIL" in parts:
         if not re.fullmatch(r"[0-9]{8}(T[0-9]{6}Z?)?", parts["UNTIL"]):
-            bad("UNTIL must look like 20191231 or 20191231T235959Z.")
+            bad(N_("UNTIL must look like 20191231 or 20191231T235959Z."))
         try:
             until_utc(parts["UNTIL"])
         except (ValueError, OverflowError):
-            bad("UNTIL is not a real date and time.")
+            bad(N_("UNTIL is not a real date and time."))
     return parts
 
 
@@ -118,14 +119,16 @@ def expand(rule: str, dtstart_local: datetime, limit: int = MAX_OCCURRENCES,
         rr = rrulestr(local_rule, dtstart=dtstart_local)
         for occurrence in rr:
             if occurrence > horizon:
-                raise ValidationFailed({"rrule": f"A series ends within {horizon_years} years of its start."})
+                raise ValidationFailed({"rrule": Msg(N_("A series ends within %(years)s years of its start."),
+                                                     years=horizon_years)})
             if len(out) >= limit:
-                raise ValidationFailed({"rrule": f"The rule makes more than {limit} occurrences."})
+                raise ValidationFailed({"rrule": Msg(N_("The rule makes more than %(limit)s occurrences."),
+                                                     limit=limit)})
             out.append(occurrence.replace(tzinfo=LOCAL).astimezone(UTC))
     except (ValueError, OverflowError) as exc:
-        raise ValidationFailed({"rrule": "The rule cannot be expanded."}) from exc
+        raise ValidationFailed({"rrule": N_("The rule cannot be expanded.")}) from exc
     if not out:
-        raise ValidationFailed({"rrule": "The rule makes no occurrence from this start."})
+        raise ValidationFailed({"rrule": N_("The rule makes no occurrence from this start.")})
     return out
 
 

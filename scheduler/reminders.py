@@ -153,10 +153,10 @@ def remind_pending_now(meeting: Meeting, actor: User, now: datetime | None = Non
     """
     now = now or utcnow()
     if not can_organize_for(actor, meeting.organizer):
-        raise Forbidden("Only the meeting's organiser may send reminders.")
+        raise Forbidden(N_("Only the meeting's organiser may send reminders."))
     if meeting.status != "scheduled" or now >= meeting.start_at:
-        raise ValidationFailed({"start": "The meeting has started or is no longer scheduled."},
-                               "Reminders go out only before the start.")
+        raise ValidationFailed({"start": N_("The meeting has started or is no longer scheduled.")},
+                               N_("Reminders go out only before the start."))
     with write_transaction():
         pending = [i.unit_id for i in meeting.invitations if i.response == "pending"]
         rows = {r.unit_id: r for r in db.session.scalars(

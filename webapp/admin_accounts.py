@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -31,30 +30,30 @@ from models.errors import DomainError, ValidationFailed
 from models.units import find_unit
 from models.users import ROLES, ApiToken, issue_api_token, revoke_api_token
 
+from .labels import ROLE_LABELS, Form, error_message, flash_form_errors
+
 bp = Blueprint("admin_accounts", __name__)
 
-ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organiser"), "clerk": _l("Clerk"),
-               "viewer": _l("Viewer")}
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     unit = StringField(_l("Unit code"), validators=[Optional(), Length(max=64)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1000)])
     again = PasswordField(_l("New password, again"),
                           validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file (e-mail, name, unit code, role)"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
 
 
@@ -68,18 +67,6 @@ def _account_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _apply(form: FlaskForm, error: DomainError) -> None:
-    if isinstance(error, ValidationFailed):
-        for key, messages in error.details.items():
-            target = getattr(form, key, None)
-            if target is not None:
-                target.errors = [_(m) for m in messages]
-            else:
-                flash(" ".join(_(m) for m in messages), "danger")
-    else:
-        flash(error.translated(_), "danger")
 
 
 def _link_for(user: User) -> str:
@@ -109,7 +96,7 @@ def new():
         try:
             user = create_account(form.email.data, form.name.data, form.role.data, form.unit.data, current_user)
         except DomainError as exc:
-            _apply(form, exc)
+            flash_form_errors(form, exc)
         else:
             flash(_("Account created. Send the set-password link below to its owner."), "success")
             return render_template("admin/account.html", user=user, form=_edit_form(user), roles=ROLE_LABELS,
@@ -139,7 +126,7 @@ def detail(user_id: int):
             try:
                 change_account(user, form.role.data, form.unit.data, current_user, name=form.name.data)
             except DomainError as exc:
-                _apply(form, exc)
+                flash_form_errors(form, exc)
                 status = 400
             else:
                 flash(_("Account saved."), "success")
@@ -158,7 +145,7 @@ def set_active(user_id: int):
     try:
         set_enabled(user, enabled, current_user)
     except DomainError as exc:
-        flash(exc.translated(_), "danger")
+        flash(error_message(exc), "danger")
     else:
         flash(_("Account reactivated.") if enabled else _("Account deactivated: it can no longer sign in."),
               "success")
@@ -219,13 +206,13 @@ def set_password(token: str):
         user = account_for_password_token(current_app.config["SECRET_KEY"], token,
                                           current_app.config.get("PASSWORD_LINK_MAX_AGE", 72 * 3600))
     except DomainError as exc:
-        return render_template("admin/password_link.html", form=None, error=exc.translated(_)), 404
+        return render_template("admin/password_link.html", form=None, error=error_message(exc)), 404
     form = PasswordForm()
     if form.validate_on_submit():
         try:
             change_password(user, form.password.data, user)
         except ValidationFailed as exc:
-            _apply(form, exc)
+            flash_form_errors(form, exc)
         else:
             if current_user.is_authenticated:
                 logout_user()
@@ -267,7 +254,7 @@ def my_password():
         try:
             change_password(current_user, form.password.data, current_user)
         except ValidationFailed as exc:
-            _apply(form, exc)
+            flash_form_errors(form, exc)
         else:
             logout_user()
             flash(_("Password changed. Sign in again."), "success")

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -18,10 +17,12 @@ from models.errors import DomainError
 from models.permissions import can_manage_bridges
 from scheduler.bridges import MAX_CAPACITY, add_bridge, bridge_load, change_bridge, retire_bridge
 
+from .labels import Form, flash_form_errors
+
 bp = Blueprint("admin_bridges", __name__, url_prefix="/admin/bridges")
 
 
-class BridgeForm(FlaskForm):
+class BridgeForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Capacity (ports)"), validators=[DataRequired(), NumberRange(1, MAX_CAPACITY)])
     dial_prefix = StringField(_l("Dial-in prefix"), validators=[Optional(), Length(max=100)])
@@ -51,14 +52,6 @@ def _bridge_or_404(bridge_id: int) -> Bridge:
     return bridge
 
 
-def _apply(form: FlaskForm, error: DomainError) -> None:
-    fields = {k: v for k, v in error.details.items() if hasattr(form, k)}
-    for key, messages in fields.items():
-        getattr(form, key).errors = [_(m) for m in messages]
-    if not fields:
-        flash(error.translated(_), "danger")
-
-
 @bp.route("")
 @login_required
 def index():
@@ -76,7 +69,7 @@ def new():
         try:
             bridge = add_bridge(form.values(), current_user)
         except DomainError as exc:
-            _apply(form, exc)
+            flash_form_errors(form, exc)
         else:
             flash(_("Bridge added."), "success")
             return redirect(url_for("admin_bridges.detail", bridge_id=bridge.id))
@@ -94,7 +87,7 @@ def edit(bridge_id: int):
         try:
             change_bridge(bridge, form.values(), current_user)
         except DomainError as exc:
-            _apply(form, exc)
+            flash_form_errors(form, exc)
         else:
             flash(_("Bridge saved."), "success")
             return redirect(url_for("admin_bridges.detail", bridge_id=bridge.id))

@@ -12,7 +12,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 from models import Meeting, Notice, Notification, db
 from models.base import utcnow
-from models.errors import DomainError
+from models.errors import N_, DomainError
 from models.feeds import feed_token_for_unit
 from models.notifications import addressed_to, mark_all_read
 from models.notifications import mark_notice_read as read_notice
@@ -24,6 +24,7 @@ from scheduler.notices import describe, subject_of, when_text
 from scheduler.reminders import remind_pending_now
 
 from .clerk_home import PAST_DAYS, UPCOMING_WEEKS, page_number, past_page, unit_endpoints, upcoming_page
+from .labels import MODE_LABELS, RESPONSE_LABELS, Form, error_details, error_message
 
 bp = Blueprint("attendance", __name__)
 REFUSALS = {
@@ -37,8 +38,6 @@ REFUSALS = {
 }
 
 
-MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
-RESPONSE_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"), "declined": _l("Declined")}
 
 
 @bp.context_processor
@@ -46,7 +45,7 @@ def _labels():
     return {"mode_labels": MODE_LABELS, "response_labels": RESPONSE_LABELS}
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     status = HiddenField()
     unit = HiddenField()
     attendee = StringField(_l("Attendee's name"))
@@ -103,8 +102,8 @@ def answer(meeting_id: int):
     except DomainError as exc:
         if exc.status == 403:
             abort(403)
-        flash(exc.message, "danger")
-        return _render_home(unit, {meeting.id: exc.details}, form, exc.status)
+        flash(error_message(exc), "danger")
+        return _render_home(unit, {meeting.id: error_details(exc)}, form, exc.status)
     flash(_("Your answer is recorded."), "success")
     return redirect(url_for("attendance.home", unit=None if unit == current_user.unit else unit.ref), 303)
 
@@ -117,11 +116,11 @@ def answer_link(meeting_id: int, unit_ref: str, answer: str):
     now = utcnow()
     try:
         if meeting is None or unit is None or answer not in ("confirmed", "declined"):
-            raise LinkRefused("invalid", "Not a valid link.", 404)
+            raise LinkRefused("invalid", N_("Not a valid link."), 404)
         check_answer_token(current_app.config["SECRET_KEY"], request.args.get("t", ""), meeting, unit,
                            answer, now)
         if invitation_for(meeting, unit) is None:
-            raise LinkRefused("mismatch", "This unit is not invited.", 404)
+            raise LinkRefused("mismatch", N_("This unit is not invited."), 404)
         check_open(meeting, now)
     except LinkRefused as exc:
         return render_template("attendance/link_refused.html", message=REFUSALS[exc.reason],
@@ -142,7 +141,7 @@ def answer_link(meeting_id: int, unit_ref: str, answer: str):
             return render_template("attendance/link_done.html", meeting=meeting, unit=unit,
                                    invitation=invitation)
         except DomainError as exc:
-            errors = exc.details
+            errors = error_details(exc)
             status = exc.status
     return render_template("attendance/link_answer.html", meeting=meeting, unit=unit, answer=answer,
                            form=form, errors=errors), status
@@ -176,7 +175,7 @@ def remind(meeting_id: int):
         count = remind_pending_now(meeting, current_user, utcnow(),
                                    throttle=current_app.config["REMIND_THROTTLE"])
     except DomainError as exc:
-        flash(exc.translated(_), "danger")
+        flash(error_message(exc), "danger")
         return redirect(url_for("attendance.responses", meeting_id=meeting.id), 303)
     flash(ngettext("A reminder to %(num)d pending unit goes out within a minute.",
                    "A reminder to %(num)d pending units goes out within a minute.", count)

@@ -5,7 +5,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -15,6 +14,7 @@ from models.users import end_sessions
 
 from .extensions import limiter, login_manager
 from .hardening import safe_next
+from .labels import Form
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -35,7 +35,7 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     # No deliverability check here: accounts such as admin@giaoban.local must be able to sign
     # in, and a wrong address simply matches no account.
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])

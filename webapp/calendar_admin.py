@@ -15,6 +15,7 @@ from scheduler.working_calendar import WorkingCalendar, delete_exception, list_e
 
 from .api.common import actor, auth, fail
 from .api.common import bp as api_bp
+from .labels import error_details, error_message
 
 bp = Blueprint("working_calendar", __name__, url_prefix="/admin/calendar")
 
@@ -67,7 +68,7 @@ def save():
             set_exception(day, request.form.get("kind", ""), request.form.get("label", ""), current_user)
         flash(_("Working calendar saved."), "success")
     except DomainError as exc:
-        flash(exc.translated(_) + " " + " ".join(_(m) for v in exc.details.values() for m in v), "danger")
+        flash(error_message(exc) + " " + " ".join(m for v in error_details(exc).values() for m in v), "danger")
     return redirect(url_for(".index", year=day.year), 303)
 
 

@@ -3,11 +3,37 @@ from __future__ import annotations
 
 from apiflask import HTTPError
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
          422: "invalid", 429: "too_many_requests", 500: "server_error"}
+
+
+#: each status's title and sentence in the request's language (Werkzeug's are English)
+PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    401: (_l("Sign-in required"), _l("Sign in to see this page.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page or do this.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist. Check the address.")),
+    405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
+    409: (_l("Conflict"), _l("The request clashes with the current state of the data.")),
+    413: (_l("Too large"), _l("What was sent is too large.")),
+    415: (_l("Unsupported type"), _l("What was sent is not in a type this address accepts.")),
+    422: (_l("Invalid data"), _l("Some fields are not valid")),
+    429: (_l("Too many requests"), _l("Too many requests in a short time. Wait a moment and try again.")),
+    500: (_l("Server error"), _l("Something went wrong on the server. Try again later.")),
+}
+
+
+def page_text(error: HTTPException) -> tuple[str, str]:
+    """An HTTP error's title and sentence for a person: ours, unless the view gave its own sentence."""
+    code = error.code or 500
+    title, sentence = PAGES.get(code, (error.name, error.description))
+    own = error.description and error.description != type(error).description
+    return str(title), error.description if own else str(sentence)
 
 
 def error_body(status: int, message: str, details: dict | None = None, code: str | None = None):
@@ -64,20 +90,24 @@ def init_app(app) -> None:
                 else:
                     flat[location] = fields
             details = flat
-        message = error.message or "Error"
+        message = error.message
+        if not message or message in (HTTP_STATUS_CODES.get(error.status_code), "Validation error"):
+            message = str(PAGES.get(error.status_code, ("", error.message or "Error"))[1])
         return error_body(error.status_code, message, details, code), error.status_code, error.headers
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         # Keep the exception's own headers (405's Allow, 401's WWW-Authenticate, Retry-After).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        title, sentence = page_text(error)
         if _wants_json():
-            resp = jsonify(error_body(error.code or 500, error.description or error.name))
+            resp = jsonify(error_body(error.code or 500, sentence))
             return resp, error.code, headers
-        return render_template("error.html", error=error), error.code, headers
+        return render_template("error.html", error=error, title=title, sentence=sentence), error.code, headers
 
     @app.errorhandler(500)
     def _server_error(error):
         if _wants_json():
-            return jsonify(error_body(500, "Internal server error")), 500
-        return render_template("error.html", error=error), 500
+            return jsonify(error_body(500, str(PAGES[500][1]))), 500
+        title, sentence = page_text(InternalServerError())
+        return render_template("error.html", error=error, title=title, sentence=sentence), 500

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from models import Bridge, db
 from models.base import utcnow
-from models.errors import Conflict, Forbidden, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.permissions import can_organize_for
 from models.units import find_unit
 from scheduler.booking import book_meeting, preview_booking
@@ -17,6 +17,7 @@ from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
 
 from .calendar_admin import flash_calendar
+from .labels import error_message
 from .meeting_forms import LOCAL, BookingForm, bridge_id, local_instant
 from .meeting_pages import LABELS, apply_errors, fill_choices, readable
 from .meeting_reads import organisable_units, unit_names
@@ -60,13 +61,13 @@ def new():
     try:
         return ACTIONS[action](form, ctx)
     except ValidationFailed as exc:
-        ctx["problems"] = apply_errors(form, exc) or [exc.message]
+        ctx["problems"] = apply_errors(form, exc) or [error_message(exc)]
         return _render_new(ctx, 400)
     except Forbidden:
         abort(403)
     except Conflict as exc:
         ctx["conflicts"] = readable(exc.details.get("conflicts", []))
-        ctx["problems"] = [exc.message]
+        ctx["problems"] = [error_message(exc)]
         return _render_new(ctx, 409)
 
 
@@ -124,17 +125,17 @@ def _slot_value():
     try:
         chosen = datetime.strptime(request.form.get("slot", ""), "%Y-%m-%dT%H:%M")
     except ValueError:
-        raise ValidationFailed({"date": "Choose one of the slots listed."}) from None
+        raise ValidationFailed({"date": N_("Choose one of the slots listed.")}) from None
     return chosen.date(), chosen.time()
 
 
 def _find_slots(form: BookingForm, now: datetime) -> list[tuple[datetime, datetime]]:
     start, end = form.instants()
     if end <= start:
-        raise ValidationFailed({"end": "The end must be after the start."})
+        raise ValidationFailed({"end": N_("The end must be after the start.")})
     organizer = find_unit(form.organizer.data or "")
     if organizer is None:
-        raise ValidationFailed({"organizer": "Choose the organiser."})
+        raise ValidationFailed({"organizer": N_("Choose the organiser.")})
     units = [organizer, *resolve_participants(form.participant_items(), organizer)]
     chosen = bridge_id(form.bridge.data)
     bridge = db.session.get(Bridge, chosen) if chosen else None

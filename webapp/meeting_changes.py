@@ -14,6 +14,7 @@ from models.errors import Conflict, Forbidden, ValidationFailed
 from scheduler.changes import cancel_meeting, change_meeting
 from scheduler.outcomes import record_outcome
 
+from .labels import error_details, error_message
 from .meeting_forms import CancelForm, EditForm, OutcomeForm, options
 from .meeting_pages import LABELS, apply_errors, fill_choices, organised, readable, render_detail
 from .registry import readiness_max_age
@@ -39,11 +40,11 @@ def edit(meeting_id: int):
             flash(_("Meeting saved."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
         except ValidationFailed as exc:
-            problems = apply_errors(form, exc) or [exc.message]
+            problems = apply_errors(form, exc) or [error_message(exc)]
         except Forbidden:
             abort(403)
         except Conflict as exc:
-            problems, status = [exc.message], 409
+            problems, status = [error_message(exc)], 409
             conflicts = readable(exc.details.get("conflicts", []))
     return render_template("meetings/edit.html", form=form, meeting=meeting, problems=problems,
                            conflicts=conflicts, **LABELS), status
@@ -61,7 +62,7 @@ def cancel(meeting_id: int):
                               form.scope.data if meeting.series_id else "this", reason=form.reason.data)
     except ValidationFailed as exc:
         return render_detail(meeting, form, 400,
-                              [m for msgs in exc.details.values() for m in msgs] or [exc.message])
+                              [m for msgs in error_details(exc).values() for m in msgs] or [error_message(exc)])
     except Forbidden:
         abort(403)
     flash(ngettext("%(num)d meeting cancelled.", "%(num)d meetings cancelled.", len(rows)),
@@ -94,7 +95,7 @@ def outcome(meeting_id: int):
                 flash(_("Outcome recorded."), "success")
                 return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
             except ValidationFailed as exc:
-                problems = apply_errors(form, exc) or [exc.message]
+                problems = apply_errors(form, exc) or [error_message(exc)]
             except Forbidden:
                 abort(403)
     return render_template("meetings/outcome.html", form=form, meeting=meeting,

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,18 +20,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.base import LOCAL
-from models.errors import ValidationFailed
+from models.errors import N_, ValidationFailed
 from models.meetings import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 
-CATEGORY_LABELS = {
-    "trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),
-    "tong_ket": _l("Year-end review"), "tap_huan": _l("Training"),
-    "giai_quyet_cong_viec": _l("Multi-party work-resolution meeting"),
-    "giao_ban": _l("Periodic briefing"), "khac": _l("Other")}
-MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
-STATUS_LABELS = {"scheduled": _l("Scheduled"), "held": _l("Held"), "cancelled": _l("Cancelled")}
-RESPONSE_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"),
-                   "declined": _l("Declined")}
+from .labels import CATEGORY_LABELS, MODE_LABELS, RESPONSE_LABELS, STATUS_LABELS, Form  # noqa: F401
+
 GROUP_LABELS = {"all:districts_and_communes": _l("Every district and commune"),
                 "all:districts": _l("All districts"), "all:communes": _l("All communes"),
                 "all:departments": _l("All departments")}
@@ -94,7 +86,7 @@ class TimesMixin:
             fld.raw_data, fld.data, fld.errors = None, value, []
 
 
-class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
+class BookingForm(Form, TimesMixin, ParticipantPicker):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS.items()))
     organizer = SelectField(_l("Organiser"), validate_choice=False)
@@ -116,7 +108,7 @@ class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
         if freq not in ("daily", "weekly", "monthly"):
             return None
         if bool(self.count.data) == bool(self.until.data):
-            message = "Give either a number of times or an end date."
+            message = N_("Give either a number of times or an end date.")
             raise ValidationFailed({"count": message, "until": message})
         parts = [f"FREQ={freq.upper()}"]
         if (self.interval.data or 1) > 1:
@@ -142,7 +134,7 @@ class BookingForm(FlaskForm, TimesMixin, ParticipantPicker):
                 "location": self.location.data or None}
 
 
-class EditForm(FlaskForm, TimesMixin, ParticipantPicker):
+class EditForm(Form, TimesMixin, ParticipantPicker):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     mode = SelectField(_l("Mode"), choices=options(MODE_LABELS.items()))
     location = StringField(_l("Location"), validators=[Optional(), Length(max=LOCATION_MAX)])
@@ -169,12 +161,12 @@ class EditForm(FlaskForm, TimesMixin, ParticipantPicker):
         return data
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     scope = SelectField(_l("Apply to"), choices=options(SCOPE_LABELS.items()), default="this")
     reason = TextAreaField(_l("Reason (told to the invited units)"), validators=[Optional(), Length(max=2000)])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     status = RadioField(_l("Outcome"), choices=options([("held", _l("Held")),
                                                          ("cancelled", _l("Cancelled"))]),
                         validators=[DataRequired()])
@@ -192,5 +184,5 @@ def bridge_id(value: str | None) -> int | None:
     if not value:
         return None
     if not value.isdigit() or len(value) > 9:
-        raise ValidationFailed({"bridge": "Choose a bridge from the list."})
+        raise ValidationFailed({"bridge": N_("Choose a bridge from the list.")})
     return int(value)

@@ -15,6 +15,7 @@ from models.errors import ValidationFailed
 from models.permissions import can_organize_for, can_see_meeting
 from scheduler.clashes import endpoints_to_book
 
+from .labels import apply_form_errors
 from .meeting_forms import (
     CATEGORY_LABELS,
     MODE_LABELS,
@@ -50,15 +51,8 @@ def organised(meeting_id: int) -> Meeting:
 
 
 def apply_errors(form, error: ValidationFailed) -> list[str]:
-    """Put a verb's field errors on the form; returns those no field shows."""
-    rest = []
-    for key, messages in error.details.items():
-        name = FIELD_OF.get(key, key)
-        if name in form._fields and name != "csrf_token":
-            form[name].errors = list(form[name].errors or []) + list(messages)
-        else:
-            rest += [f"{key}: {m}" for m in messages]
-    return rest
+    """Put a verb's field errors on the form (named as the pages name them); returns the others."""
+    return apply_form_errors(form, error, FIELD_OF)
 
 
 def fill_choices(form, organisers: list[Unit] | None = None) -> None:

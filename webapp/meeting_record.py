@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -17,6 +16,7 @@ from models.base import LOCAL, utcnow
 from models.errors import DomainError, ValidationFailed
 from scheduler.booking import book_meeting
 
+from .labels import Form, error_message, flash_form_errors
 from .meeting_forms import CATEGORY_LABELS, MODE_LABELS, options
 
 bp = Blueprint("meeting_record", __name__)
@@ -24,7 +24,7 @@ bp = Blueprint("meeting_record", __name__)
 HELD_LABELS = {"held": _l("Held"), "cancelled": _l("Did not take place")}
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS.items()))
     organizer = StringField(_l("Organiser (unit code)"), validators=[DataRequired(), Length(max=64)])
@@ -57,14 +57,9 @@ def record():
         try:
             booking = book_meeting(data, current_user, utcnow())
         except ValidationFailed as exc:
-            for key, messages in exc.details.items():
-                target = getattr(form, {"outcome": "status"}.get(key, key), None)
-                if target is not None:
-                    target.errors = [_(m) for m in messages]
-                else:
-                    flash(" ".join(_(m) for m in messages), "danger")
+            flash_form_errors(form, exc, {"outcome": "status"})
         except DomainError as exc:
-            flash(exc.translated(_), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Past meeting recorded."), "success")
             return redirect(url_for("meetings.detail", meeting_id=booking.meetings[0].id))

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, TextAreaField
@@ -20,6 +19,8 @@ from models import Delivery, Notice, Notification, Reminder, db
 from models.database import begin_write
 from models.units import find_unit
 from scheduler.notices import contact_list
+
+from .labels import Form
 
 bp = Blueprint("notices", __name__)
 
@@ -52,7 +53,7 @@ def _unread():
     return {"unread_notices": _unread_or_zero}
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     email_notices = BooleanField(_l("Send me notices and reminders by e-mail"))
 
 
@@ -69,7 +70,7 @@ def settings():
     return render_template("notices/settings.html", form=form)
 
 
-class ContactsForm(FlaskForm):
+class ContactsForm(Form):
     contact_emails = TextAreaField(_l("Contact e-mail addresses (one a line)"))
 
 

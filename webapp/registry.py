@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -22,26 +21,23 @@ from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 from models.units import find_unit
 
+from .labels import ENDPOINT_KIND_LABELS, ENDPOINT_STATUS_LABELS, LEVEL_LABELS, Form, flash_form_errors
+
 bp = Blueprint("registry", __name__)
 #: up to this many communes, the tree shows them all inline; beyond, per district on demand
 INLINE_COMMUNES = 120
 
-KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
-STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
-                 "faulty": _l("Faulty"), "retired": _l("Retired")}
-LEVEL_LABELS = {"city": _l("City"), "department": _l("Department"), "district": _l("District"),
-                "commune": _l("Commune")}
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in ENDPOINT_KIND_LABELS.items()])
     address = StringField(_l("Dial address"), validators=[Optional(), Length(max=255)])
-    status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()])
+    status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in ENDPOINT_STATUS_LABELS.items()])
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     passed = BooleanField(_l("Passed"))
     audio_ok = BooleanField(_l("Audio works"))
     video_ok = BooleanField(_l("Video works"))
@@ -63,12 +59,6 @@ def unit_or_404(ref: str) -> Unit:
 def readiness_max_age() -> int:
     """READINESS_MAX_AGE_DAYS: a passing check older than this leaves an endpoint not ready."""
     return current_app.config["READINESS_MAX_AGE_DAYS"]
-
-
-def _apply_errors(form: FlaskForm, error: ValidationFailed) -> None:
-    for field, messages in error.details.items():
-        if hasattr(form, field):
-            getattr(form, field).errors = list(messages)
 
 
 @bp.route("/")
@@ -142,8 +132,8 @@ def _render_unit(u: Unit, check_form: CheckForm, failed_endpoint: int | None = N
         "registry/unit.html", unit=u, endpoints=endpoints, now=now, max_age=readiness_max_age(),
         ready=any(e.is_ready(now, readiness_max_age()) for e in endpoints),
         can_manage=can_manage_endpoints(current_user, u), can_check=can_log_check(current_user, u),
-        check_form=check_form, failed_endpoint=failed_endpoint, kinds=KIND_LABELS,
-        statuses=STATUS_LABELS, levels=LEVEL_LABELS, feed_url=feed_url)
+        check_form=check_form, failed_endpoint=failed_endpoint, kinds=ENDPOINT_KIND_LABELS,
+        statuses=ENDPOINT_STATUS_LABELS, levels=LEVEL_LABELS, feed_url=feed_url)
 
 
 @bp.route("/units/<ref>/endpoints/new", methods=["GET", "POST"])
@@ -160,7 +150,7 @@ def new_endpoint(ref: str):
             flash(_("Endpoint added."), "success")
             return redirect(url_for("registry.unit", ref=u.ref))
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            flash_form_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render_template("registry/endpoint_form.html", form=form, unit=u, endpoint=None), status
 
@@ -179,7 +169,7 @@ def edit_endpoint(endpoint_id: int):
             flash(_("Endpoint saved."), "success")
             return redirect(url_for("registry.unit", ref=endpoint.unit.ref))
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            flash_form_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render_template("registry/endpoint_form.html", form=form, unit=endpoint.unit,
                            endpoint=endpoint), status
@@ -202,7 +192,7 @@ def new_check(endpoint_id: int):
             flash(_("Check recorded."), "success")
             return redirect(url_for("registry.unit", ref=endpoint.unit.ref), 303)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            flash_form_errors(form, exc)
     return _render_unit(endpoint.unit, form, failed_endpoint=endpoint.id), 400
 
 

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -26,15 +25,10 @@ from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
+from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
 
 bp = Blueprint("report_pages", __name__)
 
-CATEGORY_LABELS = {"trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),
-                   "tong_ket": _l("Year-end review"), "tap_huan": _l("Training"),
-                   "giai_quyet_cong_viec": _l("Multi-party work-resolution meeting"),
-                   "giao_ban": _l("Periodic briefing"), "khac": _l("Other")}
-LEVEL_LABELS = {"city": _l("City"), "department": _l("Department"), "district": _l("District"),
-                "commune": _l("Commune")}
 KIND_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelled": _l("Cancelled"),
                "awaiting": _l("Awaiting outcome")}
 
@@ -44,7 +38,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TargetRuleForm(FlaskForm):
+class TargetRuleForm(Form):
     plan_year = IntegerField(_l("Plan year"), validators=[Optional()])
     code = StringField(_l("Code"))
     name = StringField(_l("Name"))
@@ -119,7 +113,7 @@ def download():
         report = read_ratio_report(request.args.get("period", ""), current_user, utcnow(),
                                    _version_arg())
     except ValidationFailed as exc:
-        abort(400, "; ".join(m for ms in exc.details.values() for m in ms))
+        abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
     except DomainError:
         abort(404)
     return report_file(report, fmt)
@@ -199,7 +193,6 @@ def edit_target(rule_id: int | None = None):
             flash(_("Target rule saved."), "success")
             return redirect(url_for(".targets"), 303)
         except ValidationFailed as exc:
-            for field, messages in exc.details.items():
-                getattr(form, field).errors = list(messages)
+            flash_form_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render_template("reports/target_form.html", form=form, rule=rule), status

@@ -249,7 +249,7 @@ def test_outcome_of_a_meeting_not_ended_is_400(client, auth, organizer, hanoi, m
     page = client.get(f"/meetings/{upcoming.id}/outcome").get_data(as_text=True)
     r = client.post(f"/meetings/{upcoming.id}/outcome", data={
         "csrf_token": csrf_of(page), "status": "held", "mode": "online"})
-    assert r.status_code == 400 and "not ended" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "Cuộc họp chưa kết thúc." in r.get_data(as_text=True)
     assert db.session.get(Meeting, upcoming.id).status == "scheduled"
 
 
@@ -334,16 +334,16 @@ def test_organiser_outside_scope_gets_403_on_edit_and_cancel(client, auth, organ
 
 @pytest.mark.parametrize("overrides, field, reason", [
     ({"title": ""}, "title", None),
-    ({"start_time": "10:00", "end_time": "09:00"}, "end_time", "after the start"),
+    ({"start_time": "10:00", "end_time": "09:00"}, "end_time", "phải sau giờ bắt đầu"),
     ({"date": "2026-13-45"}, "date", None),
     ({"start_time": "8h"}, "start_time", None),
-    ({"codes": "legacy:99999"}, "units", "No unit &#39;legacy:99999&#39;"),
-    ({"repeat": "weekly"}, "count", "number of times"),
+    ({"codes": "legacy:99999"}, "units", "Không có đơn vị &#39;legacy:99999&#39;"),
+    ({"repeat": "weekly"}, "count", "Nhập số buổi hoặc ngày kết thúc"),
     ({"repeat": "weekly", "count": "400"}, "count", None),
-    ({"mode": "online", "bridge": ""}, "bridge", "needs a bridge"),
-    ({"bridge": "x1"}, "bridge", "from the list"),
+    ({"mode": "online", "bridge": ""}, "bridge", "cần chọn cầu truyền hình"),
+    ({"bridge": "x1"}, "bridge", "Chọn cầu truyền hình trong danh sách"),
     ({"category": "party"}, "category", None),
-    ({"date": "2020-01-06"}, "start_time", "in the past"),
+    ({"date": "2020-01-06"}, "start_time", "Giờ bắt đầu đã qua"),
 ])
 def test_bad_form_input_is_400_with_the_field_named(client, auth, organizer, equipped, bridge,
                                                     overrides, field, reason):

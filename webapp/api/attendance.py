@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from apiflask import HTTPError, Schema, fields, validators
+from flask_babel import gettext as _
 
 from models import Meeting, db
 from models.base import utcnow
@@ -63,7 +64,7 @@ def responses_list(meeting) -> list[dict]:
 def put_response(meeting_id, unit, json_data):
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
-        raise HTTPError(404, f"No meeting {meeting_id}.", extra_data={"code": "not_found"})
+        raise HTTPError(404, _("No meeting %(id)s.", id=meeting_id), extra_data={"code": "not_found"})
     u = unit_or_404(unit)
     try:
         invitation = respond(meeting, u, json_data, actor(), utcnow())

@@ -5,12 +5,13 @@ from datetime import timedelta
 
 from apiflask import HTTPError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import Bridge, Invitation, Meeting, db
 from models.base import utcnow
-from models.errors import DomainError, ValidationFailed
+from models.errors import N_, DomainError, Msg, ValidationFailed
 from models.permissions import can_see_meeting, visible_unit_ids
 from scheduler.booking import book_meeting
 from scheduler.bridges import add_bridge
@@ -58,7 +59,7 @@ def meeting_or_404(meeting_id: int) -> Meeting:
     """:raise 404: when there is no such meeting or the caller may not see it."""
     m = db.session.get(Meeting, meeting_id)
     if m is None or not can_see_meeting(actor(), m):
-        raise HTTPError(404, f"No meeting {meeting_id}.", extra_data={"code": "not_found"})
+        raise HTTPError(404, _("No meeting %(id)s.", id=meeting_id), extra_data={"code": "not_found"})
     return m
 
 
@@ -200,9 +201,9 @@ def slots(query_data):
     now = utcnow()
     try:
         if query_data["to"] <= query_data["from_"]:
-            raise ValidationFailed({"to": "Must be after from."})
+            raise ValidationFailed({"to": N_("Must be after from.")})
         if query_data["to"] - query_data["from_"] > timedelta(days=92):
-            raise ValidationFailed({"to": "The window is at most 92 days."})
+            raise ValidationFailed({"to": N_("The window is at most 92 days.")})
         items = [p.strip() for p in query_data["participants"].split(",") if p.strip()]
         units = resolve_participants(items)
         if query_data.get("organizer"):
@@ -211,7 +212,7 @@ def slots(query_data):
         if query_data.get("bridge"):
             bridge = db.session.get(Bridge, query_data["bridge"])
             if bridge is None:
-                raise ValidationFailed({"bridge": f"No bridge {query_data['bridge']}."})
+                raise ValidationFailed({"bridge": Msg(N_("No bridge %(ref)s."), ref=repr(query_data["bridge"]))})
     except DomainError as exc:
         fail(exc)
     cfg = current_app.config

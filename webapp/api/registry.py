@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from apiflask import HTTPError
 from flask import url_for
+from flask_babel import gettext as _
 
 from models import Endpoint, db
 from models.base import utcnow
@@ -84,7 +85,7 @@ def create_endpoint(unit, json_data):
 def _endpoint_or_404(endpoint_id: int) -> Endpoint:
     endpoint = db.session.get(Endpoint, endpoint_id)
     if endpoint is None:
-        raise HTTPError(404, f"No endpoint {endpoint_id}.", extra_data={"code": "not_found"})
+        raise HTTPError(404, _("No endpoint %(id)s.", id=endpoint_id), extra_data={"code": "not_found"})
     return endpoint
 
 
@@ -150,7 +151,7 @@ def get_readiness_report():
 def get_feed(unit):
     u = unit_or_404(unit)
     if not can_see_unit_meetings(actor(), u):
-        raise HTTPError(403, "You may not see this unit's meetings.", extra_data={"code": "forbidden"})
+        raise HTTPError(403, _("You may not see this unit's meetings."), extra_data={"code": "forbidden"})
     token = feed_token_for_unit(u, actor())
     return {"url": _feed_url(token.token)}
 
@@ -162,7 +163,7 @@ def get_feed(unit):
 def renew_feed(unit):
     u = unit_or_404(unit)
     if not can_renew_unit_feed(actor(), u):
-        raise HTTPError(403, "Only the unit's clerks, its organisers and admins renew its feed.",
+        raise HTTPError(403, _("Only the unit's clerks, its organisers and admins renew its feed."),
                         extra_data={"code": "forbidden"})
     token = renew_unit_feed(u, actor())
     return {"url": _feed_url(token.token)}
