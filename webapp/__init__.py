@@ -29,7 +29,11 @@ class DatabaseId(IntegerConverter):
 
 
 def select_locale() -> str:
-    """?lang= for this request and the next, then the user's choice, then Vietnamese."""
+    """?lang= for this request and the next, then the user's choice, then Vietnamese.
+
+    The API follows Accept-Language (its clients have no session); pages keep Vietnamese unless
+    the person chooses, whatever the browser's language.
+    """
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
@@ -41,6 +45,8 @@ def select_locale() -> str:
         return session["lang"]
     if current_user and getattr(current_user, "locale", None) in languages:
         return current_user.locale
+    if request.path.startswith("/api/") and request.accept_languages:
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -117,8 +123,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     @app.context_processor
     def _globals():
         from flask_babel import get_locale
+
+        from .labels import LABELS, describe_series, format_ratio, label
         return {"current_locale": str(get_locale()),
-                "has_endpoint": lambda name: name in app.view_functions}
+                "has_endpoint": lambda name: name in app.view_functions,
+                "labels": LABELS, "label": label, "describe_series": describe_series,
+                "format_ratio": format_ratio}
 
     logging.getLogger("giaoban").setLevel(logging.INFO)
     return app

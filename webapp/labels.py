@@ -8,12 +8,13 @@ into words at the edge.
 from __future__ import annotations
 
 from flask import flash
-from flask_babel import get_translations
+from flask_babel import format_date, format_percent, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from models.errors import DATA_DETAILS, N_, DomainError
+from scheduler.recurrence_words import describe_rrule
 
 CATEGORY_LABELS = {
     "trien_khai": _l("Task deployment"), "so_ket": _l("Interim review"),
@@ -48,6 +49,17 @@ def label(kind: str, code: str | None) -> str:
 def rule_label(code: str, names: dict[str, str] | None = None) -> str:
     """A target rule as a person reads it: its own name when known, else its code."""
     return (names or {}).get(code) or code
+
+
+def describe_series(rule: str, start) -> str:
+    """A series' RRULE in words in the request's language ("Hằng tuần vào thứ Hai, 8 buổi, từ 07/01/2019")."""
+    return describe_rrule(rule, start, _, get_translations().ungettext,
+                          lambda d: format_date(d, "dd/MM/yyyy"))
+
+
+def format_ratio(value) -> str:
+    """A share (0.884) as the locale writes a percentage ("88,4 %" in Vietnamese)."""
+    return "" if value is None else format_percent(value, "#,##0.0 %")
 
 
 # --- refusals -------------------------------------------------------------------------------

@@ -1,0 +1,173 @@
+"""In Vietnamese, no English sentence reaches a person: pages, refusals, field errors, error pages.
+
+English is told by the catalog itself: any msgid of three or more words (or a literal stretch of
+one between its placeholders) that appears verbatim in a Vietnamese page was never translated on
+its way there. WTForms' and Werkzeug's stock sentences are listed too (they are not our msgids).
+"""
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from babel.messages.pofile import read_po
+
+from models import db
+from models.base import utcnow
+from tests.webapp.test_meeting_pages import book, csrf_of, form, monday_ahead, post_new
+from tests.webapp.test_translations import PO
+
+STOCK = ["This field is required", "Not a valid choice", "Some fields are not valid", "Not Found",
+         "Internal Server Error", "Too Many Requests", "The requested URL", "You don't have the permission",
+         "Method Not Allowed", "Not a valid date value", "Not a valid time value", "Invalid input",
+         "Number must be between", "Field cannot be longer", "has no ready endpoint", "is in the past"]
+
+
+def _english_fragments() -> list[str]:
+    with PO.open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    found = set()
+    for m in catalog:
+        if not m.id:
+            continue
+        msgid = m.id[0] if isinstance(m.id, tuple) else m.id
+        msgstr = m.string[0] if isinstance(m.string, tuple) else m.string
+        if msgstr == msgid:
+            continue
+        for piece in re.split(r"%\(\w+\)[sd]|%[sd]", msgid):
+            piece = piece.strip(" .,:;()'\"")
+            if len(piece.split()) >= 3:
+                found.add(piece)
+    return sorted(found, key=len, reverse=True)
+
+
+FRAGMENTS = _english_fragments()
+
+
+def english_in(page: str) -> list[str]:
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = " ".join(text.split())
+    return [f for f in FRAGMENTS + STOCK if f in text]
+
+
+def assert_vietnamese(response, where: str):
+    page = response.get_data(as_text=True)
+    assert 'lang="vi"' in page, where
+    english = english_in(page)
+    assert not english, f"{where}: English in the Vietnamese UI: {english}"
+
+
+def test_the_catalog_tells_english(client, auth, organizer, hanoi):
+    """The detector itself: an untranslated refusal is caught."""
+    assert "An online or hybrid meeting needs a bridge" in FRAGMENTS
+    assert english_in("<p>An online or hybrid meeting needs a bridge.</p>")
+    assert not english_in("<p>Cuộc họp trực tuyến hoặc kết hợp cần chọn cầu truyền hình.</p>")
+
+
+def test_every_page_without_arguments_reads_in_vietnamese(client, web_app, auth, hanoi, make_user,
+                                                          equipped, bridge, organizer):
+    book(organizer, bridge, utcnow() + timedelta(days=3), participants=["legacy:00001"])
+    auth.login(make_user("admin", None))
+    walked = []
+    skip = ("/logout", "/api/", "/static", "/bootstrap", "/healthz", "/metrics", "/readyz")
+    for rule in web_app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments or rule.rule.startswith(skip):
+            continue
+        r = client.get(rule.rule)
+        if r.status_code != 200 or not r.mimetype == "text/html":
+            continue
+        assert_vietnamese(r, rule.rule)
+        walked.append(rule.rule)
+    assert len(walked) >= 8, walked
+
+
+def test_every_refusal_a_booker_meets_reads_in_vietnamese(client, auth, organizer, equipped, bridge):
+    auth.login(organizer)
+    monday = monday_ahead()
+    cases = {
+        "empty title": {"title": ""},
+        "end before start": {"start_time": "10:00", "end_time": "09:00"},
+        "unknown unit": {"codes": "phuc xa"},
+        "no bridge": {"mode": "online", "bridge": ""},
+        "bad bridge": {"bridge": "x1"},
+        "repeat without count": {"repeat": "weekly"},
+        "past start": {"date": "2020-01-06"},
+        "bad category": {"category": "party"},
+    }
+    for where, overrides in cases.items():
+        r = post_new(client, {**form(bridge, monday, units=["legacy:00001"]), **overrides})
+        assert r.status_code == 400, where
+        assert_vietnamese(r, where)
+    equipped["phuc_xa"].status = "faulty"
+    db.session.commit()
+    r = post_new(client, {**form(bridge, monday, units=["legacy:00001"]), "strict": "y"})
+    assert r.status_code == 400
+    assert_vietnamese(r, "strict booking")
+    assert "Phường Phúc Xá chưa có điểm cầu sẵn sàng." in r.get_data(as_text=True)
+    equipped["phuc_xa"].status = "ready"
+    db.session.commit()
+    assert post_new(client, form(bridge, monday, units=["legacy:00001"])).status_code == 303
+    r = post_new(client, form(bridge, monday, units=["legacy:00001"], title="Trùng giờ"))
+    assert r.status_code == 409
+    assert_vietnamese(r, "clash")
+
+
+def test_refusals_on_meetings_answers_and_error_pages_read_in_vietnamese(
+        client, auth, organizer, hanoi, make_meeting, make_user):
+    upcoming = make_meeting(hanoi["city"], utcnow() + timedelta(days=1), participants=[hanoi["phuc_xa"]])
+    auth.login(organizer)
+    page = client.get(f"/meetings/{upcoming.id}/outcome").get_data(as_text=True)
+    r = client.post(f"/meetings/{upcoming.id}/outcome", data={
+        "csrf_token": csrf_of(page), "status": "held", "mode": "online"})
+    assert r.status_code == 400
+    assert_vietnamese(r, "meeting not ended")
+    assert "Cuộc họp chưa kết thúc." in r.get_data(as_text=True)
+    for path, status in (("/meetings/999999", 404), ("/no-such-page", 404)):
+        r = client.get(path)
+        assert r.status_code == status
+        assert_vietnamese(r, path)
+        assert "Không tìm thấy trang" in r.get_data(as_text=True)
+    r = client.post("/meetings/new", data={})
+    assert r.status_code in (400, 405)
+    assert_vietnamese(r, "post without a token")
+    auth.logout()
+    clerk = make_user("clerk", hanoi["phuc_xa"])
+    auth.login(clerk)
+    r = client.get("/meetings/new")
+    assert r.status_code == 403
+    assert_vietnamese(r, "403")
+    token = auth.csrf("/my-unit")
+    r = client.post(f"/my-unit/meetings/{upcoming.id}/answer",
+                    data={"csrf_token": token, "status": "declined", "reason": ""})
+    assert r.status_code == 422
+    assert_vietnamese(r, "declined without reason")
+    assert "Cần nêu lý do khi báo vắng." in r.get_data(as_text=True)
+
+
+def test_too_many_sign_ins_is_a_vietnamese_page(client, auth, organizer):
+    token = auth.csrf("/login")
+    for _ in range(30):
+        r = client.post("/login", data={"csrf_token": token, "email": organizer.email, "password": "wrong"})
+        if r.status_code == 429:
+            break
+    assert r.status_code == 429
+    assert_vietnamese(r, "429")
+    assert "Quá nhiều yêu cầu" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, message, field", [
+    ("vi", "Một số trường chưa hợp lệ", "Cuộc họp trực tuyến hoặc kết hợp cần chọn cầu truyền hình."),
+    ("en", "Some fields are not valid", "An online or hybrid meeting needs a bridge."),
+])
+def test_the_api_message_follows_accept_language_and_the_code_stays(client, equipped, organizer,
+                                                                   token_for, language, message, field):
+    from tests.booking_data import meeting_data
+    body = meeting_data(start=utcnow() + timedelta(days=3), end=utcnow() + timedelta(days=3, hours=1))
+    body = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()}
+    body.pop("bridge", None)
+    r = client.post("/api/v1/meetings", json=body,
+                    headers={**token_for(organizer), "Accept-Language": language})
+    assert r.status_code == 422
+    error = r.json["error"]
+    assert error["code"] == "invalid" and error["message"] == message
+    assert error["details"]["bridge"] == [field]
