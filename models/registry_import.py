@@ -12,10 +12,10 @@ from sqlalchemy.orm import aliased
 
 from .base import db
 from .text import nfc, search_key
-from .units import DEPARTMENT_DATASET, Unit
+from .units import DEPARTMENT_DATASET, REFORM_DAY, Unit
 
 DATA_DIR = Path(__file__).parent / "data"
-REORGANISED_ON = date(2025, 7, 1)  # the two-level structure takes effect
+REORGANISED_ON = REFORM_DAY
 
 
 @dataclass
