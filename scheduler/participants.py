@@ -21,8 +21,8 @@ def resolve_participants(items: list[str], organizer: Unit | None = None) -> lis
     """Turn unit references and selectors into the invited units, each once, host excluded.
 
     Selectors: "all:districts_and_communes", "all:districts", "all:communes",
-    "all:departments" (each within the organiser's province), "communes:<district ref>" (its communes), "subtree:<ref>" (the unit
-    and every unit below it). Dissolved units cannot be invited.
+    "all:departments" (each within the organiser's province), "communes:<district ref>" (its
+    communes), "subtree:<ref>" (the unit and every unit below it). Dissolved units cannot be invited.
 
     :raise ValidationFailed: naming `participants` and each item that is wrong.
     """
