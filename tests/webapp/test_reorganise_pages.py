@@ -60,3 +60,32 @@ def test_the_command_line_prints_the_plan_then_applies_it(app, city, holdings, m
     assert "Nothing to move" in again.output
     bad = runner.invoke(args=["units", "reorganise", "--choose", "legacy:00028=legacy:01"])
     assert bad.exit_code != 0 and "legacy:00028" in bad.output
+
+
+def test_the_report_says_which_plan_judges_it_and_reads_readiness_at_the_periods_end(client, auth, make_user,
+                                                                                    city):
+    from models import ConnectivityCheck, Endpoint
+    from tests.reports.test_across_the_reform import local
+
+    e = Endpoint(unit=city["old"]["ngoc_ha"], name="Điểm cầu", kind="room_system", status="ready")
+    db.session.add(e)
+    db.session.add(ConnectivityCheck(endpoint=e, checked_at=local(2025, 6, 20), passed=True))
+    db.session.commit()
+    auth.login(make_user("admin"))
+    june = client.get("/reports/online-ratio?period=2025-06").get_data(as_text=True)
+    assert 'data-testid="plan-year"' in june and "2019" in june.split('data-testid="plan-year"')[1][:200]
+    assert "30/06/2025" in june
+    share = june.split('data-testid="readiness-share">')[1].split("<")[0]
+    assert share.startswith("33")  # 1 of the 3 legacy communes in force on 30/06/2025
+
+
+def test_the_as_of_today_page_is_labelled_and_links_back(client, auth, make_user, city, make_meeting):
+    from tests.reports.test_across_the_reform import local
+
+    make_meeting(city["old"]["ngoc_ha"], local(2025, 6, 10), status="held", outcome_mode="online")
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio/as-of-today?period=2025")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="rollup-note"' in html
+    assert 'data-unit="2025:00004"' in html and "/reports/online-ratio?period=2025" in html
+    assert client.get("/reports/online-ratio/as-of-today?period=20x5").status_code == 404
