@@ -103,3 +103,11 @@ document.querySelectorAll("[data-picker]").forEach((picker) => {
   if (search) search.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
   sync();
 });
+
+// A table that scrolls inside its box must be reachable from the keyboard to scroll it.
+const focusableScrollers = () => document.querySelectorAll(".table-responsive, .table-wrap").forEach((box) => {
+  if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+  else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+});
+focusableScrollers();
+window.addEventListener("resize", focusableScrollers);
