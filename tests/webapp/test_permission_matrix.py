@@ -144,6 +144,8 @@ RULES = {
     ("working_calendar.index", "GET"): ("/admin/calendar/?year=2027", ADMIN, None),
     ("working_calendar.save", "POST"): ("/admin/calendar/", ADMIN, {}),
     ("api.api_calendar", "GET"): ("/api/v1/calendar?year=2027", SIGNED_IN, None),
+    ("reorganise.index", "GET"): ("/admin/reorganise/", ADMIN, None),
+    ("reorganise.apply", "POST"): ("/admin/reorganise/", ADMIN, {}),
     ("api.api_set_exception", "PUT"): ("/api/v1/calendar/exceptions", ADMIN,
                                        {"day": "2030-03-09", "kind": "working_day", "label": "Làm bù"}),
     ("api.api_delete_exception", "DELETE"): ("/api/v1/calendar/exceptions/2030-03-10", ADMIN, None),
