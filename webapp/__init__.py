@@ -91,12 +91,14 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         registry,
         reorganise,
         report_pages,
+        report_rollup,
         security,
     )
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
-                   admin_accounts, meeting_record, calendar_admin, reorganise):
+                   admin_accounts, meeting_record, calendar_admin, reorganise,
+                   report_rollup):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

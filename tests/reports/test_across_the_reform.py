@@ -94,3 +94,30 @@ def test_a_year_across_the_reform_shows_both_structures(reform, make_meeting):
     assert [d["unit"] for d in june["districts"]] == ["legacy:001"]
     assert august["districts"] == []
     assert [o["unit"] for o in august["organizers"]] == ["2025:00004"]
+
+
+def test_the_as_of_today_rollup_regroups_onto_todays_communes_by_seat(reform, make_unit, make_meeting):
+    from reports.rollup import rollup_as_of_today
+
+    giang_vo = make_unit("commune", "00008", reform["city"], "Phường Giảng Võ", dataset="2025")
+    reform["kim_ma"].successors.append(giang_vo)  # Kim Mã split: Ngọc Hà (lowest code) takes its seat
+    db.session.commit()
+    make_meeting(reform["ngoc_ha"], local(2025, 6, 10), status="held", outcome_mode="online")
+    make_meeting(reform["kim_ma"], local(2025, 6, 12), status="held", outcome_mode="in_person")
+    make_meeting(reform["district"], local(2025, 6, 13), status="held", outcome_mode="online")
+    make_meeting(reform["new"], local(2025, 8, 5), status="held", outcome_mode="online")
+    make_meeting(reform["new"], local(2025, 9, 5), status="held", outcome_mode="in_person")
+    period = parse_period("2025")
+    rollup = rollup_as_of_today(period, NOW)
+    by_unit = {r["unit"]: r for r in rollup["rows"]}
+    assert set(by_unit) == {"2025:00004", "legacy:001"}
+    ngoc_ha = by_unit["2025:00004"]
+    assert (ngoc_ha["held"], ngoc_ha["held_online"], ngoc_ha["ratio"]) == (4, 2, 50.0)
+    assert [f["unit"] for f in ngoc_ha["from"]] == ["legacy:00016", "legacy:00028"]
+    assert by_unit["legacy:001"]["no_successor"] and by_unit["legacy:001"]["held"] == 1
+    historic = online_ratio(period, NOW)
+    assert rollup["total"]["held"] == sum(o["held"] for o in historic["organizers"]) == 5
+    chosen = rollup_as_of_today(period, NOW, choices={reform["kim_ma"].id: giang_vo.id})
+    by_unit = {r["unit"]: r for r in chosen["rows"]}
+    assert (by_unit["2025:00004"]["held"], by_unit["2025:00004"]["ratio"]) == (3, 66.7)
+    assert (by_unit["2025:00008"]["held"], by_unit["2025:00008"]["ratio"]) == (1, 0.0)

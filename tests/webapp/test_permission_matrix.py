@@ -144,6 +144,7 @@ RULES = {
     ("working_calendar.index", "GET"): ("/admin/calendar/?year=2027", ADMIN, None),
     ("working_calendar.save", "POST"): ("/admin/calendar/", ADMIN, {}),
     ("api.api_calendar", "GET"): ("/api/v1/calendar?year=2027", SIGNED_IN, None),
+    ("report_rollup.as_of_today", "GET"): ("/reports/online-ratio/as-of-today?period=2019", READS_REPORTS, None),
     ("reorganise.index", "GET"): ("/admin/reorganise/", ADMIN, None),
     ("reorganise.apply", "POST"): ("/admin/reorganise/", ADMIN, {}),
     ("api.api_set_exception", "PUT"): ("/api/v1/calendar/exceptions", ADMIN,

@@ -77,3 +77,15 @@ def test_the_report_says_which_plan_judges_it_and_reads_readiness_at_the_periods
     assert "30/06/2025" in june
     share = june.split('data-testid="readiness-share">')[1].split("<")[0]
     assert share.startswith("33")  # 1 of the 3 legacy communes in force on 30/06/2025
+
+
+def test_the_as_of_today_page_is_labelled_and_links_back(client, auth, make_user, city, make_meeting):
+    from tests.reports.test_across_the_reform import local
+
+    make_meeting(city["old"]["ngoc_ha"], local(2025, 6, 10), status="held", outcome_mode="online")
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio/as-of-today?period=2025")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="rollup-note"' in html
+    assert 'data-unit="2025:00004"' in html and "/reports/online-ratio?period=2025" in html
+    assert client.get("/reports/online-ratio/as-of-today?period=20x5").status_code == 404
