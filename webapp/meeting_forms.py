@@ -6,22 +6,23 @@ from datetime import date, datetime, time
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.base import LOCAL
 from models.errors import N_, ValidationFailed
 from models.meetings import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
+from scheduler.participants import GROUPS, resolve_participants
+
+from .form_fields import ClockField, DayField
 
 from .labels import CATEGORY_LABELS, MODE_LABELS, RESPONSE_LABELS, STATUS_LABELS, Form  # noqa: F401
 
@@ -35,7 +36,6 @@ WEEKDAYS = (("MO", _l("Mon")), ("TU", _l("Tue")), ("WE", _l("Wed")), ("TH", _l("
             ("FR", _l("Fri")), ("SA", _l("Sat")), ("SU", _l("Sun")))
 SCOPE_LABELS = {"this": _l("This occurrence only"), "following": _l("This and the following ones"),
                 "all": _l("All occurrences")}
-TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -49,15 +49,17 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ParticipantPicker:
-    """The subtree picker: groups, "all communes of these districts", single units, codes."""
+    """The participant picker: group toggles, "all communes of a district", single units (a tree
+    of checkboxes, see meetings/_macros.html), and free codes or selectors."""
 
     groups = MultiCheckboxField(_l("Groups"), choices=options(GROUP_LABELS.items()))
-    districts = SelectMultipleField(_l("All communes of these districts"), validate_choice=False,
-                                    render_kw={"size": 6})
-    units = SelectMultipleField(_l("Single units"), validate_choice=False, render_kw={"size": 10})
+    districts = MultiCheckboxField(_l("All communes of these districts"), validate_choice=False)
+    units = MultiCheckboxField(_l("Single units"), validate_choice=False)
     codes = StringField(_l("Other unit codes or selectors, comma-separated"),
                         validators=[Optional(), Length(max=5000)],
                         render_kw={"placeholder": "legacy:00001, subtree:legacy:002"})
+    #: the levels each group toggle covers, for the picker's script
+    group_levels = {key: " ".join(levels) for key, levels in GROUPS.items()}
 
     def participant_items(self) -> list[str]:
         """The picker's choices as the booking verbs' references and selectors."""
@@ -69,9 +71,9 @@ class ParticipantPicker:
 
 
 class TimesMixin:
-    date = DateField(_l("Date"), validators=[DataRequired()])
-    start_time = TimeField(_l("Start"), validators=[DataRequired()], format=TIME_FORMATS)
-    end_time = TimeField(_l("End"), validators=[DataRequired()], format=TIME_FORMATS)
+    date = DayField(_l("Date"), validators=[InputRequired()])
+    start_time = ClockField(_l("Start"), validators=[InputRequired()])
+    end_time = ClockField(_l("End"), validators=[InputRequired()])
 
     def instants(self) -> tuple[datetime, datetime]:
         """The start and end as aware instants, from local date and times."""
@@ -97,7 +99,7 @@ class BookingForm(Form, TimesMixin, ParticipantPicker):
     repeat = SelectField(_l("Repeats"), choices=options(REPEAT_LABELS.items()), default="none")
     interval = IntegerField(_l("Every"), default=1, validators=[Optional(), NumberRange(1, 52)])
     weekdays = MultiCheckboxField(_l("On"), choices=options(WEEKDAYS))
-    until = DateField(_l("Until (date)"), validators=[Optional()])
+    until = DayField(_l("Until (date)"), validators=[Optional()])
     count = IntegerField(_l("Number of times"), validators=[Optional(), NumberRange(1, 366)])
     strict = BooleanField(_l("Refuse if a participant has no ready endpoint"))
     skip_holidays = BooleanField(_l("Skip non-working days (holidays, days off)"))
@@ -156,7 +158,9 @@ class EditForm(Form, TimesMixin, ParticipantPicker):
         if bridge_id(self.bridge.data) not in (None, meeting.bridge_id):
             data["bridge"] = bridge_id(self.bridge.data)
         items = self.participant_items()
-        if sorted(items) != sorted(invited):
+        # The picker may send a group toggle beside the units it covers: compare whom they invite.
+        if sorted(items) != sorted(invited) and {u.ref for u in resolve_participants(
+                items, meeting.organizer)} != set(invited):
             data["participants"] = items
         return data
 

@@ -25,7 +25,7 @@ from .meeting_forms import (
     CancelForm,
     options,
 )
-from .meeting_reads import audit_changes, unit_choices, unit_names
+from .meeting_reads import audit_changes, participant_tree, unit_names
 from .registry import readiness_max_age
 
 LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATUS_LABELS,
@@ -56,9 +56,8 @@ def apply_errors(form, error: ValidationFailed) -> list[str]:
 
 
 def fill_choices(form, organisers: list[Unit] | None = None) -> None:
-    """The unit, district, bridge (and organiser) choices of a booking or edit form."""
-    districts, units = unit_choices()
-    form.districts.choices, form.units.choices = options(districts), options(units)
+    """The participant tree, the bridge (and organiser) choices of a booking or edit form."""
+    form.tree = participant_tree(form.units.data or [])
     bridges = db.session.scalars(select(Bridge).order_by(Bridge.name)).all()
     form.bridge.choices = options([("", _("None (in person)"))] + [
         (str(b.id), f"{b.name} ({b.capacity})") for b in bridges])

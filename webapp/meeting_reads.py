@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from models import AuditLog, Invitation, Meeting, Unit, db
 from models.permissions import visible_unit_ids
-from models.units import LEVELS, subtree_ids
+from models.units import LEVELS, find_unit, subtree_ids
 
 from .meeting_forms import (
     CATEGORY_LABELS,
@@ -70,6 +70,25 @@ def organisable_units(user) -> list[Unit]:
         return []
     scope = subtree_ids(user.unit_id)
     return [u for u in _active_units() if u.id in scope]
+
+
+def participant_tree(selected=()) -> dict:
+    """The picker's tree: departments, districts each with its communes, and the rest (the city,
+    communes without a district, and selected units no longer active, so an edit keeps them)."""
+    units = _active_units()
+    by_parent: dict[int, list[Unit]] = defaultdict(list)
+    for u in units:
+        if u.level == "commune":
+            by_parent[u.parent_id].append(u)
+    districts = [(d, by_parent.pop(d.id, [])) for d in units if d.level == "district"]
+    placed = {u.ref for u in units}
+    rest = [u for u in units if u.level == "city"] + [c for cs in by_parent.values() for c in cs]
+    gone = [r for r in selected if r not in placed]
+    if gone:
+        rest += list(db.session.scalars(select(Unit).where(
+            Unit.id.in_([u.id for r in gone if (u := find_unit(r)) is not None]))))
+    return {"departments": [u for u in units if u.level == "department"], "districts": districts,
+            "rest": rest}
 
 
 def unit_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
