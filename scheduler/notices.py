@@ -37,7 +37,7 @@ from .outbox import Queue, Transport, email_transport, run_queue
 
 log = logging.getLogger("giaoban.notices")
 Gettext = Callable[[str], str]
-REQUEST_KINDS = ("booked", "changed", "unit_added")
+REQUEST_KINDS = ("booked", "changed", "unit_added", "restored")
 CANCEL_KINDS = ("cancelled", "unit_removed")
 UNFOLDED = default_policy.clone(max_line_length=998)
 
@@ -47,6 +47,7 @@ SUBJECTS = {
     "changed": N_("Changed: %(title)s (%(when)s)"),
     "unit_removed": N_("No longer invited: %(title)s (%(when)s)"),
     "cancelled": N_("Cancelled: %(title)s (%(when)s)"),
+    "restored": N_("No longer cancelled: %(title)s (%(when)s)"),
     "outcome_request": N_("Outcome to record: %(title)s (%(when)s)"),
     "reminder_pending": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_manual": N_("Please confirm attendance: %(title)s (%(when)s)"),
@@ -58,6 +59,7 @@ INTROS = {
     "changed": N_("The meeting below has changed."),
     "unit_removed": N_("Your unit is no longer invited to the meeting below."),
     "cancelled": N_("The meeting below is cancelled."),
+    "restored": N_("The cancellation of the meeting below was undone: it takes place as planned."),
     "outcome_request": N_("The meeting below has ended: please record its outcome."),
     "reminder_pending": N_("Your unit has not yet confirmed its attendance of the meeting below. "
                            "Please confirm, or decline with a reason, before it starts."),
@@ -164,7 +166,7 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
     """
     now = utcnow()
     meetings = [m for m in meetings if m is not None]
-    if not meetings or change not in ("booked", "changed", "cancelled"):
+    if not meetings or change not in ("booked", "changed", "cancelled", "restored"):
         return []
     if any(m.id is None for m in meetings):
         db.session.flush()
@@ -180,6 +182,9 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
         elif change == "cancelled":
             for unit_id in sorted(invited):
                 _add(notices, unit_id, rows, "cancelled", reason=reason)
+        elif change == "restored":  # an undone cancellation: those told it was cancelled hear it is back
+            for unit_id in sorted(invited):
+                _add(notices, unit_id, rows, "restored")
         else:
             was = set((before_units or {}).get(head.id, invited))
             changes = diff((before or {}).get(head.id, {}), _snapshot(head)) if before else []

@@ -171,7 +171,7 @@ class EditForm(FlaskForm, TimesMixin, ParticipantPicker):
 
 class CancelForm(FlaskForm):
     scope = SelectField(_l("Apply to"), choices=options(SCOPE_LABELS.items()), default="this")
-    reason = TextAreaField(_l("Reason (told to the invited units)"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason (told to the invited units)"), validators=[DataRequired(), Length(max=2000)])
 
 
 class OutcomeForm(FlaskForm):

@@ -59,6 +59,8 @@ RULES = {
     ("meetings.edit", "GET"): ("/meetings/{m}/edit", ORGANISES, None),
     ("meetings.edit", "POST"): ("/meetings/{m}/edit", ORGANISES, {}),
     ("meetings.cancel", "POST"): ("/meetings/{m}/cancel", ORGANISES, {"scope": "nonsense"}),
+    ("meetings.cancel", "GET"): ("/meetings/{m}/cancel?scope=this", ORGANISES, None),
+    ("meetings.restore", "POST"): ("/meetings/{m}/restore", ORGANISES, {}),
     ("meetings.outcome", "GET"): ("/meetings/{m}/outcome", ORGANISES, None),
     ("meetings.outcome", "POST"): ("/meetings/{m}/outcome", ORGANISES, {}),
     ("meetings.awaiting", "GET"): ("/meetings/awaiting", SIGNED_IN, None),
@@ -136,6 +138,7 @@ RULES = {
     ("api.get_meeting", "GET"): ("/api/v1/meetings/{m}", SEES_MEETING, None),
     ("api.patch_meeting", "PATCH"): ("/api/v1/meetings/{m}", ORGANISES, {"location": "Phòng 2"}),
     ("api.cancel", "POST"): ("/api/v1/meetings/{m}/cancel", ORGANISES, {"scope": "this"}),
+    ("api.restore", "POST"): ("/api/v1/meetings/{m}/restore", ORGANISES, None),
     ("api.outcome", "POST"): ("/api/v1/meetings/{m}/outcome", ORGANISES, {"status": "held", "mode": "online"}),
     ("api.put_response", "PUT"): ("/api/v1/meetings/{m}/responses/legacy:00001", ANSWERS,
                                   {"status": "confirmed", "attendee": "Nguyễn Văn A"}),
@@ -151,8 +154,8 @@ RULES = {
     ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", RENEWS_FEED, None),
 }
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
-HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.outcome",
-                 "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel",
+HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.restore", "meetings.outcome",
+                 "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel", "api.restore",
                  "api.outcome", "attendance.responses", "attendance.remind"}
 
 
