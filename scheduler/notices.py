@@ -112,6 +112,19 @@ def addresses(unit_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]
     return found
 
 
+def set_unit_contacts(unit: Unit, addresses: list[str], actor: User) -> None:
+    """Set a unit's own contact addresses (one a line), with an audit row."""
+    from models import audit
+    from models.database import write_transaction
+
+    with write_transaction():
+        before = unit.contact_emails
+        unit.contact_emails = "\n".join(addresses) or None
+        if before != unit.contact_emails:
+            audit.record(actor, "contacts", "unit", unit.id, {"contact_emails": before},
+                         {"contact_emails": unit.contact_emails})
+
+
 # --- recording ----------------------------------------------------------------------------
 
 def _groups(meetings) -> list[list[Meeting]]:

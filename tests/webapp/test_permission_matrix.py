@@ -59,6 +59,8 @@ RULES = {
     ("meetings.edit", "GET"): ("/meetings/{m}/edit", ORGANISES, None),
     ("meetings.edit", "POST"): ("/meetings/{m}/edit", ORGANISES, {}),
     ("meetings.cancel", "POST"): ("/meetings/{m}/cancel", ORGANISES, {"scope": "nonsense"}),
+    ("admin_audit.trail", "GET"): ("/audit?from=01/01/2020", SIGNED_IN, None),
+    ("admin_audit.trail_csv", "GET"): ("/audit.csv?kind=meeting", SIGNED_IN, None),
     ("meetings.cancel", "GET"): ("/meetings/{m}/cancel?scope=this", ORGANISES, None),
     ("meetings.restore", "POST"): ("/meetings/{m}/restore", ORGANISES, {}),
     ("meetings.outcome", "GET"): ("/meetings/{m}/outcome", ORGANISES, None),
