@@ -101,9 +101,11 @@ def test_the_office_provisions_clerks_books_and_a_clerk_confirms(browser, server
     notice = page.locator("[data-kind=booked]")
     assert "Giao ban trực tuyến văn thư phường" in notice.text_content()
     shot(page, "clerk-notice", engine_name)
-    notice.locator("button[type=submit]").click()
-    page.wait_for_url("**/notifications")
+    notice.locator("[data-testid=open-notice]").click()  # opening it reads it
+    page.wait_for_url(f"**/meetings/{meeting.id}")
     assert page.locator("[data-testid=unread-count]").count() == 0
+    page.goto("/notifications")
+    assert "list-group-item-light" in page.locator("[data-kind=booked]").get_attribute("class")
     db.session.commit()
     told = db.session.scalar(select(Notice).where(Notice.meeting_id == meeting.id,
                                                   Notice.unit_id == hanoi["phuc_xa"].id))

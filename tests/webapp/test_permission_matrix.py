@@ -74,6 +74,7 @@ RULES = {
     ("attendance.notifications", "GET"): ("/notifications", SIGNED_IN, None),
     ("attendance.mark_read", "POST"): ("/notifications/read", SIGNED_IN, {}),
     ("attendance.mark_notice_read", "POST"): ("/notifications/notices/999999/read", set(), {}),
+    ("attendance.open_notice", "GET"): ("/notifications/notices/999999/open", set(), None),
     ("notices.settings", "GET"): ("/settings", SIGNED_IN, None),
     ("notices.settings", "POST"): ("/settings", SIGNED_IN, {}),
     ("notices.unit_contacts", "GET"): ("/units/legacy:00001/contacts", ADMIN, None),
