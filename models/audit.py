@@ -45,3 +45,47 @@ def snapshot(obj, fields: tuple[str, ...]) -> dict[str, Any]:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+# --- reading the trail --------------------------------------------------------------------
+
+PER_PAGE = 50
+
+
+def trail_query(actor_units: set[int] | None = None, actor: str | None = None, unit_ids: set[int] | None = None,
+                action: str | None = None, entity_type: str | None = None,
+                since: datetime | None = None, before: datetime | None = None):
+    """The audit rows matching the filters, newest first (a SELECT to page or export).
+
+    actor_units: the reader's scope, the units whose users' actions they may read (None: all,
+    for admins); actor: a piece of the actor's e-mail or name (diacritic-insensitive is not
+    needed: e-mails are ASCII; names are matched as typed, NFC); unit_ids: actions of the users
+    of these units; since/before: an instant range [since, before).
+    """
+    from sqlalchemy import or_, select
+
+    stmt = select(AuditLog).outerjoin(User, User.id == AuditLog.actor_id)
+    if actor_units is not None:
+        stmt = stmt.where(User.unit_id.in_(actor_units or {-1}))
+    if unit_ids is not None:
+        stmt = stmt.where(User.unit_id.in_(unit_ids or {-1}))
+    if actor:
+        needle = f"%{actor.lower()}%"
+        stmt = stmt.where(or_(User.email.ilike(needle), User.name.ilike(f"%{actor}%")))
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    if entity_type:
+        stmt = stmt.where(AuditLog.entity_type == entity_type)
+    if since is not None:
+        stmt = stmt.where(AuditLog.at >= since)
+    if before is not None:
+        stmt = stmt.where(AuditLog.at < before)
+    return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+
+
+def changed_fields(row: AuditLog) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) for every field the row's before and after differ on."""
+    before, after = row.before or {}, row.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(k, before.get(k), after.get(k)) for k in keys
+            if before.get(k) != after.get(k) and k not in ("cancelled_with",)]

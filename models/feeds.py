@@ -73,6 +73,7 @@ def renew_user_feed(user: User) -> FeedToken:
     """Revoke the user's feed token at once and issue a new one."""
     with write_transaction():
         token = _renew(user_id=user.id)
+        audit.record(user, "renew_feed", "user", user.id)
     return token
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 
-NOTICE_KINDS = ("booked", "changed", "unit_added", "unit_removed", "cancelled", "outcome_request")
+NOTICE_KINDS = ("booked", "changed", "unit_added", "unit_removed", "cancelled", "restored", "outcome_request")
 CHANNELS = ("in_app", "email")  # a gateway channel (sms, zalo) adds its name and a Transport
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Bridge, EndpointBooking, Invitation, Meeting, Series, Unit, User, audit, db
@@ -13,6 +13,7 @@ from models.base import LOCAL
 from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
 from models.permissions import can_organize_for
+from models.text import has_visible, nfc
 
 from .booking import (
     AUDIT_FIELDS,
@@ -246,24 +247,156 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
                                             "change the occurrences one at a time.")})
 
 
+REASON_MAX = 2000
+
+
+def clean_reason(reason: str | None, required: bool = False) -> str | None:
+    """A cancellation's reason: NFC, at most REASON_MAX characters; one that shows nothing
+    (spaces, format marks only) is refused, and so is none at all when `required`."""
+    text = nfc(reason)
+    if text and not has_visible(text):
+        raise ValidationFailed({"reason": N_("The reason shows no visible characters.")})
+    if not text:
+        if required:
+            raise ValidationFailed({"reason": N_("Give the reason for cancelling.")})
+        return None
+    if len(text) > REASON_MAX:
+        raise ValidationFailed({"reason": N_("The reason is too long.")})
+    return text
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    """What cancelling would do: the occurrences in scope and how many units are told."""
+
+    scope: str
+    rows: list[Meeting]
+    units: int  # distinct invited units told of the cancellation
+    whole_series: bool  # every upcoming occurrence of the series
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def preview_cancel(meeting: Meeting, actor: User, now: datetime, scope: str = "this") -> CancelPreview:
+    """What `cancel_meeting` with this scope would cancel (the confirmation page states it)."""
+    _check_editable(meeting, actor, now)
+    scope = scope if meeting.series_id is not None else "this"
+    rows = rows_in_scope(meeting, scope, now)
+    ids = [m.id for m in rows]
+    units = db.session.scalar(select(func.count(func.distinct(Invitation.unit_id)))
+                              .where(Invitation.meeting_id.in_(ids))) if ids else 0
+    return CancelPreview(scope, rows, units or 0, scope == "all" and meeting.series_id is not None)
+
+
 def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "this",
-                   reason: str | None = None) -> list[Meeting]:
+                   reason: str | None = None, require_reason: bool = False) -> list[Meeting]:
     """Cancel one occurrence, this and the following ones, or the whole series (the reason is
-    told to the invited units)."""
+    told to the invited units and kept in the audit rows, with the ids cancelled together, so
+    the cancellation can be undone by `restore_meeting`)."""
+    reason = clean_reason(reason, required=require_reason)
     with write_transaction():
         _check_editable(meeting, actor, now)
         rows = rows_in_scope(meeting, scope, now)
+        together = [m.id for m in rows]
         for m in rows:
             before = audit.snapshot(m, AUDIT_FIELDS)
             m.status = "cancelled"
             m.revision += 1
             m.updated_at = now
             audit.record(actor, "cancel", "meeting", m.id, before=before,
-                         after=audit.snapshot(m, AUDIT_FIELDS))
+                         after=audit.snapshot(m, AUDIT_FIELDS) | {"reason": reason,
+                                                                  "cancelled_with": together})
         db.session.execute(update(EndpointBooking).where(
             EndpointBooking.meeting_id.in_([m.id for m in rows])).values(active=False))
         if meeting.series is not None:
             meeting.series.revision += 1
         meetings_saved.send(None, meetings=rows, change="cancelled", actor=actor,
-                            times_changed=False, reason=(reason or "").strip()[:2000] or None)
+                            times_changed=False, reason=reason)
     return rows
+
+
+# --- undoing a cancellation ----------------------------------------------------------------
+
+def last_cancellation(meeting: Meeting) -> audit.AuditLog | None:
+    """The audit row of the cancel verb that cancelled this meeting, if that is the last thing
+    that happened to its status (not restored or given an outcome since)."""
+    if meeting.status != "cancelled":
+        return None
+    row = db.session.scalar(select(audit.AuditLog).where(
+        audit.AuditLog.entity_type == "meeting", audit.AuditLog.entity_id == meeting.id,
+        audit.AuditLog.action.in_(("cancel", "restore", "outcome")))
+        .order_by(audit.AuditLog.id.desc()).limit(1))
+    return row if row is not None and row.action == "cancel" else None
+
+
+def restorable(meeting: Meeting, now: datetime) -> list[Meeting]:
+    """The meetings an undo of this meeting's cancellation brings back: those cancelled in the
+    same act that are still cancelled and have not started. An undo is possible until the
+    meeting starts (there is no other time limit); occurrences already started stay cancelled."""
+    row = last_cancellation(meeting)
+    if row is None or meeting.start_at <= now:
+        return []
+    ids = (row.after or {}).get("cancelled_with") or [meeting.id]
+    rows = []
+    for chunk in range(0, len(ids), 900):
+        rows += db.session.scalars(select(Meeting).where(
+            Meeting.id.in_(ids[chunk:chunk + 900]), Meeting.status == "cancelled", Meeting.start_at > now)).all()
+    return sorted((m for m in rows if m.id == meeting.id or last_cancellation(m) is not None),
+                  key=lambda m: m.start_at)
+
+
+def restore_meeting(meeting: Meeting, actor: User, now: datetime, max_age_days: int = 30) -> list[Meeting]:
+    """Undo a cancellation: the meetings cancelled together come back with their endpoints
+    booked again, by the booking's own check (make_plan, check_plan under the bridge lock).
+    Refused with the clashes (409) when something took their slot meanwhile; the units that were
+    told of the cancellation are told the meeting is back (a "restored" notice, iTIP REQUEST)."""
+    try:
+        with write_transaction():
+            if not can_organize_for(actor, meeting.organizer):
+                raise Forbidden(N_("Only the organiser's office may change this meeting."))
+            rows = restorable(meeting, now)
+            if not rows:
+                raise ValidationFailed({"status": N_("This cancellation can no longer be undone.")},
+                                       N_("This cancellation can no longer be undone."))
+            ids = [m.id for m in rows]
+            units = [inv.unit for inv in meeting.invitations]
+            plan = make_plan({"mode": meeting.mode}, meeting.organizer, units, meeting.bridge,
+                             [(m.start_at, m.end_at) for m in rows], now, max_age_days)
+            if plan.bridge is not None and plan.online:
+                lock_bridge(plan.bridge)
+            conflicts = check_plan(plan, exclude=ids)
+            if conflicts:
+                raise _undo_conflict(conflicts)
+            db.session.execute(delete(EndpointBooking).where(EndpointBooking.meeting_id.in_(ids)))
+            befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
+            for m in rows:
+                m.status = "scheduled"
+                m.revision += 1
+                m.updated_at = now
+                m.ports = len(plan.endpoints)
+            db.session.flush()
+            try:
+                with db.session.begin_nested():
+                    bulk_insert(EndpointBooking, [
+                        {"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
+                         "start_at": m.start_at, "end_at": m.end_at, "active": True}
+                        for m in rows for e in plan.endpoints.values()])
+            except IntegrityError as exc:
+                raise _undo_conflict(conflicts_after_refusal(plan, ids)) from exc
+            for m in rows:
+                audit.record(actor, "restore", "meeting", m.id, before=befores[m.id],
+                             after=audit.snapshot(m, AUDIT_FIELDS))
+            if meeting.series is not None:
+                meeting.series.revision += 1
+            meetings_saved.send(None, meetings=rows, change="restored", actor=actor, times_changed=True)
+            return rows
+    except IntegrityError as exc:
+        raise Conflict(N_("The cancellation cannot be undone: something took the slot meanwhile."),
+                       {"conflicts": [UNNAMED_CLASH]}) from exc
+
+
+def _undo_conflict(conflicts: list[dict]) -> Conflict:
+    return Conflict(N_("The cancellation cannot be undone: something took the slot meanwhile."),
+                    {"conflicts": conflicts})

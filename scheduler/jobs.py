@@ -96,22 +96,11 @@ def awaiting_outcome_notices(now: datetime) -> int:
     return added
 
 
-_translations: dict = {}
-
-
 def translator_for(app):
-    """gettext of the app's catalog per locale ('en' and unknown: English), loaded once."""
-    from babel.support import Translations
+    """gettext of the app's catalog per locale ('en': English; unknown: Vietnamese), loaded once."""
+    from .notices import catalog_translator
 
-    directory = os.path.join(app.root_path, "translations")
-
-    def get(locale: str | None):
-        code = locale if locale in ("vi", "en") else "vi"
-        if code not in _translations:
-            _translations[code] = Translations.load(directory, [code]) if code != "en" else None
-        t = _translations[code]
-        return t.gettext if t is not None else (lambda message: message)
-    return get
+    return catalog_translator(os.path.join(app.root_path, "translations"))
 
 
 def send_notices(app=None) -> int:
@@ -137,7 +126,7 @@ def send_reminders(app=None) -> int:
     app = _app(app)
     with app.app_context():
         try:
-            return send_due_reminders(app, utcnow())
+            return send_due_reminders(app, utcnow(), translator_for=translator_for(app))
         finally:
             db.session.remove()
             try:

@@ -37,7 +37,7 @@ from .outbox import Queue, Transport, email_transport, run_queue
 
 log = logging.getLogger("giaoban.notices")
 Gettext = Callable[[str], str]
-REQUEST_KINDS = ("booked", "changed", "unit_added")
+REQUEST_KINDS = ("booked", "changed", "unit_added", "restored")
 CANCEL_KINDS = ("cancelled", "unit_removed")
 UNFOLDED = default_policy.clone(max_line_length=998)
 
@@ -47,7 +47,11 @@ SUBJECTS = {
     "changed": N_("Changed: %(title)s (%(when)s)"),
     "unit_removed": N_("No longer invited: %(title)s (%(when)s)"),
     "cancelled": N_("Cancelled: %(title)s (%(when)s)"),
+    "restored": N_("No longer cancelled: %(title)s (%(when)s)"),
     "outcome_request": N_("Outcome to record: %(title)s (%(when)s)"),
+    "reminder_pending": N_("Please confirm attendance: %(title)s (%(when)s)"),
+    "reminder_manual": N_("Please confirm attendance: %(title)s (%(when)s)"),
+    "reminder_upcoming": N_("Reminder: %(title)s (%(when)s)"),
 }
 INTROS = {
     "booked": N_("Your unit is invited to the meeting below."),
@@ -55,8 +59,16 @@ INTROS = {
     "changed": N_("The meeting below has changed."),
     "unit_removed": N_("Your unit is no longer invited to the meeting below."),
     "cancelled": N_("The meeting below is cancelled."),
+    "restored": N_("The cancellation of the meeting below was undone: it takes place as planned."),
     "outcome_request": N_("The meeting below has ended: please record its outcome."),
+    "reminder_pending": N_("Your unit has not yet confirmed its attendance of the meeting below. "
+                           "Please confirm, or decline with a reason, before it starts."),
+    "reminder_manual": N_("Your unit has not yet confirmed its attendance of the meeting below. "
+                          "Please confirm, or decline with a reason, before it starts."),
+    "reminder_upcoming": N_("A reminder of the meeting below, coming up soon."),
 }
+#: kinds whose e-mail carries the one-click confirm and decline links
+ASKING_KINDS = REQUEST_KINDS + ("reminder_pending", "reminder_manual")
 FIELD_LABELS = {"when": N_("Time"), "title": N_("Title"), "location": N_("Place"),
                 "mode": N_("Mode"), "bridge": N_("Bridge"), "description": N_("Description"),
                 "category": N_("Category")}
@@ -98,6 +110,19 @@ def addresses(unit_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]
         have = {a.lower() for a, _ in found[unit_id]}
         found[unit_id] += [(a, "vi") for a in contact_list(text) if a.lower() not in have]
     return found
+
+
+def set_unit_contacts(unit: Unit, addresses: list[str], actor: User) -> None:
+    """Set a unit's own contact addresses (one a line), with an audit row."""
+    from models import audit
+    from models.database import write_transaction
+
+    with write_transaction():
+        before = unit.contact_emails
+        unit.contact_emails = "\n".join(addresses) or None
+        if before != unit.contact_emails:
+            audit.record(actor, "contacts", "unit", unit.id, {"contact_emails": before},
+                         {"contact_emails": unit.contact_emails})
 
 
 # --- recording ----------------------------------------------------------------------------
@@ -154,7 +179,7 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
     """
     now = utcnow()
     meetings = [m for m in meetings if m is not None]
-    if not meetings or change not in ("booked", "changed", "cancelled"):
+    if not meetings or change not in ("booked", "changed", "cancelled", "restored"):
         return []
     if any(m.id is None for m in meetings):
         db.session.flush()
@@ -170,6 +195,9 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
         elif change == "cancelled":
             for unit_id in sorted(invited):
                 _add(notices, unit_id, rows, "cancelled", reason=reason)
+        elif change == "restored":  # an undone cancellation: those told it was cancelled hear it is back
+            for unit_id in sorted(invited):
+                _add(notices, unit_id, rows, "restored")
         else:
             was = set((before_units or {}).get(head.id, invited))
             changes = diff((before or {}).get(head.id, {}), _snapshot(head)) if before else []
@@ -232,26 +260,37 @@ def describe(changes: list[dict] | None, gettext: Gettext) -> list[tuple[str, st
 
 
 def subject_of(notice: Notice, gettext: Gettext) -> str:
-    m = notice.meeting
-    return clean_line(gettext(SUBJECTS[notice.kind]) % {
-        "title": clean_line(m.title), "when": when_text(m.start_at, m.end_at, gettext)})
+    return render_subject(notice.kind, notice.meeting, gettext)
 
 
 def body_lines(notice: Notice, gettext: Gettext, config) -> list[tuple[str, str | None]]:
     """The e-mail's lines as (text, link or None)."""
-    m, unit = notice.meeting, notice.unit
+    return render_lines(notice.kind, notice.meeting, notice.unit, gettext, config, changes=notice.changes,
+                        reason=notice.reason, occurrences=notice.occurrences)
+
+
+def render_subject(kind: str, m: Meeting, gettext: Gettext) -> str:
+    """The subject of a notice or reminder e-mail of `kind`, in the translator's language."""
+    return clean_line(gettext(SUBJECTS[kind]) % {
+        "title": clean_line(m.title), "when": when_text(m.start_at, m.end_at, gettext)})
+
+
+def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, changes=None,
+                 reason: str | None = None, occurrences: int = 1) -> list[tuple[str, str | None]]:
+    """The one renderer of what a unit is told about a meeting (notices and reminders alike):
+    the lines as (text, link or None), every sentence from the catalog."""
     lines: list[tuple[str, str | None]] = [(gettext(N_("To: %(unit)s")) % {"unit": unit.name}, None), ("", None),
-                                           (gettext(INTROS[notice.kind]), None), ("", None)]
-    for label, old, new in describe(notice.changes, gettext):
+                                           (gettext(INTROS[kind]), None), ("", None)]
+    for label, old, new in describe(changes, gettext):
         lines.append((gettext(N_("%(field)s: %(before)s → %(after)s")) % {
             "field": label, "before": old, "after": new}, None))
-    if notice.changes:
+    if changes:
         lines.append(("", None))
     lines.append((gettext(N_("Meeting: %(title)s")) % {"title": clean_line(m.title)}, None))
     lines.append((gettext(N_("Time: %(when)s")) % {"when": when_text(m.start_at, m.end_at, gettext)}, None))
-    if notice.occurrences > 1 and m.series is not None:
+    if occurrences > 1 and m.series is not None:
         lines.append((gettext(N_("Recurring: this notice covers %(count)s occurrences of the series.")) % {
-            "count": notice.occurrences}, None))
+            "count": occurrences}, None))
     lines.append((gettext(N_("Mode: %(mode)s")) % {"mode": gettext(MODE_NAMES.get(m.mode, m.mode))}, None))
     lines.append((gettext(N_("Organiser: %(unit)s")) % {"unit": m.organizer.name}, None))
     if m.location:
@@ -260,10 +299,10 @@ def body_lines(notice: Notice, gettext: Gettext, config) -> list[tuple[str, str 
         lines.append((gettext(N_("Bridge: %(bridge)s")) % {"bridge": m.bridge.name}, None))
         for address in dial_addresses({m.organizer_id}).get(m.organizer_id, []):
             lines.append((gettext(N_("Dial-in address: %(address)s")) % {"address": address}, None))
-    if notice.reason:
-        lines.append((gettext(N_("Reason: %(reason)s")) % {"reason": notice.reason}, None))
+    if reason:
+        lines.append((gettext(N_("Reason: %(reason)s")) % {"reason": reason}, None))
     lines.append(("", None))
-    if notice.kind in REQUEST_KINDS and m.status == "scheduled":
+    if kind in ASKING_KINDS and m.status == "scheduled":
         yes, no = answer_url(config, m, unit, "confirmed"), answer_url(config, m, unit, "declined")
         lines.append((gettext(N_("Confirm attendance: %(url)s")) % {"url": yes}, yes))
         lines.append((gettext(N_("Decline (give a reason): %(url)s")) % {"url": no}, no))
@@ -271,6 +310,21 @@ def body_lines(notice: Notice, gettext: Gettext, config) -> list[tuple[str, str 
     lines.append((gettext(N_("Open the meeting: %(url)s")) % {"url": link}, link))
     lines += [("", None), (gettext(N_("Giao Ban: the meeting and videoconference schedule")), None)]
     return lines
+
+
+def new_message(to: str, subject: str, lines: list[tuple[str, str | None]], message_id: str,
+                config) -> EmailMessage:
+    """The headers and the text and HTML parts every e-mail of the app has."""
+    message = EmailMessage(policy=UNFOLDED)
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content("\n".join(t for t, _ in lines) + "\n", charset="utf-8")
+    message.add_alternative(_html(lines), subtype="html", charset="utf-8")
+    return message
 
 
 def _html(lines: list[tuple[str, str | None]]) -> str:
@@ -318,16 +372,8 @@ def build_email(delivery: Delivery, gettext: Gettext, config, calendars: dict | 
     of one change (a series to 556 units is serialised once, not 556 times).
     """
     notice = delivery.notice
-    lines = body_lines(notice, gettext, config)
-    message = EmailMessage(policy=UNFOLDED)
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = delivery.recipient
-    message["Subject"] = subject_of(notice, gettext)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id(delivery)
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content("\n".join(t for t, _ in lines) + "\n", charset="utf-8")
-    message.add_alternative(_html(lines), subtype="html", charset="utf-8")
+    message = new_message(delivery.recipient, subject_of(notice, gettext), body_lines(notice, gettext, config),
+                          message_id(delivery), config)
     if notice.method:
         m = notice.meeting
         key = (m.id, notice.method, notice.series_id is not None, m.revision,
@@ -350,6 +396,27 @@ def holder_name() -> str:
 
 def english(message: str) -> str:
     return message
+
+
+_catalogs: dict = {}
+CATALOG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "webapp", "translations")
+
+
+def catalog_translator(directory: str | None = None) -> Callable[[str | None], Gettext]:
+    """gettext of the app's catalog per locale ('en': English; unknown or none: Vietnamese),
+    each catalog loaded once. `directory` defaults to the app's translations."""
+    from babel.support import Translations
+
+    directory = directory or CATALOG_DIR
+
+    def get(locale: str | None) -> Gettext:
+        code = locale if locale in ("vi", "en") else "vi"
+        key = (directory, code)
+        if key not in _catalogs:
+            _catalogs[key] = Translations.load(directory, [code]) if code != "en" else None
+        t = _catalogs[key]
+        return t.gettext if t is not None else english
+    return get
 
 
 def send_due_notices(config, now: datetime | None = None, translator_for: Callable[[str | None], Gettext] | None = None,

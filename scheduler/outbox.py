@@ -177,7 +177,9 @@ class Queue:
 
     model: Any
     where: list = field(default_factory=list)          # extra filters
-    build: Callable[[Any], EmailMessage | None] = None  # None: nothing to send (marked sent)
+    #: None: nothing to send (marked sent). A list: several messages for the row (one per
+    #: language of a reminder's readers), all sent before the row is recorded as sent.
+    build: Callable[[Any], EmailMessage | list[EmailMessage] | None] = None
     wanted: Callable[[Any, datetime], bool] = lambda row, now: True
     on_claim: Callable[[Any, datetime], None] = lambda row, now: None
 
@@ -318,7 +320,8 @@ def run_queue(queue: Queue, transport: Transport, config, now: datetime, holder:
         seen += picked
         for index, (row_id, message) in enumerate(claimed):
             try:
-                transport.send(message)
+                for one in message if isinstance(message, list) else [message]:
+                    transport.send(one)
             except TransportDown as exc:
                 log.warning("transport down, %s left for the next run: %s", len(claimed) - index, exc)
                 for later_id, _message in claimed[index:]:

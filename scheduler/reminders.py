@@ -6,23 +6,23 @@ Kinds: "pending" (units that have not answered, REMINDER_PENDING_BEFORE the star
 reminded again). Rows are sent by `scheduler.outbox`: claimed in one short transaction, sent
 outside it, recorded in another; a refused one is retried with backoff, then parked, and never
 holds up the others. The in-app notice is written at the claim, whatever SMTP does.
-E-mails are written in Vietnamese, the language of the units they go to.
+E-mails are rendered by the notices' renderer (`scheduler.notices.render_lines`) through the
+catalog: in English for a user who chose English, in Vietnamese for everyone else; a unit whose
+readers want both gets one e-mail per language.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import default as default_policy
-from email.utils import formatdate
 from typing import Any
 
 from sqlalchemy import case, insert, literal, literal_column, select, update
 
 from models import Notification, Reminder, User, db
-from models.base import LOCAL, UTCDateTime, utcnow
+from models.base import UTCDateTime, utcnow
 from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
@@ -30,14 +30,12 @@ from models.permissions import can_organize_for
 from models.sqltime import shifted
 
 from . import notices
-from .links import answer_url
+from .notices import Gettext
 from .outbox import Queue, SmtpTransport, Transport, email_transport, run_queue
 from .working_calendar import WEEKDAYS, WorkingCalendar
 
 log = logging.getLogger("giaoban.reminders")
 ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answered
-MODES_VI = {"in_person": "Trực tiếp", "online": "Trực tuyến",
-            "hybrid": "Kết hợp trực tiếp và trực tuyến"}
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -188,61 +186,48 @@ def recipients(unit_id: int) -> list[str]:
     return [address for address, _locale in notices.addresses([unit_id])[unit_id]]
 
 
-def _when(meeting: Meeting) -> str:
-    start, end = meeting.start_at.astimezone(LOCAL), meeting.end_at.astimezone(LOCAL)
-    return f"{start:%H:%M}–{end:%H:%M} ngày {start:%d/%m/%Y}"
+def recipients_by_language(unit_id: int) -> dict[str, list[str]]:
+    """The unit's addresses grouped by language ('vi' or 'en'), in the order of `recipients`:
+    a user who chose English gets English, everyone else (and contact addresses) Vietnamese."""
+    groups: dict[str, list[str]] = {}
+    for address, locale in notices.addresses([unit_id])[unit_id]:
+        groups.setdefault("en" if locale == "en" else "vi", []).append(address)
+    return groups
 
 
-def compose(reminder: Reminder, config) -> tuple[str, str]:
-    """The Vietnamese subject and body of a reminder."""
-    meeting, unit = reminder.meeting, reminder.unit
-    start = meeting.start_at.astimezone(LOCAL)
-    title = notices.clean_line(meeting.title)
-    lines = [f"Kính gửi: {unit.name}", ""]
-    if reminder.kind in ASKING_KINDS:
-        subject = f"Đề nghị xác nhận tham dự: {title} ({start:%H:%M %d/%m/%Y})"
-        lines.append("Đơn vị chưa xác nhận tham dự cuộc họp dưới đây. Đề nghị xác nhận hoặc "
-                     "báo vắng (nêu lý do) trước giờ họp.")
-    else:
-        subject = f"Nhắc lịch họp: {title} ({start:%H:%M %d/%m/%Y})"
-        lines.append("Xin nhắc đơn vị lịch họp sắp diễn ra:")
-    lines += ["", f"Cuộc họp: {title}", f"Thời gian: {_when(meeting)}",
-              f"Hình thức: {MODES_VI.get(meeting.mode, meeting.mode)}",
-              f"Đơn vị chủ trì: {meeting.organizer.name}"]
-    if meeting.location:
-        lines.append(f"Địa điểm: {meeting.location}")
-    if meeting.bridge is not None:
-        lines.append(f"Cầu truyền hình: {meeting.bridge.name}")
-    if reminder.kind in ASKING_KINDS:
-        lines += ["", f"Xác nhận tham dự: {answer_url(config, meeting, unit, 'confirmed')}",
-                  f"Báo vắng: {answer_url(config, meeting, unit, 'declined')}"]
-    lines += ["", "Lịch họp kèm theo thư này (tệp .ics) có thể mở bằng ứng dụng lịch.", "",
-              "Giao Ban: hệ thống lịch họp và giao ban trực tuyến"]
-    return subject, "\n".join(lines) + "\n"
+def kind_of(reminder: Reminder) -> str:
+    """The notice kind a reminder is rendered as (scheduler.notices SUBJECTS and INTROS)."""
+    return f"reminder_{reminder.kind}"
 
 
-UNFOLDED = default_policy.clone(max_line_length=998)
+def compose(reminder: Reminder, config, gettext: Gettext | None = None) -> tuple[str, str]:
+    """The subject and text of a reminder in the translator's language (Vietnamese by default),
+    by the notices' renderer."""
+    gettext = gettext or notices.catalog_translator()("vi")
+    kind = kind_of(reminder)
+    lines = notices.render_lines(kind, reminder.meeting, reminder.unit, gettext, config)
+    return notices.render_subject(kind, reminder.meeting, gettext), "\n".join(t for t, _ in lines) + "\n"
 
 
-def message_id(reminder: Reminder) -> str:
-    """The same on every try of this reminder at this due time."""
-    return f"<reminder-{reminder.id}-{int(reminder.due_at.timestamp())}@giaoban>"
+def message_id(reminder: Reminder, language: str | None = None) -> str:
+    """The same on every try of this reminder at this due time (and language, when a unit's
+    readers want two languages: the Vietnamese copy keeps the plain id)."""
+    suffix = f"-{language}" if language and language != "vi" else ""
+    return f"<reminder-{reminder.id}-{int(reminder.due_at.timestamp())}{suffix}@giaoban>"
 
 
-def build_message(reminder: Reminder, to: list[str], config) -> EmailMessage:
-    """The e-mail of a reminder: Vietnamese text in UTF-8 and the meeting's .ics (REQUEST)."""
-    subject, body = compose(reminder, config)
-    # Headers are not folded (RFC 5322 allows 998 octets): folding Vietnamese encoded words
-    # makes Python 3.13 decode a doubled space inside the subject.
-    message = EmailMessage(policy=UNFOLDED)
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id(reminder)
-    message.set_content(body, charset="utf-8")
-    ics = notices.calendar_for(reminder.meeting, "REQUEST", False, config)
-    message.add_attachment(ics, maintype="text", subtype="calendar", filename="cuoc-hop.ics",
+def build_message(reminder: Reminder, to: list[str], config, gettext: Gettext | None = None,
+                  language: str | None = None) -> EmailMessage:
+    """The e-mail of a reminder: text and HTML from the notices' renderer in the translator's
+    language, and the meeting's .ics (REQUEST) attached."""
+    gettext = gettext or notices.catalog_translator()("vi")
+    kind = kind_of(reminder)
+    meeting = reminder.meeting
+    message = notices.new_message(", ".join(to), notices.render_subject(kind, meeting, gettext),
+                                  notices.render_lines(kind, meeting, reminder.unit, gettext, config),
+                                  message_id(reminder, language), config)
+    ics = notices.calendar_for(meeting, "REQUEST", False, config, gettext)
+    message.add_attachment(ics, maintype="text", subtype="calendar", filename=gettext(N_("meeting.ics")),
                            params={"method": "REQUEST", "charset": "utf-8"})
     return message
 
@@ -258,32 +243,38 @@ def _still_wanted(reminder: Reminder, now: datetime) -> bool:
     return reminder.kind not in ASKING_KINDS or invitation.response == "pending"
 
 
-def _in_app(reminder: Reminder, config, now: datetime) -> None:
-    """The in-app notice of a reminder, written once at its first claim."""
+def _in_app(reminder: Reminder, config, now: datetime, gettext: Gettext | None = None) -> None:
+    """The in-app notice of a reminder (in Vietnamese, the units' language), written once at its
+    first claim."""
     key = f"reminder:{reminder.id}:{int(reminder.due_at.timestamp())}"
     if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
         return
-    subject, body = compose(reminder, config)
+    subject, body = compose(reminder, config, gettext)
     db.session.add(Notification(dedupe_key=key, unit_id=reminder.unit_id, meeting_id=reminder.meeting_id,
                                 kind=f"reminder_{reminder.kind}", subject=subject, body=body, created_at=now))
 
 
-def reminder_queue(config) -> Queue:
-    def build(reminder: Reminder) -> EmailMessage | None:
-        to = recipients(reminder.unit_id)
-        return build_message(reminder, to, config) if to else None
+def reminder_queue(config, translator_for: Callable[[str | None], Gettext] | None = None) -> Queue:
+    """One e-mail per reminder and language of the unit's readers (usually one: Vietnamese)."""
+    translator_for = translator_for or notices.catalog_translator()
+
+    def build(reminder: Reminder) -> list[EmailMessage] | None:
+        groups = recipients_by_language(reminder.unit_id)
+        return [build_message(reminder, to, config, translator_for(language), language)
+                for language, to in groups.items()] or None
     return Queue(Reminder, build=build, wanted=_still_wanted,
-                 on_claim=lambda reminder, now: _in_app(reminder, config, now))
+                 on_claim=lambda reminder, now: _in_app(reminder, config, now, translator_for("vi")))
 
 
 def send_due_reminders(app_or_config, now: datetime | None = None, limit: int = 1000,
-                       transport: Transport | None = None) -> int:
+                       transport: Transport | None = None,
+                       translator_for: Callable[[str | None], Gettext] | None = None) -> int:
     """Send every due reminder: claim, send outside the transaction, record (scheduler.outbox)."""
     config = getattr(app_or_config, "config", app_or_config)
     now = now or utcnow()
     transport = transport or email_transport(config)
     try:
-        return run_queue(reminder_queue(config), transport, config, now, notices.holder_name(),
+        return run_queue(reminder_queue(config, translator_for), transport, config, now, notices.holder_name(),
                          limit=limit).sent
     finally:
         transport.close()

@@ -14,7 +14,7 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: sent with meetings=[Meeting, ...], change="booked" | "changed" | "cancelled" | "outcome",
+#: sent with meetings=[Meeting, ...], change="booked" | "changed" | "cancelled" | "restored" | "outcome",
 #: actor=User, times_changed=bool (True when start or end moved)
 meetings_saved = _signals.signal("meetings-saved")
 

@@ -81,6 +81,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
 
     from . import (
         admin_accounts,
+        admin_audit,
         admin_bridges,
         attendance,
         auth,
@@ -103,7 +104,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
-                   admin_accounts, meeting_record, calendar_admin, reorganise,
+                   admin_accounts, admin_audit, meeting_record, calendar_admin, reorganise,
                    report_rollup):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)

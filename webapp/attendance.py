@@ -207,6 +207,16 @@ def mark_read():
     return redirect(url_for("attendance.notifications"), 303)
 
 
+@bp.get("/notifications/notices/<int:notice_id>/open")
+@login_required
+def open_notice(notice_id: int):
+    """Opening a notice reads it: marked read (idempotent, own unit's notices only), then its meeting."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or not read_notice(notice_id, current_user, utcnow()):
+        abort(404)
+    return redirect(url_for("meetings.detail", meeting_id=notice.meeting_id), 303)
+
+
 @bp.post("/notifications/notices/<int:notice_id>/read")
 @login_required
 def mark_notice_read(notice_id: int):

@@ -135,9 +135,22 @@ def my_feed():
         feed_token_for_user(current_user).token))
 
 
-@bp.post("/me/feed/renew")
+def _safe_next(value: str | None) -> str | None:
+    return value if value and value.startswith("/") and not value.startswith("//") else None
+
+
+def _confirm_renewal(feed_url: str, action: str, back: str, unit=None):
+    """Renewing asks first: every calendar subscribed to the current address stops updating."""
+    return render_template("calendars/renew_confirm.html", feed_url=feed_url, action=action, back=back,
+                           unit=unit, feed_next=_safe_next(request.values.get("next")))
+
+
+@bp.route("/me/feed/renew", methods=["GET", "POST"])
 @login_required
 def renew_my_feed():
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return _confirm_renewal(_feed_url(feed_token_for_user(current_user).token),
+                                url_for("calendars.renew_my_feed"), url_for("calendars.my_feed"))
     renew_user_feed(current_user)
     flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
     return redirect(url_for("calendars.my_feed"))
@@ -159,12 +172,17 @@ def unit_feed(ref: str):
                            feed_url=_feed_url(feed_token_for_unit(unit).token))
 
 
-@bp.post("/units/<ref>/feed/renew")
+@bp.route("/units/<ref>/feed/renew", methods=["GET", "POST"])
 @login_required
 def renew_unit(ref: str):
     unit = _unit_or_404(ref)
     if not can_renew_unit_feed(current_user, unit):
         abort(403)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return _confirm_renewal(_feed_url(feed_token_for_unit(unit).token),
+                                url_for("calendars.renew_unit", ref=unit.ref),
+                                _safe_next(request.values.get("next")) or url_for("calendars.unit_feed", ref=unit.ref),
+                                unit)
     renew_unit_feed(unit, current_user)
     flash(_("The unit's calendar feed has a new address; the old one no longer works."), "success")
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")

@@ -5,17 +5,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import Invitation, db
 from models.base import utcnow
 from models.errors import Conflict, Forbidden, ValidationFailed
-from scheduler.changes import cancel_meeting, change_meeting
+from scheduler.changes import cancel_meeting, change_meeting, preview_cancel, restore_meeting
 from scheduler.outcomes import record_outcome
 
 from .labels import error_details, error_message
-from .meeting_forms import CancelForm, EditForm, OutcomeForm, options
+from .meeting_forms import SCOPE_LABELS, CancelForm, EditForm, OutcomeForm, options
 from .meeting_pages import LABELS, apply_errors, fill_choices, organised, readable, render_detail
 from .registry import readiness_max_age
 
@@ -50,22 +51,65 @@ def edit(meeting_id: int):
                            conflicts=conflicts, **LABELS), status
 
 
+def _cancel_page(meeting, form: CancelForm, preview, status: int = 200, problems=()):
+    return render_template("meetings/cancel.html", meeting=meeting, form=form, preview=preview,
+                           problems=list(problems), **LABELS), status
+
+
 @login_required
 def cancel(meeting_id: int):
-    """Cancel this occurrence, this and the following ones, or the whole series."""
+    """Cancelling asks first: GET states what the scope cancels (how many occurrences, how many
+    units are told) and asks for the reason; POST cancels (scheduler.changes.cancel_meeting)."""
     meeting = organised(meeting_id)
     form = CancelForm()
-    if not form.validate_on_submit():
-        return render_detail(meeting, form, 400)
+    if request.method == "GET":
+        scope = request.args.get("scope", "this")
+        form.scope.data = scope if scope in SCOPE_LABELS else "this"
+    scope = form.scope.data if meeting.series_id and form.scope.data in SCOPE_LABELS else "this"
     try:
-        rows = cancel_meeting(meeting, current_user, utcnow(),
-                              form.scope.data if meeting.series_id else "this", reason=form.reason.data)
+        preview = preview_cancel(meeting, current_user, utcnow(), scope)
     except ValidationFailed as exc:
-        return render_detail(meeting, form, 400,
-                              [m for msgs in error_details(exc).values() for m in msgs] or [error_message(exc)])
+        return render_detail(meeting, None, 400,
+                             [m for msgs in error_details(exc).values() for m in msgs] or [error_message(exc)])
     except Forbidden:
         abort(403)
-    flash(ngettext("%(num)d meeting cancelled.", "%(num)d meetings cancelled.", len(rows)),
+    if request.method == "GET":
+        return _cancel_page(meeting, form, preview)
+    if not form.validate_on_submit():
+        return _cancel_page(meeting, form, preview, 400)
+    try:
+        rows = cancel_meeting(meeting, current_user, utcnow(), preview.scope, reason=form.reason.data,
+                              require_reason=True)
+    except ValidationFailed as exc:
+        problems = apply_errors(form, exc)
+        return _cancel_page(meeting, form, preview, 400, problems)
+    except Forbidden:
+        abort(403)
+    flash(ngettext("%(num)d meeting cancelled. You can undo it on this page until it starts.",
+                   "%(num)d meetings cancelled. You can undo it on this page until they start.", len(rows)),
+          "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
+
+
+@login_required
+def restore(meeting_id: int):
+    """Undo a cancellation (scheduler.changes.restore_meeting): refused with the clashes (409)
+    when the slot was taken meanwhile."""
+    meeting = organised(meeting_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        rows = restore_meeting(meeting, current_user, utcnow(), readiness_max_age())
+    except Conflict as exc:
+        db.session.expire_all()
+        return render_detail(meeting, None, 409, [exc.translated(_)],
+                             readable(exc.details.get("conflicts", [])))
+    except ValidationFailed as exc:
+        return render_detail(meeting, None, 400, [exc.translated(_)])
+    except Forbidden:
+        abort(403)
+    flash(ngettext("The cancellation is undone: %(num)d meeting is back, its units are told.",
+                   "The cancellation is undone: %(num)d meetings are back, their units are told.", len(rows)),
           "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
 

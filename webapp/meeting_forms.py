@@ -23,7 +23,6 @@ from models.meetings import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 from scheduler.participants import GROUPS, resolve_participants
 
 from .form_fields import ClockField, DayField
-
 from .labels import CATEGORY_LABELS, MODE_LABELS, RESPONSE_LABELS, STATUS_LABELS, Form  # noqa: F401
 
 GROUP_LABELS = {"all:districts_and_communes": _l("Every district and commune"),
@@ -167,7 +166,7 @@ class EditForm(Form, TimesMixin, ParticipantPicker):
 
 class CancelForm(Form):
     scope = SelectField(_l("Apply to"), choices=options(SCOPE_LABELS.items()), default="this")
-    reason = TextAreaField(_l("Reason (told to the invited units)"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason (told to the invited units)"), validators=[DataRequired(), Length(max=2000)])
 
 
 class OutcomeForm(Form):

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -13,6 +14,7 @@ from models import AuditLog, Bridge, Invitation, Meeting, Unit, db
 from models.base import utcnow
 from models.errors import ValidationFailed
 from models.permissions import can_organize_for, can_see_meeting
+from scheduler.changes import last_cancellation, restorable
 from scheduler.clashes import endpoints_to_book
 
 from .labels import apply_form_errors
@@ -78,7 +80,7 @@ def readable(conflicts: list[dict]) -> list[dict]:
 
 
 def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, status: int = 200,
-                  problems: list[str] = ()):
+                  problems: list[str] = (), conflicts: list[dict] = ()):
     """The meeting's page: invitations, endpoints, history, occurrences, and what the user may do."""
     now = utcnow()
     invitations = db.session.scalars(select(Invitation).options(joinedload(Invitation.unit))
@@ -96,9 +98,12 @@ def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, statu
             .where(Meeting.series_id == meeting.series_id).order_by(Meeting.recurrence_id)).all()
     may_organise = can_organize_for(current_user, meeting.organizer)
     editable = may_organise and meeting.status == "scheduled" and meeting.start_at > now
+    cancellation = last_cancellation(meeting)
+    undo = restorable(meeting, now) if may_organise and cancellation is not None else []
     return render_template(
         "meetings/detail.html", meeting=meeting, invitations=invitations, endpoints=endpoints,
         ready=ready, history=[(row, audit_changes(row)) for row in history],
         occurrences=occurrences, editable=editable, now=now, may_organise=may_organise,
         may_record=may_organise and meeting.end_at <= now and meeting.status != "cancelled",
-        cancel_form=cancel_form or CancelForm(), problems=problems, **LABELS), status
+        cancel_form=cancel_form or CancelForm(), problems=problems, conflicts=conflicts,
+        cancellation=cancellation, undo=undo, undo_form=FlaskForm(), **LABELS), status

@@ -28,7 +28,8 @@ __all__ = ["bp", "meeting_or_404"]
 bp = Blueprint("meetings", __name__)
 bp.add_url_rule("/meetings/new", view_func=meeting_booking.new, methods=["GET", "POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>/edit", view_func=meeting_changes.edit, methods=["GET", "POST"])
-bp.add_url_rule("/meetings/<int:meeting_id>/cancel", view_func=meeting_changes.cancel, methods=["POST"])
+bp.add_url_rule("/meetings/<int:meeting_id>/cancel", view_func=meeting_changes.cancel, methods=["GET", "POST"])
+bp.add_url_rule("/meetings/<int:meeting_id>/restore", view_func=meeting_changes.restore, methods=["POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>/outcome", view_func=meeting_changes.outcome,
                 methods=["GET", "POST"])
 

@@ -18,7 +18,7 @@ from wtforms import BooleanField, TextAreaField
 from models import Delivery, Notice, Notification, Reminder, db
 from models.database import begin_write
 from models.units import find_unit
-from scheduler.notices import contact_list
+from scheduler.notices import contact_list, set_unit_contacts
 
 from .labels import Form
 
@@ -88,9 +88,7 @@ def unit_contacts(ref: str):
         addresses = contact_list(form.contact_emails.data)
         errors = [a for a in addresses if "@" not in parseaddr(a)[1] or parseaddr(a)[1] != a or len(a) > 254]
         if not errors:
-            begin_write()
-            unit.contact_emails = "\n".join(addresses) or None
-            db.session.commit()
+            set_unit_contacts(unit, addresses, current_user)
             flash(_("The unit's contact addresses are saved."), "success")
             return redirect(url_for("registry.unit", ref=unit.ref), 303)
     return render_template("notices/contacts.html", unit=unit, form=form, errors=errors), 422 if errors else 200

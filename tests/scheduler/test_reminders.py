@@ -91,7 +91,7 @@ def test_the_email_has_recipients_vietnamese_text_and_an_ics(book, people, mail_
                             ("vanthu.trucbach@hanoi.test",)}
     message = by_unit[("vanthu.phucxa@hanoi.test", "lanhdao.phucxa@hanoi.test")][-1]
     assert str(message["To"]) == "vanthu.phucxa@hanoi.test, lanhdao.phucxa@hanoi.test"
-    assert str(message["Subject"]) == "Nhắc lịch họp: Giao ban công tác tháng 3 năm 2030 (09:00 06/03/2030)"
+    assert str(message["Subject"]) == "Nhắc lịch họp: Giao ban công tác tháng 3 năm 2030 (09:00–11:00 ngày 06/03/2030)"
     body_part = message.get_body(("plain",))
     assert body_part.get_content_charset() == "utf-8"
     body = body_part.get_content()
@@ -156,7 +156,7 @@ def test_a_reminder_already_sent_is_planned_again_for_the_new_time(book, people,
         db.session.commit()
     assert send_at(START - timedelta(hours=22), mail_config) == 0
     assert send_at(new_start - timedelta(hours=24), mail_config) == 2
-    assert "14:00 06/03/2030" in str(smtp_server.messages[-1]["Subject"])
+    assert "(14:00–16:00 ngày 06/03/2030)" in str(smtp_server.messages[-1]["Subject"])
 
 
 def test_a_cancelled_meeting_withdraws_its_reminders(book, people, mail_config, smtp_server):
@@ -228,3 +228,66 @@ def test_starttls_is_required_when_configured(book, mail_config, smtp_server):
     assert send_at(START - timedelta(hours=23), {**mail_config, "MAIL_USE_TLS": True}) == 0
     assert smtp_server.messages == []
     assert all(r.sent_at is None for r in reminders(m).values())
+
+
+def _parsed(raw: bytes):
+    """An e-mail as a mail client reads it: parsed from its bytes by the standard library."""
+    import email
+    from email.policy import default
+
+    return email.message_from_bytes(raw, policy=default)
+
+
+def test_each_reader_gets_the_reminder_in_the_language_they_chose(book, people, mail_config, smtp_server):
+    """Vietnamese by default, English for a user who chose English: subject, text, HTML and the
+    .ics labels come from the catalog (the notices' renderer), one e-mail per language."""
+    people["viewer_px"].is_enabled = True
+    people["viewer_px"].locale = "en"
+    db.session.commit()
+    m = book(mode="online")
+    assert send_at(START - timedelta(hours=23), mail_config) == 2  # "pending": one row per unit
+    by_to = {tuple(r["to"]): _parsed(r["message"].as_bytes()) for r in smtp_server.received}
+    assert set(by_to) == {("vanthu.phucxa@hanoi.test",), ("lanhdao.phucxa@hanoi.test",),
+                          ("vanthu.trucbach@hanoi.test",)}
+    vi, en = by_to[("vanthu.phucxa@hanoi.test",)], by_to[("lanhdao.phucxa@hanoi.test",)]
+    assert str(vi["Subject"]) == ("Đề nghị xác nhận tham dự: Giao ban công tác tháng 3 năm 2030 "
+                                  "(09:00–11:00 ngày 06/03/2030)")
+    assert str(en["Subject"]) == ("Please confirm attendance: Giao ban công tác tháng 3 năm 2030 "
+                                  "(09:00–11:00 on 06/03/2030)")
+    assert str(vi["Message-ID"]) != str(en["Message-ID"])
+    vi_text, en_text = vi.get_body(("plain",)).get_content(), en.get_body(("plain",)).get_content()
+    assert "Kính gửi: Phường Phúc Xá" in vi_text and "Đơn vị chưa xác nhận tham dự" in vi_text
+    assert "Hình thức: Trực tuyến" in vi_text and "Đơn vị chủ trì: Quận Ba Đình" in vi_text
+    assert "Xác nhận tham dự: https://giaoban.hanoi.test/answer/" in vi_text
+    assert "To: Phường Phúc Xá" in en_text and "has not yet confirmed its attendance" in en_text
+    assert "Mode: Online" in en_text and "Organiser: Quận Ba Đình" in en_text
+    assert "Confirm attendance: https://giaoban.hanoi.test/answer/" in en_text
+    assert "Kính gửi" not in en_text and "Xác nhận" not in en_text
+    assert "Confirm attendance" in en.get_body(("html",)).get_content()
+    for message, filename in ((vi, "cuoc-hop.ics"), (en, "meeting.ics")):
+        [ics] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+        assert ics.get_filename() == filename and ics.get_param("method") == "REQUEST"
+        calendar = icalendar.Calendar.from_ical(ics.get_payload(decode=True))
+        assert str(calendar["METHOD"]) == "REQUEST"
+        [event] = calendar.walk("VEVENT")
+        assert str(event["UID"]) == m.uid and event.decoded("DTSTART") == START
+        assert str(event["SUMMARY"]) == "Giao ban công tác tháng 3 năm 2030"
+    # the in-app notice is in Vietnamese, the language of the unit
+    [notice] = db.session.scalars(select(Notification).where(
+        Notification.meeting_id == m.id, Notification.unit_id == people["clerk_px"].unit_id)).all()
+    assert notice.subject.startswith("Đề nghị xác nhận tham dự") and "Kính gửi" in notice.body
+
+
+def test_the_upcoming_reminder_reads_as_a_reminder_in_english(book, people, mail_config, smtp_server):
+    people["clerk_tb"].locale = "en"
+    db.session.commit()
+    book()
+    send_at(START - timedelta(minutes=50), mail_config)
+    english = [_parsed(r["message"].as_bytes()) for r in smtp_server.received
+               if r["to"] == ["vanthu.trucbach@hanoi.test"]]
+    subjects = sorted(str(m["Subject"]) for m in english)
+    assert subjects == ["Please confirm attendance: Giao ban công tác tháng 3 năm 2030 (09:00–11:00 on 06/03/2030)",
+                        "Reminder: Giao ban công tác tháng 3 năm 2030 (09:00–11:00 on 06/03/2030)"]
+    upcoming = next(m for m in english if str(m["Subject"]).startswith("Reminder"))
+    text = upcoming.get_body(("plain",)).get_content()
+    assert "A reminder of the meeting below" in text and "Confirm attendance" not in text

@@ -94,7 +94,7 @@ def test_renew_and_revoke_stop_the_old_url_at_once(client, auth, hanoi, make_use
     page = client.get("/units/legacy:00001/feed")
     assert page.status_code == 200 and old in page.get_data(as_text=True)
     response = client.post("/units/legacy:00001/feed/renew",
-                           data={"csrf_token": auth.csrf("/units/legacy:00001/feed")})
+                           data={"csrf_token": auth.csrf("/units/legacy:00001/feed"), "confirm": "yes"})
     assert response.status_code == 302
     assert client.get(old).status_code == 404
     new = feed_token_for_unit(hanoi["phuc_xa"])
@@ -111,7 +111,7 @@ def test_renew_and_revoke_stop_the_old_url_at_once(client, auth, hanoi, make_use
 def test_renew_from_the_unit_page_returns_there(client, auth, hanoi, make_user, next_, lands):
     auth.login(make_user("clerk", hanoi["phuc_xa"]))
     response = client.post("/units/legacy:00001/feed/renew",
-                           data={"csrf_token": auth.csrf("/me/feed"), "next": next_})
+                           data={"csrf_token": auth.csrf("/me/feed"), "next": next_, "confirm": "yes"})
     assert response.status_code == 302 and response.headers["Location"] == lands
 
 
@@ -129,7 +129,7 @@ def test_user_feed_page_renews(client, auth, hanoi, make_user, make_meeting):
     old = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
     path = old.split("localhost", 1)[1]
     assert client.get(path).status_code == 200
-    client.post("/me/feed/renew", data={"csrf_token": auth.csrf("/me/feed")})
+    client.post("/me/feed/renew", data={"csrf_token": auth.csrf("/me/feed"), "confirm": "yes"})
     assert client.get(path).status_code == 404
     assert feed_token_for_user(organizer).token not in old
 
@@ -192,3 +192,23 @@ def test_a_years_unit_feed_renders_in_under_50_ms(client, hanoi, make_meeting):
         timings.append(time.perf_counter() - began)
     assert response.status_code == 200 and len(uids(response)) == 123
     assert sorted(timings)[3] < 0.050, timings
+
+
+@pytest.mark.parametrize("page, renew", [("/units/legacy:00001/feed", "/units/legacy:00001/feed/renew"),
+                                         ("/me/feed", "/me/feed/renew")])
+def test_renewing_asks_first_and_says_subscribed_calendars_break(client, auth, hanoi, make_user, unit_feed,
+                                                                 page, renew):
+    auth.login(make_user("clerk", hanoi["phuc_xa"]))
+    before = client.get(page).get_data(as_text=True)
+    old = re.search(r'value="(http[^"]+\.ics)"', before).group(1)
+    assert f'method="get" action="{renew}"' in before  # the button opens the confirmation
+    confirm = client.get(renew)
+    text = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and 'data-testid="renew-confirm"' in text
+    assert "mọi lịch đang đăng ký theo địa chỉ này" in text and old in text
+    # a POST without the confirmation shows the same page and renews nothing
+    again = client.post(renew, data={"csrf_token": auth.csrf(page)})
+    assert again.status_code == 200 and 'data-testid="renew-confirm"' in again.get_data(as_text=True)
+    assert client.get(old.split("localhost", 1)[1]).status_code == 200
+    client.post(renew, data={"csrf_token": auth.csrf(page), "confirm": "yes"})
+    assert client.get(old.split("localhost", 1)[1]).status_code == 404

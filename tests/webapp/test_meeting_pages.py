@@ -190,7 +190,7 @@ def test_cancel_all_occurrences_from_the_page(client, auth, organizer, equipped,
     page = client.get(f"/meetings/{series[1].id}").get_data(as_text=True)
     assert 'name="scope"' in section(page, "cancel-form")
     r = client.post(f"/meetings/{series[1].id}/cancel",
-                    data={"csrf_token": csrf_of(page), "scope": "all"})
+                    data={"csrf_token": csrf_of(page), "scope": "all", "reason": "Lịch thay đổi"})
     assert r.status_code == 303
     db.session.expire_all()
     assert {db.session.get(Meeting, m.id).status for m in series} == {"cancelled"}
@@ -272,7 +272,8 @@ def test_calendars_show_the_meeting(client, auth, organizer, equipped, bridge, m
     auth.logout()
     auth.login(organizer)
     page = client.get(f"/meetings/{dropped.id}").get_data(as_text=True)
-    r = client.post(f"/meetings/{dropped.id}/cancel", data={"csrf_token": csrf_of(page)})
+    r = client.post(f"/meetings/{dropped.id}/cancel",
+                    data={"csrf_token": csrf_of(page), "reason": "Không còn cần thiết"})
     assert r.status_code == 303
     page = client.get(f"/units/legacy:00001/calendar?view=week&date={monday}")
     page = page.get_data(as_text=True)

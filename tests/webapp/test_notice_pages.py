@@ -29,7 +29,14 @@ def test_a_clerk_sees_the_invitation_and_the_move_in_words(client, auth, equippe
     page = client.get("/notifications").get_data(as_text=True)
     assert "Giấy mời: Giao ban trực tuyến" in page and "Thay đổi: Giao ban trực tuyến" in page
     assert "08:00–10:00 ngày 04/03/2019" in page and "14:00–16:00 ngày 04/03/2019" in page
-    assert f'/meetings/{m.id}"' in page
+    opens = re.findall(r'href="(/notifications/notices/\d+/open)"', page)
+    assert len(opens) == 2  # each notice links to its meeting through the route that reads it
+    assert client.get(opens[0]).headers["Location"].endswith(f"/meetings/{m.id}")
+    db.session.expire_all()
+    for notice in db.session.scalars(select(Notice).where(Notice.unit_id == hanoi["phuc_xa"].id)):
+        notice.read_at = None  # opening read one: start the count again from two unread
+    db.session.commit()
+    page = client.get("/notifications").get_data(as_text=True)
     assert re.search(r'data-testid="unread-count">2<', page)
     notice = db.session.scalars(select(Notice).where(Notice.unit_id == hanoi["phuc_xa"].id)).first()
     client.post(f"/notifications/notices/{notice.id}/read", data={"csrf_token": auth.csrf("/notifications")})
@@ -102,3 +109,19 @@ def test_cancelling_from_the_page_tells_the_units_the_reason(client, auth, equip
     assert db.session.get(Meeting, m.id).status == "cancelled"
     [told] = db.session.scalars(select(Notice).where(Notice.kind == "cancelled")).all()
     assert told.reason == "Trùng lịch họp Thành uỷ" and told.method == "CANCEL"
+
+
+def test_opening_a_notice_reads_it_and_shows_its_meeting(client, auth, equipped, bridge, organizer, now, hanoi,
+                                                         make_user):
+    m = _book(bridge, organizer, now)
+    notice = db.session.scalars(select(Notice).where(Notice.unit_id == hanoi["phuc_xa"].id)).first()
+    auth.login(make_user("clerk", hanoi["truc_bach"]))
+    assert client.get(f"/notifications/notices/{notice.id}/open").status_code == 404  # not theirs
+    auth.login(make_user("clerk", hanoi["phuc_xa"]))
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f'href="/notifications/notices/{notice.id}/open"' in page
+    response = client.get(f"/notifications/notices/{notice.id}/open")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/meetings/{m.id}")
+    db.session.expire_all()
+    assert db.session.get(Notice, notice.id).read_at is not None
+    assert re.search(r'data-testid="unread-count">1<', client.get("/notifications").get_data(as_text=True))

@@ -59,6 +59,10 @@ RULES = {
     ("meetings.edit", "GET"): ("/meetings/{m}/edit", ORGANISES, None),
     ("meetings.edit", "POST"): ("/meetings/{m}/edit", ORGANISES, {}),
     ("meetings.cancel", "POST"): ("/meetings/{m}/cancel", ORGANISES, {"scope": "nonsense"}),
+    ("admin_audit.trail", "GET"): ("/audit?from=01/01/2020", SIGNED_IN, None),
+    ("admin_audit.trail_csv", "GET"): ("/audit.csv?kind=meeting", SIGNED_IN, None),
+    ("meetings.cancel", "GET"): ("/meetings/{m}/cancel?scope=this", ORGANISES, None),
+    ("meetings.restore", "POST"): ("/meetings/{m}/restore", ORGANISES, {}),
     ("meetings.outcome", "GET"): ("/meetings/{m}/outcome", ORGANISES, None),
     ("meetings.outcome", "POST"): ("/meetings/{m}/outcome", ORGANISES, {}),
     ("meetings.awaiting", "GET"): ("/meetings/awaiting", SIGNED_IN, None),
@@ -70,6 +74,7 @@ RULES = {
     ("attendance.notifications", "GET"): ("/notifications", SIGNED_IN, None),
     ("attendance.mark_read", "POST"): ("/notifications/read", SIGNED_IN, {}),
     ("attendance.mark_notice_read", "POST"): ("/notifications/notices/999999/read", set(), {}),
+    ("attendance.open_notice", "GET"): ("/notifications/notices/999999/open", set(), None),
     ("notices.settings", "GET"): ("/settings", SIGNED_IN, None),
     ("notices.settings", "POST"): ("/settings", SIGNED_IN, {}),
     ("notices.unit_contacts", "GET"): ("/units/legacy:00001/contacts", ADMIN, None),
@@ -81,8 +86,10 @@ RULES = {
     ("calendars.meeting_ics", "GET"): ("/meetings/{m}.ics", SEES_MEETING, None),
     ("calendars.my_feed", "GET"): ("/me/feed", SIGNED_IN, None),
     ("calendars.renew_my_feed", "POST"): ("/me/feed/renew", SIGNED_IN, {}),
+    ("calendars.renew_my_feed", "GET"): ("/me/feed/renew", SIGNED_IN, None),
     ("calendars.unit_feed", "GET"): ("/units/legacy:00001/feed", SEES_MEETING, None),
     ("calendars.renew_unit", "POST"): ("/units/legacy:00001/feed/renew", RENEWS_FEED, {}),
+    ("calendars.renew_unit", "GET"): ("/units/legacy:00001/feed/renew", RENEWS_FEED, None),
     ("report_pages.online_ratio", "GET"): ("/reports/online-ratio?period=2019-03", READS_REPORTS, None),
     ("report_pages.download", "GET"): ("/reports/online-ratio/download?period=2019-03&format=csv",
                                        READS_REPORTS, None),
@@ -136,6 +143,7 @@ RULES = {
     ("api.get_meeting", "GET"): ("/api/v1/meetings/{m}", SEES_MEETING, None),
     ("api.patch_meeting", "PATCH"): ("/api/v1/meetings/{m}", ORGANISES, {"location": "Phòng 2"}),
     ("api.cancel", "POST"): ("/api/v1/meetings/{m}/cancel", ORGANISES, {"scope": "this"}),
+    ("api.restore", "POST"): ("/api/v1/meetings/{m}/restore", ORGANISES, None),
     ("api.outcome", "POST"): ("/api/v1/meetings/{m}/outcome", ORGANISES, {"status": "held", "mode": "online"}),
     ("api.put_response", "PUT"): ("/api/v1/meetings/{m}/responses/legacy:00001", ANSWERS,
                                   {"status": "confirmed", "attendee": "Nguyễn Văn A"}),
@@ -154,8 +162,8 @@ RULES = {
     ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", RENEWS_FEED, None),
 }
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
-HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.outcome",
-                 "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel",
+HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.restore", "meetings.outcome",
+                 "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel", "api.restore",
                  "api.outcome", "attendance.responses", "attendance.remind"}
 
 

@@ -75,6 +75,8 @@ class MeetingPatch(Schema):
 
 class CancelIn(Schema):
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
+    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=2000),
+                           metadata={"description": "Told to the invited units; NFC, with visible characters."})
 
 
 class ParticipantOut(Schema):

@@ -15,7 +15,7 @@ from models.errors import N_, DomainError, Msg, ValidationFailed
 from models.permissions import can_see_meeting, visible_unit_ids
 from scheduler.booking import book_meeting
 from scheduler.bridges import add_bridge
-from scheduler.changes import cancel_meeting, change_meeting
+from scheduler.changes import cancel_meeting, change_meeting, restore_meeting
 from scheduler.outcomes import record_outcome
 from scheduler.participants import resolve_participants
 from scheduler.slots import find_slots
@@ -172,6 +172,20 @@ def cancel(meeting_id, body):
     try:
         cancel_meeting(m, actor(), utcnow(), body.get("scope", "this"),
                        reason=body.get("reason"))
+    except DomainError as exc:
+        fail(exc)
+    return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())
+
+
+@bp.post("/meetings/<int:meeting_id>/restore")
+@bp.auth_required(auth)
+@bp.output(MeetingOut)
+@bp.doc(summary="Undo a cancellation until the meeting starts: re-books its endpoints; 409 lists the "
+                "clashes when its slot was taken meanwhile", responses=[403, 404, 409, 422])
+def restore(meeting_id):
+    m = meeting_or_404(meeting_id)
+    try:
+        restore_meeting(m, actor(), utcnow(), readiness_max_age())
     except DomainError as exc:
         fail(exc)
     return meeting_dict(db.session.get(Meeting, meeting_id), utcnow())
