@@ -57,6 +57,11 @@ class Config:
     SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 20))
     SCHEDULER_LOCK_TIMEOUT = float(os.environ.get("SCHEDULER_LOCK_TIMEOUT", 60))
     SCHEDULER_STANDBY_POLL = float(os.environ.get("SCHEDULER_STANDBY_POLL", min(5.0, SCHEDULER_LOCK_TIMEOUT / 3)))
+    # How long a write waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
+    # how long one statement of a write may run on PostgreSQL (statement_timeout; 0: no limit).
+    # When either fires the request answers 503 with Retry-After.
+    DATABASE_LOCK_TIMEOUT = float(os.environ.get("DATABASE_LOCK_TIMEOUT", 30))
+    DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", 120))
     FEED_PAST_DAYS = _int("FEED_PAST_DAYS", 90)
     FEED_FUTURE_DAYS = _int("FEED_FUTURE_DAYS", 365)
     # Without MAIL_SERVER, e-mails are written as .eml files under OUTBOX_DIR (instance/outbox/).

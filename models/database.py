@@ -9,17 +9,35 @@ from sqlalchemy.engine import Engine
 from models.base import db
 
 
-def configure_engine(engine: Engine) -> None:
-    """Foreign keys, WAL and a busy timeout on SQLite; explicit BEGIN so IMMEDIATE works."""
+def configure_engine(engine: Engine, lock_timeout: float = 30.0, statement_timeout: float = 0.0) -> None:
+    """Per dialect, how a writer waits: `lock_timeout` seconds for a lock, then an error.
+
+    SQLite: foreign keys, WAL, a busy timeout of `lock_timeout`, and explicit BEGIN so that
+    IMMEDIATE works. PostgreSQL: every write transaction (`begin_write`) sets `lock_timeout`
+    and `statement_timeout` for itself (SET LOCAL), so a write stuck behind another
+    transaction's row lock fails after that time instead of waiting forever; readers are not
+    limited. Either error is an `OperationalError`, which the web edge answers with 503.
+    """
+    if engine.dialect.name == "postgresql":
+        settings = [f"SET LOCAL lock_timeout = {max(1, int(lock_timeout * 1000))}",
+                    f"SET LOCAL statement_timeout = {max(0, int(statement_timeout * 1000))}"]
+
+        @event.listens_for(engine, "begin")
+        def _on_begin_pg(conn):
+            if conn.get_execution_options().get("immediate"):
+                for statement in settings:
+                    conn.exec_driver_sql(statement)
+        return
     if engine.dialect.name != "sqlite":
         return
+    busy = max(1, int(lock_timeout * 1000))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from .base import db
+from .database import write_transaction
 from .text import nfc, search_key
 from .units import DEPARTMENT_DATASET, REFORM_DAY, Unit
 
@@ -100,51 +101,51 @@ def import_units(province: int, dataset: str,
     them, and the legacy city's own districts and communes) are dissolved, in whichever order
     the lists and provinces are imported.
     """
-    records = province_records(province, dataset)
-    existing = {(u.dataset, u.code): u for u in db.session.scalars(select(Unit))}
-    result = ImportResult()
-    city_rec = records[0]
-    city = next((u for u in existing.values() if u.level == "city" and u.code == city_rec.code), None)
-    by_key: dict[tuple[str, str], Unit] = {}
-    for rec in progress(records):
-        unit = city if rec.level == "city" and city is not None else existing.get((rec.dataset, rec.code))
-        parent = None
-        if rec.parent is not None:
-            parent = by_key.get(rec.parent) or (city if rec.parent[1] == city_rec.code else None)
-        if unit is None:
-            unit = Unit(dataset=rec.dataset, code=rec.code, level=rec.level,
-                        division_type=nfc(rec.division_type), name=nfc(rec.name),
-                        search_name=search_key(rec.name), parent=parent)
-            db.session.add(unit)
-            result.created[rec.level] = result.created.get(rec.level, 0) + 1
-        elif unit.name != nfc(rec.name) or unit.division_type != nfc(rec.division_type) or (
-                parent is not None and unit.parent_id != parent.id):
-            unit.name, unit.division_type = nfc(rec.name), nfc(rec.division_type)
-            unit.search_name = search_key(rec.name)
-            if parent is not None:
-                unit.parent = parent
-            result.updated += 1
-        by_key[(rec.dataset, rec.code)] = unit
-        if rec.level == "city":
-            city = unit
-    city = by_key[(city_rec.dataset, city_rec.code)]
-    for rec in department_records(province, departments):
-        if (rec.dataset, rec.code) not in existing:
-            db.session.add(Unit(dataset=rec.dataset, code=rec.code, level="department",
-                                division_type=nfc(rec.division_type), name=nfc(rec.name),
-                                search_name=search_key(rec.name), parent=city))
-            result.created["department"] = result.created.get("department", 0) + 1
-    db.session.flush()
-    if dataset == "2025":
-        result.dissolved = _link_successors(records, by_key, _all_units())
-    else:
-        # The 2025 list of a province already loaded replaces the legacy units just created.
-        for code in _provinces_with_2025_units():
-            recs = province_records(code, "2025")
-            units = _all_units()
-            result.dissolved += _link_successors(recs, {(r.dataset, r.code): units.get((r.dataset, r.code))
-                                                        for r in recs}, units)
-    db.session.commit()
+    with write_transaction():
+        records = province_records(province, dataset)
+        existing = {(u.dataset, u.code): u for u in db.session.scalars(select(Unit))}
+        result = ImportResult()
+        city_rec = records[0]
+        city = next((u for u in existing.values() if u.level == "city" and u.code == city_rec.code), None)
+        by_key: dict[tuple[str, str], Unit] = {}
+        for rec in progress(records):
+            unit = city if rec.level == "city" and city is not None else existing.get((rec.dataset, rec.code))
+            parent = None
+            if rec.parent is not None:
+                parent = by_key.get(rec.parent) or (city if rec.parent[1] == city_rec.code else None)
+            if unit is None:
+                unit = Unit(dataset=rec.dataset, code=rec.code, level=rec.level,
+                            division_type=nfc(rec.division_type), name=nfc(rec.name),
+                            search_name=search_key(rec.name), parent=parent)
+                db.session.add(unit)
+                result.created[rec.level] = result.created.get(rec.level, 0) + 1
+            elif unit.name != nfc(rec.name) or unit.division_type != nfc(rec.division_type) or (
+                    parent is not None and unit.parent_id != parent.id):
+                unit.name, unit.division_type = nfc(rec.name), nfc(rec.division_type)
+                unit.search_name = search_key(rec.name)
+                if parent is not None:
+                    unit.parent = parent
+                result.updated += 1
+            by_key[(rec.dataset, rec.code)] = unit
+            if rec.level == "city":
+                city = unit
+        city = by_key[(city_rec.dataset, city_rec.code)]
+        for rec in department_records(province, departments):
+            if (rec.dataset, rec.code) not in existing:
+                db.session.add(Unit(dataset=rec.dataset, code=rec.code, level="department",
+                                    division_type=nfc(rec.division_type), name=nfc(rec.name),
+                                    search_name=search_key(rec.name), parent=city))
+                result.created["department"] = result.created.get("department", 0) + 1
+        db.session.flush()
+        if dataset == "2025":
+            result.dissolved = _link_successors(records, by_key, _all_units())
+        else:
+            # The 2025 list of a province already loaded replaces the legacy units just created.
+            for code in _provinces_with_2025_units():
+                recs = province_records(code, "2025")
+                units = _all_units()
+                result.dissolved += _link_successors(recs, {(r.dataset, r.code): units.get((r.dataset, r.code))
+                                                            for r in recs}, units)
     return result
 
 

@@ -62,12 +62,12 @@ class ReportSnapshot(db.Model):
 
 def seed_default_rules(plan_year: int = 2019) -> None:
     """Add the 2019 plan's rules for `plan_year` when that year has none."""
-    if db.session.scalar(select(TargetRule.id).where(TargetRule.plan_year == plan_year)):
-        return
-    for code, name, levels, categories, target in DEFAULT_RULES:
-        db.session.add(TargetRule(plan_year=plan_year, code=code, name=name, levels=levels,
-                                  categories=categories, target=target))
-    db.session.commit()
+    with write_transaction():
+        if db.session.scalar(select(TargetRule.id).where(TargetRule.plan_year == plan_year)):
+            return
+        for code, name, levels, categories, target in DEFAULT_RULES:
+            db.session.add(TargetRule(plan_year=plan_year, code=code, name=name, levels=levels,
+                                      categories=categories, target=target))
 
 
 def _clean(data: dict) -> dict:

@@ -1,7 +1,11 @@
 """Vietnamese text as data: NFC on the way in, a diacritic-free key for search."""
 from __future__ import annotations
 
+import re
 import unicodedata
+
+#: a run of line breaks (any `str.splitlines` splits on) with the spaces and tabs around it
+_LINE_BREAKS = re.compile("[ \t]*(?:[\n\r\v\f\x1c-\x1e\x85\u2028\u2029][ \t]*)+")
 
 
 def nfc(value: str | None) -> str | None:
@@ -12,6 +16,18 @@ def nfc(value: str | None) -> str | None:
     if value is None:
         return None
     return unicodedata.normalize("NFC", value.replace("\x00", "")).strip()
+
+
+def one_line(value: str | None) -> str | None:
+    """A single-line field's text: each run of line breaks, with the blanks around it, is one space.
+
+    Applied to every `String` column (`models.base`): titles, names, places, labels are one
+    line; multi-line text lives in `Text` columns (descriptions, notes, reasons) and keeps its
+    line breaks. Mail headers, iCalendar SUMMARY and CSV cells then never see a line break.
+    """
+    if not value:
+        return value
+    return _LINE_BREAKS.sub(" ", value)
 
 
 def has_visible(value: str | None) -> bool:

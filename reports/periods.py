@@ -9,6 +9,7 @@ from models.base import LOCAL
 from models.errors import N_, ValidationFailed
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Qq]([1-4]))?$")
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a period may fall in
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def local_midnight(year: int, month: int) -> datetime:
 def parse_period(text: str | None) -> Period:
     """The period a label names. :raise ValidationFailed: on anything else."""
     match = _PATTERN.match((text or "").strip())
-    if not match or not 1900 <= int(match.group(1)) <= 2200:
+    if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         raise ValidationFailed({"period": N_("Give a month (2019-03), a quarter (2019-Q1) or a year (2019).")})
     year, month, quarter = int(match.group(1)), match.group(2), match.group(3)
     if month:
@@ -69,10 +70,12 @@ def current_month(now: datetime) -> Period:
     return parse_period(f"{local.year}-{local.month:02d}")
 
 
-def shift(period: Period, steps: int) -> Period:
-    """The period of the same kind `steps` away (negative: earlier)."""
+def shift(period: Period, steps: int) -> Period | None:
+    """The period of the same kind `steps` away (negative: earlier); None outside the years."""
     index = period.year * 12 + period.first_month - 1 + steps * period.months
     year, month = divmod(index, 12)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
     if period.kind == "month":
         return parse_period(f"{year}-{month + 1:02d}")
     if period.kind == "quarter":

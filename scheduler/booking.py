@@ -10,7 +10,7 @@ from sqlalchemy import false, insert, literal_column, select, true
 from sqlalchemy.exc import IntegrityError
 
 from models import AuditLog, Endpoint, EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
-from models.base import LOCAL, utcnow
+from models.base import LOCAL, single_line_rows, utcnow
 from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
 from models.meetings import ONLINE_MODES
@@ -357,7 +357,7 @@ def _conflict(conflicts: list[dict], occurrences: int) -> Conflict:
 def bulk_insert(model, rows: list[dict]) -> None:
     """Insert many rows in one executemany (psycopg pipelines it), skipping the ORM's units of work."""
     if rows:
-        db.session.execute(insert(model.__table__), rows)
+        db.session.execute(insert(model.__table__), single_line_rows(model.__table__, rows))
 
 
 def _chunks(ids: list[int], size: int = 900):

@@ -1,7 +1,8 @@
 """The suite's fixtures, one plugin module per concern under tests/fixtures/.
 
 `database`: the engines, the migrated databases and the `app`; `web`: the request client,
-the CLI runner, sign-in and API tokens; `factories`: units, users, meetings, endpoints.
+the CLI runner, sign-in and API tokens; `factories`: units, users, meetings, endpoints;
+`processes`: real scheduler processes to kill and restart (`spawn`, `kill_mid_batch`).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 pytest.register_assert_rewrite("tests.fixtures")
 pytest_plugins = ["tests.fixtures.database", "tests.fixtures.web", "tests.fixtures.factories",
-                  "tests.fixtures.reorganisation"]
+                  "tests.fixtures.processes", "tests.fixtures.reorganisation"]
 
 # test_ops makes a PostgreSQL database of its own with these helpers.
 from tests.fixtures.database import (  # noqa: E402, F401

@@ -138,3 +138,16 @@ def test_healthz_says_not_ok_without_the_schema(client, app):
         db.session.execute(text("UPDATE alembic_version SET version_num = :v"),
                            {"v": sorted(schema_heads())[0]})
         db.session.commit()
+
+
+@pytest.mark.parametrize("period, absent, present", [
+    ("1900-01", "period=1899", "period=1900-02"), ("1900-Q1", "period=1899", "period=1900-Q2"),
+    ("1900", "period=1899", "period=1901"), ("2200-12", "period=2201", "period=2200-11"),
+    ("2200-Q4", "period=2201", "period=2200-Q3"), ("2200", "period=2201", "period=2199")])
+def test_report_periods_at_the_ends_of_the_range_render_without_a_link_outside_it(
+        client, auth, make_user, hanoi, period, absent, present):
+    auth.login(make_user("admin"))
+    r = client.get(f"/reports/online-ratio?period={period}")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert absent not in page and present in page

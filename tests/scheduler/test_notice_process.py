@@ -2,9 +2,6 @@
 kill -9 in the middle of a batch, then two schedulers started at once."""
 from __future__ import annotations
 
-import os
-import signal
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -17,7 +14,7 @@ from models import Delivery, db
 from models.base import utcnow
 from models.database import begin_write
 from scheduler.booking import book_meeting
-from tests.scheduler.test_process import WAIT, spawn, wait_until  # noqa: F401  (spawn is a fixture)
+from tests.fixtures.processes import WAIT, kill_mid_batch, wait_until
 
 pytestmark = pytest.mark.slow
 KEYS = ("phuc_xa", "truc_bach", "vinh_phuc", "phuc_tan", "dong_xuan", "hang_ma", "stttt", "snv")
@@ -50,23 +47,10 @@ def unsent() -> int:
 
 
 def test_killed_mid_batch_then_two_schedulers_at_once_lose_nothing_and_send_nothing_twice(
-        spawn, booked_notices, smtp_server):  # noqa: F811
+        spawn, booked_notices, smtp_server):
     expected = booked_notices(4)  # 32 e-mails, one per unit and change
     assert len(expected) == 32
-    caught, release = threading.Event(), threading.Event()
-
-    def hold_the_eleventh(accepted: int) -> None:
-        if accepted == 10 and not caught.is_set():
-            caught.set()
-            release.wait(10)
-
-    smtp_server.rcpt_hook = hold_the_eleventh
-    first = spawn()
-    assert caught.wait(WAIT), Path(first.log_path).read_text()
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=30)
-    release.set()
-    assert len(smtp_server.messages) == 10
+    kill_mid_batch(spawn, smtp_server, at=10)
     assert unsent() == 22
     procs = [spawn(), spawn()]  # both at once: one leads, the other stands by
     wait_until(lambda: unsent() == 0 and len(smtp_server.messages) >= 32, procs)
@@ -76,7 +60,7 @@ def test_killed_mid_batch_then_two_schedulers_at_once_lose_nothing_and_send_noth
     assert set(counts.values()) == {1}  # 0 sent twice per unit, channel and change
 
 
-def test_two_claimers_without_the_leader_lock_send_each_notice_once(spawn, booked_notices,  # noqa: F811
+def test_two_claimers_without_the_leader_lock_send_each_notice_once(spawn, booked_notices,
                                                                     smtp_server):
     expected = booked_notices(3)
     smtp_server.rcpt_hook = lambda accepted: time.sleep(0.05)

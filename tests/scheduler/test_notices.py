@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from models import Delivery, Notice, Reminder, db
 from models.base import utcnow
@@ -170,8 +170,10 @@ def test_a_poison_message_never_blocks_the_five_behind_it(booked, app, mail_conf
 
 def test_a_header_that_cannot_be_encoded_is_parked_alone(booked, app, mail_config):
     notice = notices_of(booked.id)[0]
-    db.session.add(Delivery(notice_id=notice.id, channel="email", recipient="thư@xã\n.vn",
-                            due_at=utcnow() - timedelta(minutes=1)))
+    # A line feed can no longer be set on a single-line column (models.base), so the poison is
+    # planted as data written before that rule, through Core.
+    db.session.execute(insert(Delivery.__table__).values(
+        notice_id=notice.id, channel="email", recipient="thư@xã\n.vn", due_at=utcnow() - timedelta(minutes=1)))
     db.session.commit()
     transport = LoggingTransport()
     config = {**mail_config, "DELIVERY_MAX_ATTEMPTS": 1}

@@ -8,9 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
@@ -23,39 +20,9 @@ from sqlalchemy import func, select
 from models import Invitation, Meeting, Reminder, db
 from models.base import utcnow
 from models.database import begin_write
+from tests.fixtures.processes import WAIT, kill_mid_batch, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-WAIT = 90  # seconds: generous for a loaded 2-core machine
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def spawn(database_url, smtp_server, tmp_path):
-    """Start scheduler subprocesses on the test database; all are killed at the end."""
-    procs: list[subprocess.Popen] = []
-    logs = []
-    env = {**os.environ, "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp_server.port), "MAIL_USE_TLS": "", "SECRET_KEY": "process-test",
-           "GIAOBAN_INSTANCE": str(tmp_path), "PUBLIC_URL": "https://giaoban.hanoi.test",
-           "SCHEDULER_TICK_SECONDS": "0.5", "SCHEDULER_LOCK_TIMEOUT": "3",
-           "SCHEDULER_STANDBY_POLL": "0.3", "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
-
-    def start(*args: str) -> subprocess.Popen:
-        log = open(tmp_path / f"scheduler-{len(procs)}.log", "w")
-        logs.append(log)
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "scheduler", *(args or ("run",))],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        proc.log_path = log.name
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
-    for log in logs:
-        log.close()
 
 
 @pytest.fixture
@@ -88,18 +55,6 @@ def due_reminders(hanoi, make_user):
     return plant
 
 
-def wait_until(predicate, procs=(), timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        for p in procs:
-            assert p.poll() is None, Path(p.log_path).read_text()
-        time.sleep(0.2)
-    logs = "\n".join(Path(p.log_path).read_text() for p in procs)
-    raise AssertionError(f"timed out after {timeout}s\n{logs}")
-
-
 def unsent() -> int:
     db.session.commit()  # end the snapshot so the subprocesses' commits are visible
     return db.session.scalar(select(func.count(Reminder.id)).where(Reminder.sent_at.is_(None)))
@@ -112,20 +67,7 @@ def reminder_ids(inbox) -> Counter:
 
 def test_killed_mid_batch_and_restarted_sends_each_reminder_once(spawn, due_reminders, smtp_server):
     ids = due_reminders(4)  # 32 reminders
-    caught, release = threading.Event(), threading.Event()
-
-    def hold_the_eleventh(accepted: int) -> None:
-        if accepted == 10 and not caught.is_set():
-            caught.set()
-            release.wait(10)  # keep the client waiting in the middle of its conversation
-
-    smtp_server.rcpt_hook = hold_the_eleventh
-    first = spawn()
-    assert caught.wait(WAIT), Path(first.log_path).read_text()
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=30)
-    release.set()
-    assert len(smtp_server.messages) == 10
+    kill_mid_batch(spawn, smtp_server, at=10)
     assert unsent() == len(ids) - 10  # the eleventh was claimed, not committed: rolled back
     second = spawn()
     wait_until(lambda: unsent() == 0 and len(smtp_server.messages) >= len(ids), [second])
