@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 
 LEVELS = ("city", "department", "district", "commune")
 DEPARTMENT_DATASET = "dept"
 DATASETS = ("legacy", "2025")
+REFORM_DAY = date(2025, 7, 1)  # the two-level structure takes effect
+#: the first day a list's units are in force (a list not named here: always)
+ESTABLISHED_ON = {"2025": REFORM_DAY}
 
 unit_successions = Table(
     "unit_successions",
@@ -67,8 +70,43 @@ class Unit(db.Model):
     def active(self) -> bool:
         return self.dissolved_on is None
 
+    def in_force_on(self, day: date) -> bool:
+        """The unit existed on `day` (a local date): its list had taken effect, not yet dissolved."""
+        since = ESTABLISHED_ON.get(self.dataset)
+        return (since is None or day >= since) and (self.dissolved_on is None or self.dissolved_on > day)
+
     def __repr__(self) -> str:
         return f"<Unit {self.ref} {self.name}>"
+
+
+def province_of(unit: Unit) -> Unit:
+    """The province (its city unit) a unit belongs to: the root of its tree."""
+    while unit.parent is not None:
+        unit = unit.parent
+    return unit
+
+
+def find_province(code: str | int | None) -> Unit | None:
+    """The province's city unit by its code ('01', '1' or 1 for Hà Nội), or None."""
+    text = str(code or "").strip()
+    if not text.isdigit() or len(text) > 3:
+        return None
+    return db.session.scalar(select(Unit).where(Unit.level == "city", Unit.code == f"{int(text):02d}")
+                             .order_by(Unit.id))
+
+
+def in_province(city_id: int):
+    """SQL: the unit is the province's city or lies below it (departments, districts, communes)."""
+    parent = aliased(Unit)
+    return or_(Unit.id == city_id, Unit.parent_id == city_id,
+               Unit.parent_id.in_(select(parent.id).where(parent.parent_id == city_id)))
+
+
+def in_force(day: date):
+    """SQL: the same rule as `Unit.in_force_on(day)`."""
+    conditions = [or_(Unit.dissolved_on.is_(None), Unit.dissolved_on > day)]
+    conditions += [Unit.dataset != dataset for dataset, since in ESTABLISHED_ON.items() if day < since]
+    return and_(*conditions)
 
 
 def find_unit(ref: str) -> Unit | None:

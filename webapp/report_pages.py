@@ -1,6 +1,8 @@
 """Report pages: the online-meeting ratio with charts, its drill-down, freezing, target rules."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -23,7 +25,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import TargetRule, db
-from models.base import utcnow
+from models.base import LOCAL, utcnow
 from models.errors import DomainError, Forbidden, ValidationFailed
 from models.meetings import CATEGORIES
 from models.readiness import readiness
@@ -119,9 +121,12 @@ def online_ratio():
         year = parse_period(str(period.year))
         trend = cached(figures_key("trend", period.year, scope_key, clock_key(year, now)),
                        lambda: monthly_trend(period.year, now, scope))
+        ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
         ready_overall, ready_districts = cached(
-            figures_key("readiness", minute_start(now), max_age, parent.id if parent else None),
-            lambda: readiness(now, max_age, parent))
+            figures_key("readiness", minute_start(now), ready_at, max_age,
+                        parent.id if parent else None),
+            lambda: readiness(now, max_age, parent, at=ready_at))
+        rules = rules_for_year(period.year)
         return make_response(render_template(
             "reports/online_ratio.html", period=period, report=report, live=live,
             changes=diff_reports(report, live) if version else [],
@@ -129,6 +134,8 @@ def online_ratio():
             previous=shift(period, -1), following=shift(period, 1),
             quarter=parse_period(f"{period.year}-Q{(period.first_month - 1) // 3 + 1}"),
             ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
+            ready_on=ready_at.astimezone(LOCAL).date(),
+            plan_year=rules[0]["plan_year"] if rules else None,
             is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None))
     return conditional(page_key, ("html", *person), render, clock_moves=True)
 
