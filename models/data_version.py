@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Integer, bindparam, event, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import UpdateBase
 
 from .base import UTCDateTime, db, utcnow
 
@@ -74,10 +76,28 @@ def _flag_statement(state) -> None:
             state.session.info[_FLAG] = True
 
 
+@event.listens_for(Engine, "before_execute")
+def _flag_core(conn, statement, *_args) -> None:
+    """Core statements (`insert(Meeting.__table__)`: the demo, the set-based booking) do not
+    pass through the ORM events: flag the connection, the commit below reads it."""
+    if isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name",
+                                                     None) in WATCHED:
+        conn.info[_FLAG] = True
+
+
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "commit")
+def _clear_connection(conn) -> None:
+    conn.info.pop(_FLAG, None)
+
+
 @event.listens_for(Session, "before_commit")
 def _bump(session) -> None:
     session.flush()
-    if session.info.pop(_FLAG, False):
+    changed = session.info.pop(_FLAG, False)
+    if session.in_transaction():
+        changed = session.connection().info.pop(_FLAG, False) or changed
+    if changed:
         session.execute(_BUMP, {"fresh": secrets.randbelow(2**40) * 1000, "now": utcnow()})
 
 

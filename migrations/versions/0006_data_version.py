@@ -5,6 +5,8 @@ Revises: 0005_calendar_reorg
 Create Date: 2026-12-02 18:50:00
 
 """
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -22,6 +24,10 @@ def upgrade():
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_version'))
     )
+    # a random start: a process cache of another database cannot meet this version
+    op.execute(sa.text("INSERT INTO data_version (id, version, changed_at) "
+                       "VALUES (1, :start, CURRENT_TIMESTAMP)").bindparams(
+                           start=secrets.randbelow(2**40) * 1000))
 
 
 def downgrade():
