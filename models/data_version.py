@@ -78,8 +78,8 @@ def _flag_statement(state) -> None:
 
 @event.listens_for(Engine, "before_execute")
 def _flag_core(conn, statement, *_args) -> None:
-    """Core statements (`insert(Meeting.__table__)`: the demo, the set-based booking) do not
-    pass through the ORM events: flag the connection, the commit below reads it."""
+    """Statements run on the Session's connection itself (`session.connection().execute`)
+    skip the Session's events: flag the connection, the commit below reads it."""
     if isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name",
                                                      None) in WATCHED:
         conn.info[_FLAG] = True

@@ -73,9 +73,32 @@ def cached(key: tuple | None, build: Callable[[], object]) -> object:
     return value
 
 
+BODIES = 16  # rendered pages are large (the report page of the demo: ~0.8 MB)
+_bodies: OrderedDict[tuple, bytes] = OrderedDict()
+
+
+def cached_body(key: tuple | None, build: Callable[[], bytes]) -> bytes:
+    """A rendered representation under `key` (which must name everything the bytes depend on),
+    built once; a small LRU of its own, so large bodies cannot crowd out figures."""
+    if key is None:
+        return build()
+    with _lock:
+        found = _bodies.get(key)
+        if found is not None:
+            _bodies.move_to_end(key)
+            return found
+    body = build()
+    with _lock:
+        _bodies[key] = body
+        while len(_bodies) > BODIES:
+            _bodies.popitem(last=False)
+    return body
+
+
 def cache_clear() -> None:
     with _lock:
         _store.clear()
+        _bodies.clear()
         _stats.update(hits=0, misses=0)
 
 

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -32,7 +33,7 @@ from models.readiness import readiness
 from models.targets import save_target_rule
 from models.units import LEVELS, find_unit
 from reports.access import report_scope
-from reports.figures_cache import cached, clock_key, figures_key
+from reports.figures_cache import cached, cached_body, clock_key, figures_key
 from reports.online_ratio import KINDS, NOT_COVERED, meetings_query, monthly_trend
 from reports.periods import month_before, parse_period, shift
 from reports.snapshots import diff_reports, freeze_report, versions
@@ -110,9 +111,18 @@ def online_ratio():
     scope_key = None if scope is None else tuple(sorted(scope))
     # The page shows readiness, which follows the clock: its validators move every minute.
     page_key = figures_key("page", period.label, version, scope_key, minute_start(now))
-    person = (current_user.id, current_user.name, current_user.role, locale_tag())
+    # The session's CSRF secret too: the page's forms carry a token of it.
+    person = (current_user.id, current_user.name, current_user.role, locale_tag(),
+              session.get("csrf_token"), request.query_string)
 
     def render() -> Response:
+        # Not stored while flashes wait (the render shows them once) or the session has no
+        # CSRF secret yet (the render makes one).
+        if page_key is None or session.get("_flashes") or not session.get("csrf_token"):
+            return make_response(render_page())
+        return make_response(cached_body((*page_key, *person), render_page))
+
+    def render_page() -> bytes:
         try:
             report, _key, _moves = report_figures(period.label, current_user, now, version)
         except DomainError:
@@ -127,7 +137,7 @@ def online_ratio():
                         parent.id if parent else None),
             lambda: readiness(now, max_age, parent, at=ready_at))
         rules = rules_for_year(period.year)
-        return make_response(render_template(
+        return render_template(
             "reports/online_ratio.html", period=period, report=report, live=live,
             changes=diff_reports(report, live) if version else [],
             trend=trend, versions=versions(period.label),
@@ -136,7 +146,8 @@ def online_ratio():
             ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
             ready_on=ready_at.astimezone(LOCAL).date(),
             plan_year=rules[0]["plan_year"] if rules else None,
-            is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None))
+            is_admin=current_user.role == "admin", not_covered=NOT_COVERED,
+            error=None).encode()
     return conditional(page_key, ("html", *person), render, clock_moves=True)
 
 

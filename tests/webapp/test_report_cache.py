@@ -145,7 +145,7 @@ def test_the_page_and_its_files_are_conditional(client, cases, admin, auth, monk
 
 
 def test_a_core_insert_through_the_session_moves_the_version(client, cases, headers, hanoi):
-    """The demo and the set-based booking write with `insert(table)`, which skips ORM events."""
+    """The demo and the set-based booking write with Core `insert(table)` statements."""
     from sqlalchemy import insert
     first = _get(client, headers)
     etag = first.headers["ETag"]
