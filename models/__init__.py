@@ -1,6 +1,7 @@
 """The registry and everything that exists: one module per aggregate."""
 from .audit import AuditLog
 from .base import Base, db, utcnow
+from .data_version import DataVersion
 from .endpoints import ConnectivityCheck, Endpoint
 from .meetings import Bridge, EndpointBooking, Invitation, Meeting, Series
 from .notices import Delivery, Notice
@@ -10,7 +11,8 @@ from .units import Unit
 from .users import ApiToken, User
 from .working_calendar import CalendarException
 
-__all__ = ["ApiToken", "AuditLog", "Base", "Bridge", "CalendarException", "ConnectivityCheck", "Endpoint",
+__all__ = ["ApiToken", "AuditLog", "Base", "Bridge", "CalendarException", "ConnectivityCheck", "DataVersion",
+           "Endpoint",
            "Delivery", "EndpointBooking", "FeedToken", "Invitation", "Meeting", "Notice", "Notification",
            "Reminder", "ReportSnapshot", "SchedulerLock", "Series", "TargetRule", "Unit",
            "User", "db", "utcnow"]

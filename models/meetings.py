@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import (
@@ -25,7 +25,8 @@ from .base import UTCDateTime, db, utcnow
 from .endpoints import Endpoint
 from .units import Unit
 
-#: no session lasts longer: the overlap queries rely on it (scheduler.clashes.LONGEST_SESSION)
+#: no session lasts longer: the overlap queries and the feeds' window rely on it
+LONGEST_SESSION = timedelta(hours=24)
 AT_MOST_24_HOURS = "end_at - start_at <= interval '24 hours'"
 
 CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giai_quyet_cong_viec",

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select
 
 from models import Bridge, Endpoint, EndpointBooking, Meeting, Unit, db
 from models.endpoints import READY_STATUSES, ready_condition
+from models.meetings import LONGEST_SESSION  # validation refuses longer sessions
 
 Interval = tuple[datetime, datetime]
-#: no session lasts longer (validation refuses it), so overlap queries can bound their start
-LONGEST_SESSION = timedelta(hours=24)
 
 
 class BookableEndpoint(NamedTuple):

@@ -61,7 +61,7 @@ def ical_context(base_url: str, organizer_email: str, **options) -> ical.Context
     return ical.make_context(base_url, organizer_email, labels, load_dial=dial_addresses, **options)
 
 
-def _not_modified(etag: str, last_modified: datetime) -> bool:
+def not_modified(etag: str, last_modified: datetime) -> bool:
     """If-None-Match decides when present, by weak comparison (RFC 9110 13.1.2: `W/"x"`
     matches `"x"`, and `*` matches any); otherwise If-Modified-Since (second precision)."""
     if request.headers.get("If-None-Match"):
@@ -97,7 +97,7 @@ def feed(token: str):
     locale = config["BABEL_DEFAULT_LOCALE"]
     etag, last_modified = feed_validators(
         query, f"{scope.uid}|{scope.name}|{_base_url()}|{config['MAIL_SENDER']}|{locale}")
-    if _not_modified(etag, last_modified):
+    if not_modified(etag, last_modified):
         return _calendar_response(None, etag, last_modified, "calendar.ics")
 
     def build() -> bytes:

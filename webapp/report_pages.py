@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,14 +32,15 @@ from models.readiness import readiness
 from models.targets import save_target_rule
 from models.units import LEVELS, find_unit
 from reports.access import report_scope
+from reports.figures_cache import cached, cached_body, clock_key, figures_key
 from reports.online_ratio import KINDS, NOT_COVERED, meetings_query, monthly_trend
 from reports.periods import month_before, parse_period, shift
-from reports.ratio_report import read_ratio_report
 from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
 from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
+from .report_http import conditional, locale_tag, minute_start, report_figures
 
 bp = Blueprint("report_pages", __name__)
 
@@ -81,30 +94,55 @@ def online_ratio():
     version = _version_arg()
     try:
         period = parse_period(label)
-        report = read_ratio_report(period.label, current_user, now, version)
     except ValidationFailed:
         return render_template("reports/online_ratio.html", period=None, asked=label[:20],
                                error=_("Give a month (2019-03), a quarter (2019-Q1) or a year (2019).")), 400
-    except DomainError:
-        abort(404)
-    live = read_ratio_report(period.label, current_user, now) if version else report
     parent = None
     if scope is not None and current_user.unit is not None and \
             current_user.unit.level in ("district", "commune"):
         parent = current_user.unit
     max_age = current_app.config["READINESS_MAX_AGE_DAYS"]
-    ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
-    ready_overall, ready_districts = readiness(now, max_age, parent, at=ready_at)
-    rules = rules_for_year(period.year)
-    return render_template(
-        "reports/online_ratio.html", period=period, report=report, live=live,
-        changes=diff_reports(report, live) if version else [],
-        trend=monthly_trend(period.year, now, scope), versions=versions(period.label),
-        previous=shift(period, -1), following=shift(period, 1),
-        quarter=parse_period(f"{period.year}-Q{(period.first_month - 1) // 3 + 1}"),
-        ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
-        ready_on=ready_at.astimezone(LOCAL).date(), plan_year=rules[0]["plan_year"] if rules else None,
-        is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None)
+    scope_key = None if scope is None else tuple(sorted(scope))
+    # The page shows readiness, which follows the clock: its validators move every minute.
+    page_key = figures_key("page", period.label, version, scope_key, minute_start(now))
+    # The session's CSRF secret too: the page's forms carry a token of it.
+    person = (current_user.id, current_user.name, current_user.role, locale_tag(),
+              session.get("csrf_token"), request.query_string)
+
+    def render() -> Response:
+        # Not stored while flashes wait (the render shows them once) or the session has no
+        # CSRF secret yet (the render makes one).
+        if page_key is None or session.get("_flashes") or not session.get("csrf_token"):
+            return make_response(render_page())
+        return make_response(cached_body((*page_key, *person), render_page))
+
+    def render_page() -> bytes:
+        try:
+            report, _key, _moves = report_figures(period.label, current_user, now, version)
+        except DomainError:
+            abort(404)
+        live = report_figures(period.label, current_user, now, None)[0] if version else report
+        year = parse_period(str(period.year))
+        trend = cached(figures_key("trend", period.year, scope_key, clock_key(year, now)),
+                       lambda: monthly_trend(period.year, now, scope))
+        ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
+        ready_overall, ready_districts = cached(
+            figures_key("readiness", minute_start(now), ready_at, max_age,
+                        parent.id if parent else None),
+            lambda: readiness(now, max_age, parent, at=ready_at))
+        rules = rules_for_year(period.year)
+        return render_template(
+            "reports/online_ratio.html", period=period, report=report, live=live,
+            changes=diff_reports(report, live) if version else [],
+            trend=trend, versions=versions(period.label),
+            previous=shift(period, -1), following=shift(period, 1),
+            quarter=parse_period(f"{period.year}-Q{(period.first_month - 1) // 3 + 1}"),
+            ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
+            ready_on=ready_at.astimezone(LOCAL).date(),
+            plan_year=rules[0]["plan_year"] if rules else None,
+            is_admin=current_user.role == "admin", not_covered=NOT_COVERED,
+            error=None).encode()
+    return conditional(page_key, ("html", *person), render, clock_moves=True)
 
 
 @bp.route("/reports/online-ratio/download")
@@ -115,13 +153,13 @@ def download():
     if fmt not in ("csv", "xlsx"):
         abort(400, _("The format must be csv or xlsx."))
     try:
-        report = read_ratio_report(request.args.get("period", ""), current_user, utcnow(),
-                                   _version_arg())
+        report, key, clock_moves = report_figures(request.args.get("period", ""), current_user,
+                                                  utcnow(), _version_arg())
     except ValidationFailed as exc:
         abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
     except DomainError:
         abort(404)
-    return report_file(report, fmt)
+    return conditional(key, (fmt,), lambda: report_file(report, fmt), clock_moves)
 
 
 @bp.route("/reports/online-ratio/meetings")

@@ -1,0 +1,106 @@
+"""The data version: one counter that every write touching what reports show moves on.
+
+Caches of computed figures (the report pages) key on it, and their ETags include it, so a
+cached figure is served only while nothing it could depend on has been written since. The
+counter is bumped in the writing transaction itself, when it commits (a flush of, or an ORM
+`insert`/`update`/`delete` statement on, a WATCHED table flags the session), so readers see the
+new version exactly when they can see the new rows; the bump's row lock orders committers.
+
+A missing row (a freshly emptied database) starts at a random value, so a process that cached
+figures of an earlier database under some version cannot meet that version again.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import BigInteger, Integer, bindparam, event, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import UpdateBase
+
+from .base import UTCDateTime, db, utcnow
+
+#: tables whose rows the figures, the trend, the readiness and the versions list are made of
+WATCHED = frozenset({"meetings", "invitations", "series", "endpoint_bookings", "bridges",
+                     "target_rules", "report_snapshots", "units", "endpoints",
+                     "connectivity_checks", "calendar_exceptions"})
+_FLAG = "giaoban_data_changed"
+_BUMP = text("INSERT INTO data_version (id, version, changed_at) VALUES (1, :fresh, :now) "
+             "ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, "
+             "changed_at = :now").bindparams(bindparam("now", type_=UTCDateTime))
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Version(NamedTuple):
+    number: int
+    changed_at: datetime
+
+
+def data_version() -> Version | None:
+    """The current version and when it moved (None if no write has been counted in this
+    database yet)."""
+    row = db.session.execute(select(DataVersion.version, DataVersion.changed_at)
+                             .where(DataVersion.id == 1)).first()
+    return None if row is None else Version(*row)
+
+
+def _table_of(instance) -> str | None:
+    table = getattr(type(instance), "__table__", None)
+    return None if table is None else table.name
+
+
+@event.listens_for(Session, "before_flush")
+def _flag_flush(session, _context, _instances) -> None:
+    if session.info.get(_FLAG):
+        return
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if _table_of(instance) in WATCHED:
+            session.info[_FLAG] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _flag_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in WATCHED:
+            state.session.info[_FLAG] = True
+
+
+@event.listens_for(Engine, "before_execute")
+def _flag_core(conn, statement, *_args) -> None:
+    """Statements run on the Session's connection itself (`session.connection().execute`)
+    skip the Session's events: flag the connection, the commit below reads it."""
+    if isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name",
+                                                     None) in WATCHED:
+        conn.info[_FLAG] = True
+
+
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "commit")
+def _clear_connection(conn) -> None:
+    conn.info.pop(_FLAG, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session) -> None:
+    session.flush()
+    changed = session.info.pop(_FLAG, False)
+    if session.in_transaction():
+        changed = session.connection().info.pop(_FLAG, False) or changed
+    if changed:
+        session.execute(_BUMP, {"fresh": secrets.randbelow(2**40) * 1000, "now": utcnow()})
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session) -> None:
+    session.info.pop(_FLAG, None)
