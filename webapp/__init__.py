@@ -88,6 +88,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         meetings,
         notices,
         ops,
+        readiness_pages,
         registry,
         report_pages,
         security,
@@ -95,7 +96,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
-                   admin_accounts, meeting_record, calendar_admin):
+                   admin_accounts, meeting_record, calendar_admin, readiness_pages):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -38,6 +38,8 @@ RULES = {
     ("registry.units", "GET"): ("/units?q=phuc", SIGNED_IN, None),
     ("registry.unit", "GET"): ("/units/legacy:00001", SIGNED_IN, None),
     ("registry.readiness_dashboard", "GET"): ("/readiness", SIGNED_IN, None),
+    ("readiness.district", "GET"): ("/readiness/districts/legacy:001", SIGNED_IN, None),
+    ("readiness.not_ready", "GET"): ("/readiness/not-ready?format=csv", SIGNED_IN, None),
     ("registry.communes_fragment", "GET"): ("/units/legacy:001/communes", SIGNED_IN, None),
     ("registry.new_endpoint", "GET"): ("/units/legacy:00001/endpoints/new", ADMIN, None),
     ("registry.new_endpoint", "POST"): ("/units/legacy:00001/endpoints/new", ADMIN, {}),
