@@ -21,8 +21,11 @@ def sheets_csv(sheets: list[Sheet], heading: str | None = None) -> bytes:
     if heading:
         writer.writerow([_cell(heading)])
     several = len(sheets) > 1
+    written = None
     for title, headers, rows in sheets:
-        writer.writerow(([""] if several else []) + [_cell(h) for h in headers])
+        if headers != written:  # sheets of one kind share one header line
+            writer.writerow(([""] if several else []) + [_cell(h) for h in headers])
+            written = headers
         for values in rows:
             writer.writerow(([_cell(title)] if several else []) + [_cell(v) for v in values])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -26,6 +26,7 @@ from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
+from .registry import local_time
 
 bp = Blueprint("report_pages", __name__)
 
@@ -105,7 +106,8 @@ def online_ratio():
         previous=shift(period, -1), following=shift(period, 1),
         quarter=parse_period(f"{period.year}-Q{(period.first_month - 1) // 3 + 1}"),
         ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
-        is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None)
+        is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None,
+        printed_on=local_time(now))
 
 
 @bp.route("/reports/online-ratio/download")

@@ -68,6 +68,7 @@ RULES = {
     ("attendance.home", "GET"): ("/my-unit?unit=legacy:00001", SEES_MEETING, None),
     ("attendance.answer", "POST"): ("/my-unit/meetings/{m}/answer?unit=legacy:00001", ANSWERS, {}),
     ("attendance.responses", "GET"): ("/meetings/{m}/responses", ORGANISES, None),
+    ("attendance.attendance_list_page", "GET"): ("/meetings/{m}/attendance?format=xlsx", ORGANISES, None),
     ("attendance.remind", "POST"): ("/meetings/{m}/responses/remind", ORGANISES, {}),
     ("attendance.notifications", "GET"): ("/notifications", SIGNED_IN, None),
     ("attendance.mark_read", "POST"): ("/notifications/read", SIGNED_IN, {}),
