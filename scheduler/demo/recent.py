@@ -23,7 +23,7 @@ from .calendar import LOCAL, SLOT, BusyCalendar, slot_start
 from .writer import Planned
 
 UPCOMING_DAYS = 28
-FREE_PER_DAY = 12  # other meetings per working day at scale 1 (the benchmark year has ~160)
+FREE_PER_DAY = 6  # other meetings per working day at scale 1 (the benchmark year has ~160)
 
 
 def window(today: date) -> tuple[date, date]:
