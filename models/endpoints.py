@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_, exists, not_
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 from .units import Unit
@@ -78,3 +78,20 @@ class ConnectivityCheck(db.Model):
 
     endpoint: Mapped[Endpoint] = relationship(back_populates="checks")
     checked_by = relationship("User")
+
+
+def ready_condition_at(at: datetime, max_age_days: int):
+    """The SQL condition that says an endpoint was ready at a past instant `at`, from the checks.
+
+    The latest check at or before `at` passed and is at most max_age_days old then. The status
+    has no history, so the endpoint's current status is read (a retired endpoint never counts).
+    """
+    passed, later = aliased(ConnectivityCheck), aliased(ConnectivityCheck)
+    failed_after = exists().where(later.endpoint_id == passed.endpoint_id, later.checked_at > passed.checked_at,
+                                  later.checked_at <= at, later.passed.is_(False))
+    return and_(
+        Endpoint.status.in_(READY_STATUSES),
+        exists().where(passed.endpoint_id == Endpoint.id, passed.passed.is_(True),
+                       passed.checked_at <= at, passed.checked_at >= at - timedelta(days=max_age_days),
+                       not_(failed_after)),
+    )

@@ -7,14 +7,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from .base import db
-from .endpoints import READY_STATUSES, Endpoint, ready_condition
-from .units import Unit
+from .base import LOCAL, db
+from .endpoints import READY_STATUSES, Endpoint, ready_condition, ready_condition_at
+from .units import Unit, in_force
 
 
-def unit_ready_expr(now: datetime, max_age_days: int):
-    """A SQL boolean: the unit (Unit.id in the outer query) has a ready endpoint."""
-    return exists().where(Endpoint.unit_id == Unit.id, ready_condition(now, max_age_days))
+def unit_ready_expr(now: datetime, max_age_days: int, at: datetime | None = None):
+    """A SQL boolean: the unit (Unit.id in the outer query) has a ready endpoint (at `at`, from
+    the check history, when that is before `now`)."""
+    ready = ready_condition_at(at, max_age_days) if at is not None and at < now else \
+        ready_condition(now, max_age_days)
+    return exists().where(Endpoint.unit_id == Unit.id, ready)
 
 
 def ready_unit_ids(unit_ids, now: datetime, max_age_days: int) -> set[int]:
@@ -40,14 +43,20 @@ class ReadinessRow:
         return round(100.0 * self.ready / self.total, 1) if self.total else None
 
 
-def readiness(now: datetime, max_age_days: int, parent: Unit | None = None
+def readiness(now: datetime, max_age_days: int, parent: Unit | None = None, at: datetime | None = None
               ) -> tuple[ReadinessRow, list[ReadinessRow]]:
-    """Ready communes over active communes, overall and per district (one grouped query)."""
+    """Ready communes over the communes in force, overall and per district (one grouped query).
+
+    at: the instant to read (default now); the communes are those in force on its local date,
+    so the share's denominator changes on the day of a reorganisation (526 to 126 in Hà Nội on
+    1 July 2025), and an instant before now reads readiness from the check history.
+    """
+    at = at or now
     district = aliased(Unit)
-    ready = case((unit_ready_expr(now, max_age_days), 1), else_=0)
+    ready = case((unit_ready_expr(now, max_age_days, at), 1), else_=0)
     stmt = (
         select(Unit.parent_id, func.count(Unit.id), func.sum(ready))
-        .where(Unit.level == "commune", Unit.dissolved_on.is_(None))
+        .where(Unit.level == "commune", in_force(at.astimezone(LOCAL).date()))
         .group_by(Unit.parent_id)
     )
     if parent is not None:
@@ -90,7 +99,7 @@ def _aware(value):
 
 def commune_states(now: datetime, max_age_days: int, district: Unit | None = None,
                    not_ready_only: bool = False) -> list[CommuneState]:
-    """Each active commune's state, from the same rule as `readiness` (`unit_ready_expr`).
+    """Each commune in force's state, from the same rule as `readiness` (`unit_ready_expr`).
 
     Not ready, the reason is the first that holds: no endpoint that is not retired; an endpoint
     marked faulty or whose latest check failed; a passing check older than `max_age_days`
@@ -106,7 +115,7 @@ def commune_states(now: datetime, max_age_days: int, district: Unit | None = Non
                                        other.last_check_passed.is_(True)), other.last_check_at))),
                    func.max(other.last_check_at))
             .outerjoin(other, live)
-            .where(Unit.level == "commune", Unit.dissolved_on.is_(None))
+            .where(Unit.level == "commune", in_force(now.astimezone(LOCAL).date()))
             .group_by(Unit.id))
     if district is not None:
         stmt = stmt.where(Unit.parent_id == district.id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,10 +11,10 @@ from sqlalchemy.orm import aliased
 
 from .base import db
 from .text import nfc, search_key
-from .units import DEPARTMENT_DATASET, Unit
+from .units import DEPARTMENT_DATASET, REFORM_DAY, Unit
 
 DATA_DIR = Path(__file__).parent / "data"
-REORGANISED_ON = date(2025, 7, 1)  # the two-level structure takes effect
+REORGANISED_ON = REFORM_DAY
 
 
 @dataclass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, select
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -11,6 +11,9 @@ from .base import UTCDateTime, db, utcnow
 LEVELS = ("city", "department", "district", "commune")
 DEPARTMENT_DATASET = "dept"
 DATASETS = ("legacy", "2025")
+REFORM_DAY = date(2025, 7, 1)  # the two-level structure takes effect
+#: the first day a list's units are in force (a list not named here: always)
+ESTABLISHED_ON = {"2025": REFORM_DAY}
 
 unit_successions = Table(
     "unit_successions",
@@ -67,8 +70,20 @@ class Unit(db.Model):
     def active(self) -> bool:
         return self.dissolved_on is None
 
+    def in_force_on(self, day: date) -> bool:
+        """The unit existed on `day` (a local date): its list had taken effect, not yet dissolved."""
+        since = ESTABLISHED_ON.get(self.dataset)
+        return (since is None or day >= since) and (self.dissolved_on is None or self.dissolved_on > day)
+
     def __repr__(self) -> str:
         return f"<Unit {self.ref} {self.name}>"
+
+
+def in_force(day: date):
+    """SQL: the same rule as `Unit.in_force_on(day)`."""
+    conditions = [or_(Unit.dissolved_on.is_(None), Unit.dissolved_on > day)]
+    conditions += [Unit.dataset != dataset for dataset, since in ESTABLISHED_ON.items() if day < since]
+    return and_(*conditions)
 
 
 def find_unit(ref: str) -> Unit | None:

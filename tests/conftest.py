@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 pytest.register_assert_rewrite("tests.fixtures")
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.web", "tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.web", "tests.fixtures.factories",
+                  "tests.fixtures.reorganisation"]
 
 # test_ops makes a PostgreSQL database of its own with these helpers.
 from tests.fixtures.database import (  # noqa: E402, F401

@@ -90,13 +90,16 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         ops,
         readiness_pages,
         registry,
+        reorganise,
         report_pages,
+        report_rollup,
         security,
     )
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
-                   admin_accounts, meeting_record, calendar_admin, readiness_pages):
+                   admin_accounts, meeting_record, calendar_admin, reorganise,
+                   report_rollup, readiness_pages):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -12,7 +12,7 @@ from models.errors import ValidationFailed
 from models.registry_import import import_units
 from models.users import ROLES, create_user, issue_api_token
 
-from . import cli_demo, cli_reports, cli_scheduler
+from . import cli_demo, cli_reorganise, cli_reports, cli_scheduler
 
 
 def _import(province: int, dataset: str, departments=None) -> None:
@@ -96,6 +96,7 @@ def setup(province: int, dataset: str):
 
 def init_app(app: Flask) -> None:
     """Attach every command of the CLI to the app."""
+    units.add_command(cli_reorganise.units_reorganise)
     app.cli.add_command(units)
     app.cli.add_command(users)
     app.cli.add_command(setup)

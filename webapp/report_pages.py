@@ -1,6 +1,8 @@
 """Report pages: the online-meeting ratio with charts, its drill-down, freezing, target rules."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +14,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import TargetRule, db
-from models.base import utcnow
+from models.base import LOCAL, utcnow
 from models.errors import DomainError, Forbidden, ValidationFailed
 from models.meetings import CATEGORIES
 from models.readiness import readiness
@@ -98,7 +100,9 @@ def online_ratio():
             current_user.unit.level in ("district", "commune"):
         parent = current_user.unit
     max_age = current_app.config["READINESS_MAX_AGE_DAYS"]
-    ready_overall, ready_districts = readiness(now, max_age, parent)
+    ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
+    ready_overall, ready_districts = readiness(now, max_age, parent, at=ready_at)
+    rules = rules_for_year(period.year)
     return render_template(
         "reports/online_ratio.html", period=period, report=report, live=live,
         changes=diff_reports(report, live) if version else [],
@@ -106,6 +110,7 @@ def online_ratio():
         previous=shift(period, -1), following=shift(period, 1),
         quarter=parse_period(f"{period.year}-Q{(period.first_month - 1) // 3 + 1}"),
         ready_overall=ready_overall, ready_districts=ready_districts, max_age=max_age,
+        ready_on=ready_at.astimezone(LOCAL).date(), plan_year=rules[0]["plan_year"] if rules else None,
         is_admin=current_user.role == "admin", not_covered=NOT_COVERED, error=None,
         printed_on=local_time(now))
 

@@ -1,0 +1,175 @@
+"""Reorganising to the 2025 structure: a plan that writes nothing, then one audited transaction."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from models import Endpoint, Invitation, Meeting, db
+from models.audit import AuditLog
+from models.errors import Forbidden, ValidationFailed
+from models.meetings import EndpointBooking
+from models.notices import Notice
+from models.notifications import FeedToken, Reminder
+from models.users import User
+from scheduler.reorganise import apply_reorganisation, default_successor, plan_reorganisation
+from tests.fixtures.database import empty_meetings
+from tests.fixtures.reorganisation import NOW
+
+
+def _snapshot() -> dict:
+    """Every row that a reorganisation may touch, as plain tuples."""
+    return {
+        "endpoints": sorted(db.session.execute(select(Endpoint.id, Endpoint.unit_id)).all()),
+        "users": sorted(db.session.execute(select(User.id, User.unit_id)).all()),
+        "tokens": sorted(db.session.execute(select(FeedToken.id, FeedToken.unit_id)).all()),
+        "invitations": sorted(db.session.execute(select(Invitation.meeting_id, Invitation.unit_id,
+                                                        Invitation.connected)).all()),
+        "meetings": sorted(db.session.execute(select(Meeting.id, Meeting.organizer_id, Meeting.revision)).all()),
+        "bookings": sorted(db.session.execute(select(EndpointBooking.meeting_id, EndpointBooking.unit_id)).all()),
+        "reminders": sorted(db.session.execute(select(Reminder.meeting_id, Reminder.unit_id)).all()),
+        "notices": db.session.scalar(select(func.count()).select_from(Notice)),
+        "audit": db.session.scalar(select(func.count()).select_from(AuditLog)),
+    }
+
+
+def test_the_default_successor_bears_the_old_name_else_the_lowest_code(city):
+    old, new = city["old"], city["new"]
+    assert default_successor(old["ngoc_ha"], [new["giang_vo"], new["ngoc_ha"]]) is new["ngoc_ha"]
+    assert default_successor(old["kim_ma"], [new["giang_vo"], new["ngoc_ha"]]) is new["ngoc_ha"]  # 00004 < 00008
+
+
+def test_the_plan_lists_what_moves_what_stays_and_the_choices_and_writes_nothing(city, holdings):
+    before = _snapshot()
+    plan = plan_reorganisation("2025", NOW)
+    assert _snapshot() == before
+    by_unit = {m.unit.ref: m for m in plan.moves}
+    ngoc_ha = by_unit["legacy:00016"]
+    assert (ngoc_ha.to.ref, ngoc_ha.endpoints, ngoc_ha.users, ngoc_ha.feed_tokens) == ("2025:00004", 1, 1, 1)
+    assert ngoc_ha.contacts == ["vanthu.ngocha@hanoi.gov.vn", "chung@hanoi.gov.vn"]
+    assert (ngoc_ha.invitations, ngoc_ha.past_invitations) == (2, 1)
+    assert by_unit["legacy:00031"].organised == 1 and by_unit["legacy:00031"].to.ref == "2025:00008"
+    [split] = plan.splits
+    assert split.unit.ref == "legacy:00028" and split.chosen is split.default
+    assert [o.ref for o in split.options] == ["2025:00004", "2025:00008"]
+    [unresolved] = plan.unresolved
+    assert unresolved.unit.ref == "legacy:001" and unresolved.users == 1 and unresolved.to is None
+    assert plan.as_dict()["totals"]["units"] == 3
+
+
+def test_applying_moves_the_holdings_keeps_history_and_tells_the_successors(city, holdings, admin):
+    old, new, h = city["old"], city["new"], holdings
+    revisions = {k: h[k].revision for k in ("past", "upcoming")}
+    plan = apply_reorganisation("2025", NOW, admin)
+    db.session.expire_all()
+    assert db.session.get(Endpoint, h["endpoint"].id).unit_id == new["ngoc_ha"].id
+    assert db.session.get(User, h["clerk"].id).unit_id == new["ngoc_ha"].id
+    assert db.session.get(User, h["district_clerk"].id).unit_id == city["district"].id  # no successor
+    assert db.session.get(FeedToken, h["live"].id).unit_id == new["ngoc_ha"].id
+    assert db.session.get(FeedToken, h["revoked"].id).unit_id == old["ngoc_ha"].id  # history
+    assert new["ngoc_ha"].contact_emails.splitlines() == ["chung@hanoi.gov.vn", "vanthu.ngocha@hanoi.gov.vn"]
+    assert old["ngoc_ha"].contact_emails is None
+
+    def invited(meeting):
+        return sorted(db.session.scalars(select(Invitation.unit_id).where(Invitation.meeting_id == meeting.id)))
+    # past: untouched, outcome and all
+    assert invited(h["past"]) == sorted([old["ngoc_ha"].id, old["kim_ma"].id])
+    assert db.session.get(Meeting, h["past"].id).revision == revisions["past"]
+    # upcoming: Ngọc Hà -> new Ngọc Hà, Kim Mã (split, default new Ngọc Hà) merges into the same row
+    assert invited(h["upcoming"]) == [new["ngoc_ha"].id]
+    assert db.session.get(Meeting, h["upcoming"].id).revision == revisions["upcoming"] + 1
+    assert db.session.scalars(select(EndpointBooking.unit_id).where(
+        EndpointBooking.meeting_id == h["upcoming"].id)).all() == [new["ngoc_ha"].id]
+    assert db.session.scalars(select(Reminder.unit_id).where(
+        Reminder.meeting_id == h["upcoming"].id)).all() == [new["ngoc_ha"].id]
+    # the successor was invited already: the old row goes, with its unsent reminder
+    assert invited(h["both"]) == [new["ngoc_ha"].id]
+    assert db.session.scalars(select(Reminder).where(Reminder.meeting_id == h["both"].id)).all() == []
+    assert db.session.get(Meeting, h["organised"].id).organizer_id == new["giang_vo"].id
+    told = sorted(db.session.execute(select(Notice.unit_id, Notice.meeting_id, Notice.kind)).all())
+    assert told == sorted([(new["ngoc_ha"].id, h["upcoming"].id, "unit_added"),
+                           (new["giang_vo"].id, h["organised"].id, "unit_added")])
+    audits = db.session.scalars(select(AuditLog).where(AuditLog.action == "reorganise")).all()
+    assert sorted(a.entity_id for a in audits) == sorted(m.unit.id for m in plan.moves)
+    assert all(a.actor_id == admin.id for a in audits)
+
+
+def test_a_second_run_changes_nothing(city, holdings, admin):
+    apply_reorganisation("2025", NOW, admin)
+    after_first = _snapshot()
+    plan = plan_reorganisation("2025", NOW)
+    assert plan.empty and plan.splits == []
+    apply_reorganisation("2025", NOW, admin)
+    assert _snapshot() == after_first
+
+
+def test_the_office_picks_another_successor_for_a_split_commune(city, holdings, admin):
+    old, new = city["old"], city["new"]
+    plan = plan_reorganisation("2025", NOW, {old["kim_ma"].id: new["giang_vo"].id})
+    assert plan.splits[0].chosen is new["giang_vo"]
+    apply_reorganisation("2025", NOW, admin, {old["kim_ma"].id: new["giang_vo"].id})
+    assert sorted(db.session.scalars(select(Invitation.unit_id).where(
+        Invitation.meeting_id == holdings["upcoming"].id))) == sorted([new["ngoc_ha"].id, new["giang_vo"].id])
+
+
+def test_a_bad_choice_or_a_non_admin_is_refused_and_nothing_is_written(city, holdings, make_user):
+    old, new = city["old"], city["new"]
+    admin, organizer = make_user("admin"), make_user("organizer", city["city"])
+    before = _snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        apply_reorganisation("2025", NOW, admin, {old["ngoc_ha"].id: new["giang_vo"].id})
+    assert list(refused.value.details) == ["legacy:00016"]  # not a split unit
+    with pytest.raises(ValidationFailed) as refused:
+        apply_reorganisation("2025", NOW, admin, {old["kim_ma"].id: city["city"].id})
+    assert list(refused.value.details) == ["legacy:00028"]  # not one of its successors
+    with pytest.raises(Forbidden):
+        apply_reorganisation("2025", NOW, organizer)
+    assert _snapshot() == before
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(invites=st.lists(st.sets(st.sampled_from(["o:ngoc_ha", "o:kim_ma", "o:giang_vo", "n:ngoc_ha", "n:giang_vo"]),
+                                min_size=1), min_size=1, max_size=4),
+       kim_ma_to=st.sampled_from(["ngoc_ha", "giang_vo"]),
+       started=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_every_upcoming_meeting_invites_the_successors_of_what_it_invited(city, admin, make_meeting,
+                                                                          invites, kim_ma_to, started):
+    """An independent reading: map each invited unit through its successor, by hand."""
+    empty_meetings("notices", "audit_log")
+    units = {f"o:{k}": u for k, u in city["old"].items()} | {f"n:{k}": u for k, u in city["new"].items()}
+    successor = {"o:ngoc_ha": "n:ngoc_ha", "o:giang_vo": "n:giang_vo", "o:kim_ma": f"n:{kim_ma_to}"}
+    meetings = []
+    for i, keys in enumerate(invites):
+        start = NOW + timedelta(days=-3 if started[i] else 3, hours=i)
+        meetings.append((make_meeting(city["city"], start, participants=[units[k] for k in sorted(keys)]),
+                         keys, started[i]))
+    apply_reorganisation("2025", NOW, admin, {city["old"]["kim_ma"].id: city["new"][kim_ma_to].id})
+    for meeting, keys, has_started in meetings:
+        expected = keys if has_started else {successor.get(k, k) for k in keys}
+        got = set(db.session.scalars(select(Invitation.unit_id).where(Invitation.meeting_id == meeting.id)))
+        assert got == {units[k].id for k in expected}
+
+
+@pytest.mark.slow
+def test_hanoi_reorganised_every_commune_endpoint_moves_and_the_split_ones_ask(app, make_user):
+    """The real lists: Hà Nội's 526 legacy communes, each with an endpoint, onto the 126 new ones."""
+    from models.registry_import import import_units
+    from models.units import Unit
+
+    import_units(1, "legacy")
+    import_units(1, "2025")
+    communes = db.session.scalars(select(Unit).where(Unit.dataset == "legacy", Unit.level == "commune")).all()
+    db.session.add_all([Endpoint(unit=u, name=f"Điểm cầu {u.name}", kind="room_system", status="ready",
+                                 address=f"sip:{u.code}@hn.vn") for u in communes])
+    db.session.commit()
+    plan = plan_reorganisation("2025", NOW)
+    assert len(plan.moves) == 526 and plan.totals()["endpoints"] == 526
+    split = {u.id for u in communes if len(u.successors) > 1}
+    assert {s.unit.id for s in plan.splits} == split and len(split) == 198  # the issue's count
+    apply_reorganisation("2025", NOW, make_user("admin"))
+    owners = set(db.session.scalars(select(Endpoint.unit_id)))
+    assert {db.session.get(Unit, i).dataset for i in owners} == {"2025"}
+    assert plan_reorganisation("2025", NOW).empty
