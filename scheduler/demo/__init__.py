@@ -54,9 +54,9 @@ class DemoError(DomainError):
 
 
 def generate_demo(year: int, seed: int = 1, scale: float = 1.0, progress=None,
-                  today: date | None = None, recent: bool = True) -> dict:
-    """Fill a past year with meetings (scale times the realistic count), then, unless `recent`
-    is false, the present around `today` (scheduler.demo.recent); answers the counts."""
+                  today: date | None = None, recent: bool = False) -> dict:
+    """Fill a past year with meetings (scale times the realistic count), and with `recent` the
+    present around `today` (scheduler.demo.recent; the CLI asks for it); answers the counts."""
     # progress(done, total) is called as the meetings are written.
     now = demo_now(today) if today else utcnow()
     today = today or now.astimezone(LOCAL).date()

@@ -29,7 +29,7 @@ def _local_day(m: Meeting) -> date:
                          ids=["december", "first-week-of-january", "tet"])
 def test_the_present_fills_the_year_and_the_next_four_weeks(legacy_units, today):
     started = clock.perf_counter()
-    counts = generate_demo(2019, scale=0.02, today=today)
+    counts = generate_demo(2019, scale=0.02, today=today, recent=True)
     elapsed = clock.perf_counter() - started
     now = demo_now(today)
     first, last = window(today)
@@ -72,7 +72,7 @@ def test_the_present_fills_the_year_and_the_next_four_weeks(legacy_units, today)
 
 def test_tet_days_have_no_meeting(legacy_units):
     today = date(2026, 2, 18)  # Mùng hai Tết Bính Ngọ
-    generate_demo(2019, scale=0.02, today=today)
+    generate_demo(2019, scale=0.02, today=today, recent=True)
     working = WorkingCalendar.from_db()
     tet = [date(2026, 2, 16) + timedelta(days=i) for i in range(5)]
     assert all(not working.is_working(d) for d in tet)
@@ -82,5 +82,15 @@ def test_tet_days_have_no_meeting(legacy_units):
 
 
 def test_no_present_when_asked(legacy_units):
-    generate_demo(2019, scale=0.02, today=date(2026, 12, 2), recent=False)
+    generate_demo(2019, scale=0.02, today=date(2026, 12, 2))
     assert db.session.scalar(select(func.max(Meeting.start_at))).year == 2019
+
+
+def test_the_cli_makes_the_present_around_the_given_today(legacy_units, runner):
+    result = runner.invoke(args=["demo", "generate", "--year", "2019", "--scale", "0.01",
+                                 "--today", "2026-12-02"])
+    assert result.exit_code == 0, result.output
+    last = db.session.scalar(select(func.max(Meeting.start_at))).astimezone(LOCAL).date()
+    assert date(2026, 12, 23) <= last <= date(2026, 12, 30)
+    bare = runner.invoke(args=["demo", "generate", "--year", "2019", "--today", "2026-02-30"])
+    assert bare.exit_code != 0
