@@ -13,16 +13,19 @@ from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
 from .errors import Forbidden, ValidationFailed
 from .permissions import can_log_check, can_manage_endpoints
 from .text import contains_words, nfc
-from .units import LEVELS, Unit
+from .units import LEVELS, Unit, in_province
 from .users import User
 
 ENDPOINT_FIELDS = ("unit_id", "name", "room", "kind", "address", "status")
 
 
 def units_query(q: str | None = None, level: str | None = None, parent: Unit | None = None,
-                include_dissolved: bool = False) -> Select:
-    """Units matching a diacritic- and case-insensitive search, a level and a parent."""
+                include_dissolved: bool = False, province: Unit | None = None) -> Select:
+    """Units matching a diacritic- and case-insensitive search, a level, a parent and a province
+    (its city unit: with several provinces loaded, one province's units)."""
     stmt = select(Unit)
+    if province is not None:
+        stmt = stmt.where(in_province(province.id))
     stmt = stmt.where(*contains_words(Unit.search_name, q))
     if level:
         stmt = stmt.where(Unit.level == level)

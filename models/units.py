@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 
@@ -77,6 +77,29 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.ref} {self.name}>"
+
+
+def province_of(unit: Unit) -> Unit:
+    """The province (its city unit) a unit belongs to: the root of its tree."""
+    while unit.parent is not None:
+        unit = unit.parent
+    return unit
+
+
+def find_province(code: str | int | None) -> Unit | None:
+    """The province's city unit by its code ('01', '1' or 1 for Hà Nội), or None."""
+    text = str(code or "").strip()
+    if not text.isdigit() or len(text) > 3:
+        return None
+    return db.session.scalar(select(Unit).where(Unit.level == "city", Unit.code == f"{int(text):02d}")
+                             .order_by(Unit.id))
+
+
+def in_province(city_id: int):
+    """SQL: the unit is the province's city or lies below it (departments, districts, communes)."""
+    parent = aliased(Unit)
+    return or_(Unit.id == city_id, Unit.parent_id == city_id,
+               Unit.parent_id.in_(select(parent.id).where(parent.parent_id == city_id)))
 
 
 def in_force(day: date):

@@ -189,8 +189,9 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
                   dtstamp: datetime | None = None) -> list[Event]:
     """A series as one VEVENT with RRULE and EXDATEs, then one override per changed occurrence.
 
-    EXDATE: occurrences cancelled, or not about the feed's scope. RECURRENCE-ID: occurrences
-    moved or otherwise unlike the master.
+    EXDATE: occurrences cancelled, not about the feed's scope, or skipped at booking (the
+    series' `exdates`: non-working days). RECURRENCE-ID: occurrences moved or otherwise unlike
+    the master.
     """
     generated = _generated(series)
     valid = []
@@ -219,6 +220,9 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
     _fill(master, template, ctx)
     live_ids = {m.id for m in live}
     exdates = [_local(m.recurrence_id) for m in valid if m.id not in live_ids]
+    skipped = set(filter(None, (series.exdates or "").split(",")))  # local dates booked without a row
+    exdates += [_local(s) for s in generated if _local(s).date().isoformat() in skipped]
+    exdates = sorted(set(exdates))
     if exdates:
         master.add("exdate", exdates)
     events = [master]

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from models import Unit, db
 from models.errors import ValidationFailed
-from models.units import find_unit
+from models.units import find_unit, in_province, province_of
 
 #: selectors a booking may use besides plain unit references
 GROUPS = {
@@ -21,8 +21,8 @@ def resolve_participants(items: list[str], organizer: Unit | None = None) -> lis
     """Turn unit references and selectors into the invited units, each once, host excluded.
 
     Selectors: "all:districts_and_communes", "all:districts", "all:communes",
-    "all:departments", "communes:<district ref>" (its communes), "subtree:<ref>" (the unit
-    and every unit below it). Dissolved units cannot be invited.
+    "all:departments" (each within the organiser's province), "communes:<district ref>" (its
+    communes), "subtree:<ref>" (the unit and every unit below it). Dissolved units cannot be invited.
 
     :raise ValidationFailed: naming `participants` and each item that is wrong.
     """
@@ -35,9 +35,11 @@ def resolve_participants(items: list[str], organizer: Unit | None = None) -> lis
             errors.append(f"{item!r} is not a unit code.")
             continue
         item = item.strip()
-        if item in GROUPS:
-            for unit in db.session.scalars(select(Unit).where(
-                    Unit.level.in_(GROUPS[item]), Unit.dissolved_on.is_(None))):
+        if item in GROUPS:  # within the organiser's province when several are loaded
+            stmt = select(Unit).where(Unit.level.in_(GROUPS[item]), Unit.dissolved_on.is_(None))
+            if organizer is not None:
+                stmt = stmt.where(in_province(province_of(organizer).id))
+            for unit in db.session.scalars(stmt):
                 chosen[unit.id] = unit
             continue
         prefix = next((p for p in PREFIXES if item.startswith(p)), None)

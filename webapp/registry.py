@@ -20,7 +20,7 @@ from models.feeds import feed_token_for_unit
 from models.permissions import can_log_check, can_manage_endpoints, can_see_unit_meetings
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
-from models.units import find_unit
+from models.units import find_province, find_unit, province_of
 
 bp = Blueprint("registry", __name__)
 #: up to this many communes, the tree shows them all inline; beyond, per district on demand
@@ -86,7 +86,10 @@ def units():
     level = request.args.get("level") if request.args.get("level") in LEVEL_LABELS else None
     now = utcnow()
     if q or level:
-        found = db.session.scalars(units_query(q, level).limit(300)).all()
+        # with several provinces loaded, the search covers one: the one asked for, else the user's
+        province = find_province(request.args.get("province")) or (
+            province_of(current_user.unit) if current_user.unit is not None else None)
+        found = db.session.scalars(units_query(q, level, province=province).limit(300)).all()
         ready = ready_unit_ids((u.id for u in found), now, readiness_max_age())
         return render_template("registry/search.html", q=q, level=level, units=found, ready=ready,
                                levels=LEVEL_LABELS)

@@ -154,22 +154,39 @@ def test_every_upcoming_meeting_invites_the_successors_of_what_it_invited(city, 
 
 
 @pytest.mark.slow
-def test_hanoi_reorganised_every_commune_endpoint_moves_and_the_split_ones_ask(app, make_user):
-    """The real lists: Hà Nội's 526 legacy communes, each with an endpoint, onto the 126 new ones."""
+def test_a_2019_demo_city_reorganised_to_2025_keeps_its_2019_reports_byte_for_byte(app, make_user):
+    """The issue's first 'done when': the reviewed plan applied, and 2019 reads as it did."""
+    import json
+
+    from models.base import utcnow
     from models.registry_import import import_units
     from models.units import Unit
+    from reports.csv_writer import report_csv
+    from reports.online_ratio import online_ratio
+    from reports.periods import parse_period
+    from scheduler.demo import generate_demo
 
     import_units(1, "legacy")
+    generate_demo(2019, seed=3, scale=0.02)
+    now = utcnow()
+
+    def reports() -> list[bytes]:
+        out = []
+        for label in ("2019", "2019-Q1", "2019-03", "2019-12"):
+            report = online_ratio(parse_period(label), now)
+            out += [json.dumps(report, ensure_ascii=False, sort_keys=True).encode(), report_csv(report)]
+        return out
+
+    before = reports()
     import_units(1, "2025")
     communes = db.session.scalars(select(Unit).where(Unit.dataset == "legacy", Unit.level == "commune")).all()
-    db.session.add_all([Endpoint(unit=u, name=f"Điểm cầu {u.name}", kind="room_system", status="ready",
-                                 address=f"sip:{u.code}@hn.vn") for u in communes])
-    db.session.commit()
-    plan = plan_reorganisation("2025", NOW)
-    assert len(plan.moves) == 526 and plan.totals()["endpoints"] == 526
-    split = {u.id for u in communes if len(u.successors) > 1}
-    assert {s.unit.id for s in plan.splits} == split and len(split) == 198  # the issue's count
-    apply_reorganisation("2025", NOW, make_user("admin"))
-    owners = set(db.session.scalars(select(Endpoint.unit_id)))
-    assert {db.session.get(Unit, i).dataset for i in owners} == {"2025"}
-    assert plan_reorganisation("2025", NOW).empty
+    assert len([u for u in communes if len(u.successors) > 1]) == 198  # the issue's count of split communes
+    holding = set(db.session.scalars(select(Endpoint.unit_id)))
+    plan = plan_reorganisation("2025", now)
+    assert plan.totals()["endpoints"] > 0 and plan.totals()["invitations"] == 0  # 2019 is all past
+    assert {s.unit.id for s in plan.splits} == {u.id for u in communes if len(u.successors) > 1 and u.id in holding}
+    apply_reorganisation("2025", now, make_user("admin"))
+    owners = db.session.scalars(select(Unit).where(Unit.id.in_(select(Endpoint.unit_id)))).all()
+    assert all(u.dissolved_on is None for u in owners if u.level == "commune")
+    assert reports() == before
+    assert plan_reorganisation("2025", now).empty

@@ -114,3 +114,20 @@ def test_moving_the_following_occurrences_of_a_skipping_series_keeps_its_exdates
     changed = change_meeting(meetings[0], {"start": local(2027, 2, 1, 9), "end": local(2027, 2, 1, 10)},
                              organizer, NOW, scope="following")
     assert sorted(m.start_at for m in changed) == [local(2027, 2, d, 9) for d in (1, 15, 22)]
+
+
+def test_a_skipping_series_feed_carries_the_skipped_days_as_exdates(app, hanoi, equipped, bridge, organizer):
+    """Read back by an independent reader: recurring-ical-events expands RRULE minus EXDATE."""
+    import recurring_ical_events
+    from icalendar import Calendar
+
+    from scheduler.ical import calendar_bytes, make_context
+    data = meeting_data(bridge=bridge.id, start=local(2027, 2, 1, 8), end=local(2027, 2, 1, 9),
+                        rrule="FREQ=WEEKLY;BYDAY=MO;UNTIL=20270510", skip_holidays=True)
+    booking = book_meeting(data, organizer, NOW)
+    body = calendar_bytes(booking.meetings, make_context("https://giaoban.example", "noreply@example.vn"),
+                          name="Lịch", uid="test-feed")
+    events = recurring_ical_events.of(Calendar.from_ical(body)).between((2027, 1, 1), (2027, 6, 1))
+    starts = sorted(e["DTSTART"].dt.astimezone(UTC) for e in events)
+    assert starts == sorted(m.start_at for m in booking.meetings)
+    assert local(2027, 2, 8, 8) not in starts and local(2027, 5, 3, 8) not in starts
