@@ -19,10 +19,11 @@ from sqlalchemy import (
     and_,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import UTCDateTime, db, utcnow
 from .endpoints import Endpoint
+from .text import search_key
 from .units import Unit
 
 #: no session lasts longer: the overlap queries and the feeds' window rely on it
@@ -82,6 +83,12 @@ class Series(db.Model):
                                                    order_by="Meeting.recurrence_id")
 
 
+def _search_title(context) -> str | None:
+    """The title's search key for rows inserted without the ORM (bulk and INSERT ... SELECT)."""
+    title = context.get_current_parameters().get("title")
+    return search_key(title) if title is not None else None
+
+
 class Meeting(db.Model):
     """One meeting (or one occurrence of a series)."""
 
@@ -98,6 +105,8 @@ class Meeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    #: `models.text.search_key(title)`: the title without case or marks, for the list's search
+    search_title: Mapped[str | None] = mapped_column(String(TITLE_MAX), default=_search_title)
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))
     organizer_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -126,6 +135,11 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="Invitation.id")
     bookings: Mapped[list[EndpointBooking]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan")
+
+    @validates("title")
+    def _keep_search_title(self, _key, value):
+        self.search_title = search_key(value) if value is not None else None
+        return value
 
     @hybrid_method
     def awaiting_outcome(self, now: datetime) -> bool:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from .base import LOCAL, db
-from .endpoints import Endpoint, ready_condition, ready_condition_at
+from .endpoints import READY_STATUSES, Endpoint, ready_condition, ready_condition_at
 from .units import Unit, in_force
 
 
@@ -72,3 +72,68 @@ def readiness(now: datetime, max_age_days: int, parent: Unit | None = None, at: 
     per_district.sort(key=lambda r: r.unit.code)
     overall = ReadinessRow(None, sum(int(r or 0) for _, _, r in rows), sum(int(t) for _, t, _ in rows))
     return overall, per_district
+
+
+#: why a commune is (not) ready, in the order the rule decides it
+STATES = ("ready", "no_endpoint", "faulty", "stale", "unchecked")
+
+
+@dataclass
+class CommuneState:
+    """One commune's readiness and its reason; `since` is the day a stale check went stale."""
+
+    unit: Unit
+    state: str
+    last_check_at: datetime | None
+    since: datetime | None
+
+
+def _aware(value):
+    """An aggregate of a UTC column, aware whatever the driver gives back."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+def commune_states(now: datetime, max_age_days: int, district: Unit | None = None,
+                   not_ready_only: bool = False) -> list[CommuneState]:
+    """Each commune in force's state, from the same rule as `readiness` (`unit_ready_expr`).
+
+    Not ready, the reason is the first that holds: no endpoint that is not retired; an endpoint
+    marked faulty or whose latest check failed; a passing check older than `max_age_days`
+    (stale since that check plus the allowed age); otherwise never checked.
+    """
+    other = aliased(Endpoint)
+    live = and_(other.unit_id == Unit.id, other.status != "retired")
+    is_ready = unit_ready_expr(now, max_age_days)
+    stmt = (select(Unit, is_ready, func.count(other.id),
+                   func.max(case((or_(other.status == "faulty", other.last_check_passed.is_(False)), 1),
+                                 else_=0)),
+                   func.max(case((and_(other.status.in_(READY_STATUSES),
+                                       other.last_check_passed.is_(True)), other.last_check_at))),
+                   func.max(other.last_check_at))
+            .outerjoin(other, live)
+            .where(Unit.level == "commune", in_force(now.astimezone(LOCAL).date()))
+            .group_by(Unit.id))
+    if district is not None:
+        stmt = stmt.where(Unit.parent_id == district.id)
+    if not_ready_only:
+        stmt = stmt.where(~is_ready)
+    out = []
+    for unit, ready, count, faulty, last_pass, last_check in db.session.execute(stmt):
+        since = None
+        if ready:
+            state = "ready"
+        elif not count:
+            state = "no_endpoint"
+        elif faulty:
+            state = "faulty"
+        elif last_pass is not None:
+            state, since = "stale", _aware(last_pass) + timedelta(days=max_age_days)
+        else:
+            state = "unchecked"
+        out.append(CommuneState(unit, state, _aware(last_check), since))
+    out.sort(key=lambda s: (s.unit.parent.name if s.unit.parent else "", s.unit.search_name, s.unit.code))
+    return out

@@ -14,7 +14,7 @@ from .database import write_transaction
 from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
 from .errors import Forbidden, ValidationFailed
 from .permissions import can_log_check, can_manage_endpoints
-from .text import nfc, search_key
+from .text import contains_words, nfc
 from .units import LEVELS, Unit, in_province
 from .users import User
 
@@ -28,10 +28,7 @@ def units_query(q: str | None = None, level: str | None = None, parent: Unit | N
     stmt = select(Unit)
     if province is not None:
         stmt = stmt.where(in_province(province.id))
-    if q:
-        for word in search_key(q).split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(Unit.search_name.like(f"%{escaped}%", escape="\\"))
+    stmt = stmt.where(*contains_words(Unit.search_name, q))
     if level:
         stmt = stmt.where(Unit.level == level)
     if parent is not None:

@@ -42,3 +42,13 @@ def search_key(value: str) -> str:
     stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     stripped = stripped.replace("đ", "d").replace("ð", "d")
     return " ".join(stripped.split())
+
+
+def contains_words(column, q: str | None) -> list:
+    """SQL conditions: the search-key column holds every word of `q`, folded by `search_key`
+    (LIKE's wildcards in the words are literal)."""
+    conditions = []
+    for word in search_key(q or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(column.like(f"%{escaped}%", escape="\\"))
+    return conditions

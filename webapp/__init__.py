@@ -95,6 +95,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         meetings,
         notices,
         ops,
+        readiness_pages,
         registry,
         reorganise,
         report_pages,
@@ -105,7 +106,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
                    admin_accounts, admin_audit, meeting_record, calendar_admin, reorganise,
-                   report_rollup):
+                   report_rollup, readiness_pages):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -18,13 +18,16 @@ from models.notifications import addressed_to, mark_all_read
 from models.notifications import mark_notice_read as read_notice
 from models.permissions import can_log_check, can_organize_for, can_respond_for, can_see_unit_meetings
 from models.units import find_unit
+from reports.attendance_list import attendance_list
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
 from scheduler.links import LinkRefused, check_answer_token
 from scheduler.notices import describe, subject_of, when_text
 from scheduler.reminders import remind_pending_now
 
 from .clerk_home import PAST_DAYS, UPCOMING_WEEKS, page_number, past_page, unit_endpoints, upcoming_page
+from .downloads import sheet_download
 from .labels import MODE_LABELS, RESPONSE_LABELS, Form, error_details, error_message
+from .registry import local_time
 
 bp = Blueprint("attendance", __name__)
 REFUSALS = {
@@ -163,6 +166,29 @@ def responses(meeting_id: int):
     return render_template("attendance/responses.html", meeting=meeting, groups=responses_of(meeting),
                            can_remind=meeting.status == "scheduled" and now < meeting.start_at,
                            form=FlaskForm())
+
+
+def _attendance_sheets(groups) -> list:
+    headers = [_("Unit"), _("Response"), _("Attendee's name"), _("Attendee's title"), _("Reason"),
+               _("Note"), _("Answered at")]
+    return [(g.district.name if g.district else _("City and departments"), headers,
+             [[i.unit.name, str(RESPONSE_LABELS.get(i.response, i.response)),
+               i.attendee_name or "", i.attendee_title or "", i.reason or "", i.note or "",
+               local_time(i.responded_at)] for i in g.invitations]) for g in groups]
+
+
+@bp.get("/meetings/<int:meeting_id>/attendance")
+@login_required
+def attendance_list_page(meeting_id: int):
+    """The attendance list, grouped by district: a printable page, or ?format=csv|xlsx."""
+    meeting = _organised_meeting(meeting_id)
+    counts, groups = attendance_list(meeting)
+    fmt = request.args.get("format")
+    if fmt:
+        heading = f"{meeting.title} · {local_time(meeting.start_at)}"
+        return sheet_download(_attendance_sheets(groups), fmt, f"danh-sach-du-hop-{meeting.id}", heading)
+    return render_template("attendance/attendance_list.html", meeting=meeting, counts=counts,
+                           groups=groups)
 
 
 @bp.post("/meetings/<int:meeting_id>/responses/remind")

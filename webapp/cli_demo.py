@@ -22,8 +22,13 @@ demo = AppGroup("demo", help="Demo data: a realistic year of the city's meetings
 @click.option("--scale", default=1.0, type=float, show_default=True,
               help="K times as many meetings (0.02 for a small set).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when meetings exist already.")
-def generate(year: int, seed: int, scale: float, if_empty: bool):
-    """Fill the database with a year of meetings, endpoints and checks, and demo accounts."""
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day the demo calls today (default: today in Hà Nội).")
+@click.option("--recent/--no-recent", default=True, show_default=True,
+              help="Also this year up to today and the next four weeks.")
+def generate(year: int, seed: int, scale: float, if_empty: bool, today, recent: bool):
+    """Fill the database with a year of meetings, endpoints and checks, the present around
+    today, and demo accounts."""
     if if_empty and db.session.scalar(select(func.count(Meeting.id))):
         click.echo("Meetings exist already: nothing generated (--if-empty).")
         return
@@ -32,7 +37,8 @@ def generate(year: int, seed: int, scale: float, if_empty: bool):
             bar.length = max(total, done, 1)
             bar.update(done - bar.pos)
         try:
-            counts = generate_demo(year, seed=seed, scale=scale, progress=progress)
+            counts = generate_demo(year, seed=seed, scale=scale, progress=progress,
+                                   today=today.date() if today else None, recent=recent)
         except DemoError as exc:
             raise click.ClickException(exc.message) from exc
     click.echo("Made: " + ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in SHOWN))

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import AuditLog, Invitation, Meeting, Unit, db
 from models.permissions import visible_unit_ids
+from models.text import contains_words
 from models.units import LEVELS, find_unit, subtree_ids
 
+from .clerk_home import Page, _page
 from .meeting_forms import (
     CATEGORY_LABELS,
     LOCAL,
@@ -21,6 +24,7 @@ from .meeting_forms import (
     local_instant,
 )
 
+LIST_PAGE = 50  # meetings per page of the list
 MONTH_CELL = 6  # meetings listed in a day of the month grid; the week view shows them all
 
 FIELD_LABELS = {"title": _l("Title"), "category": _l("Category"), "mode": _l("Mode"),
@@ -37,24 +41,62 @@ def involving(unit_ids) -> ColumnElement[bool]:
         select(Invitation.meeting_id).where(Invitation.unit_id.in_(ids))))
 
 
-def visible_meetings(user, now: datetime, unit: Unit | None, status: str) -> list[Meeting]:
-    """Meetings for the list: upcoming ones, or past ones when filtered by held or awaiting."""
+@dataclass
+class MeetingFilter:
+    """The list's filters: unit, status, words of the title, local days from and to (inclusive)."""
+
+    unit: Unit | None = None
+    status: str = ""
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def has_range(self) -> bool:
+        return self.date_from is not None or self.date_to is not None
+
+
+def parse_day(value: str | None) -> date | None:
+    """dd/mm/yyyy (or yyyy-mm-dd) to a date; anything else is None."""
+    value = (value or "").strip()[:10]
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def visible_meetings_query(user, now: datetime, f: MeetingFilter) -> Select:
+    """Meetings for the list: upcoming ones unless a status or a date range says otherwise."""
     stmt = select(Meeting).options(joinedload(Meeting.organizer))
     visible = visible_unit_ids(user)
     if visible is not None:
         stmt = stmt.where(involving(visible))
-    if unit is not None:
-        stmt = stmt.where(involving([unit.id]))
-    if status == "awaiting":
+    if f.unit is not None:
+        stmt = stmt.where(involving([f.unit.id]))
+    stmt = stmt.where(*contains_words(Meeting.search_title, f.q))
+    if f.date_from is not None:
+        stmt = stmt.where(Meeting.start_at >= local_instant(f.date_from, time.min))
+    if f.date_to is not None:
+        stmt = stmt.where(Meeting.start_at < local_instant(f.date_to + timedelta(days=1), time.min))
+    if f.status == "awaiting":
         stmt = stmt.where(Meeting.awaiting_outcome(now))
-    elif status == "held":
+    elif f.status == "held":
         stmt = stmt.where(Meeting.status == "held")
     else:
-        stmt = stmt.where(Meeting.end_at > now)
-        if status:
-            stmt = stmt.where(Meeting.status == status)
-    order = Meeting.start_at.desc() if status in ("held", "awaiting") else Meeting.start_at
-    return list(db.session.scalars(stmt.order_by(order, Meeting.id).limit(300)))
+        if not f.has_range:
+            stmt = stmt.where(Meeting.end_at > now)
+        if f.status:
+            stmt = stmt.where(Meeting.status == f.status)
+    newest_first = f.status in ("held", "awaiting") and not f.has_range
+    order = Meeting.start_at.desc() if newest_first else Meeting.start_at
+    return stmt.order_by(order, Meeting.id)
+
+
+def meetings_page(user, now: datetime, f: MeetingFilter, number: int = 1, size: int = LIST_PAGE) -> Page:
+    """One page of the list (size + 1 rows read to tell whether a next page exists)."""
+    return _page(visible_meetings_query(user, now, f), number, size)
 
 
 def _active_units() -> list[Unit]:

@@ -18,9 +18,17 @@ from models.permissions import can_see_unit_meetings
 from models.units import find_unit
 
 from . import meeting_booking, meeting_changes
+from .clerk_home import page_number
 from .meeting_forms import LOCAL, STATUS_LABELS
 from .meeting_pages import LABELS, meeting_or_404, render_detail
-from .meeting_reads import calendar_grid, organisable_units, unit_choices, visible_meetings
+from .meeting_reads import (
+    MeetingFilter,
+    calendar_grid,
+    meetings_page,
+    organisable_units,
+    parse_day,
+    unit_choices,
+)
 from .registry import unit_or_404
 
 __all__ = ["bp", "meeting_or_404"]
@@ -40,10 +48,17 @@ def index():
     status = request.args.get("status", "")
     status = status if status in (*STATUS_LABELS, "awaiting") else ""
     unit = find_unit(request.args.get("unit", "")[:64]) if request.args.get("unit") else None
-    meetings = visible_meetings(current_user, utcnow(), unit, status)
+    raw_from, raw_to = request.args.get("from", "")[:10], request.args.get("to", "")[:10]
+    f = MeetingFilter(unit=unit, status=status, q=request.args.get("q", "").strip()[:100],
+                      date_from=parse_day(raw_from), date_to=parse_day(raw_to))
+    bad_dates = [name for name, raw, day in (("from", raw_from, f.date_from), ("to", raw_to, f.date_to))
+                 if raw.strip() and day is None]
+    page = meetings_page(current_user, utcnow(), f, page_number(request.args.get("page")))
     _, units = unit_choices()
-    return render_template("meetings/index.html", meetings=meetings, status=status, unit=unit,
-                           units=units, **LABELS)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("meetings/index.html", meetings=page.rows, page=page, filters=f, args=args,
+                           raw_from=raw_from, raw_to=raw_to, bad_dates=bad_dates, status=status,
+                           unit=unit, units=units, **LABELS)
 
 
 @bp.route("/meetings/<int:meeting_id>")

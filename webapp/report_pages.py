@@ -40,6 +40,7 @@ from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
 from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
+from .registry import local_time
 from .report_http import conditional, locale_tag, minute_start, report_figures
 
 bp = Blueprint("report_pages", __name__)
@@ -141,7 +142,7 @@ def online_ratio():
             ready_on=ready_at.astimezone(LOCAL).date(),
             plan_year=rules[0]["plan_year"] if rules else None,
             is_admin=current_user.role == "admin", not_covered=NOT_COVERED,
-            error=None).encode()
+            error=None, printed_on=local_time(now)).encode()
     return conditional(page_key, ("html", *person), render, clock_moves=True)
 
 

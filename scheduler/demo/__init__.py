@@ -28,6 +28,7 @@ from .calendar import (
     slot_start,
     working_days,
 )
+from .recent import current_dataset, demo_now, plan_recent
 from .registry import ensure_bridges, ensure_endpoints, extra_bridges
 from .writer import MeetingWriter, Planned
 
@@ -52,16 +53,34 @@ class DemoError(DomainError):
     """The demo year cannot be made on this database."""
 
 
-def generate_demo(year: int, seed: int = 1, scale: float = 1.0, progress=None) -> dict:
-    """Fill a past year with meetings (scale times the realistic count); answers the counts."""
+def generate_demo(year: int, seed: int = 1, scale: float = 1.0, progress=None,
+                  today: date | None = None, recent: bool = False) -> dict:
+    """Fill a past year with meetings (scale times the realistic count), and with `recent` the
+    present around `today` (scheduler.demo.recent; the CLI asks for it); answers the counts."""
     # progress(done, total) is called as the meetings are written.
-    now = utcnow()
+    now = demo_now(today) if today else utcnow()
+    today = today or now.astimezone(LOCAL).date()
     writer = MeetingWriter(random.Random(f"{seed}:{year}:outcomes"), now, progress,
                            round(BASE_MEETINGS * scale))
     counts = plan_demo(year, seed, scale, writer, now)
     writer.flush()
+    if recent:
+        counts["series"] += generate_recent(today, seed, scale, writer)
+        writer.flush()
     db.session.commit()
     return counts | {k: v for k, v in writer.counts.items()}
+
+
+def generate_recent(today: date, seed: int, scale: float, writer) -> int:
+    """This year up to `today` with outcomes and the next four weeks booked, on the units in
+    use today; answers the number of series."""
+    rng = random.Random(f"{seed}:{today.isoformat()}:present")
+    units = _load_units(today.year, current_dataset())
+    extra = max(0, math.ceil(scale) - 1)
+    bridges = ensure_bridges(extra)
+    usable, _counts = ensure_endpoints(rng, units["all"], today.year, writer.now, extra)
+    return plan_recent(DemoYear, _mark_booked, rng, units, usable, bridges, writer,
+                       extra_bridges(extra), today, min(scale, 1.0))
 
 
 def plan_demo(year: int, seed: int, scale: float, writer, now: datetime) -> dict:
@@ -86,9 +105,9 @@ def plan_demo(year: int, seed: int, scale: float, writer, now: datetime) -> dict
     return {"bridges": len(bridges), **counts, "series": series}
 
 
-def _load_units(year: int) -> dict[str, list[dict]]:
+def _load_units(year: int, dataset: str | None = None) -> dict[str, list[dict]]:
     """The city and the units that existed in the year, as plain dicts by level."""
-    dataset = "legacy" if year < 2025 else "2025"
+    dataset = dataset or ("legacy" if year < 2025 else "2025")
     year_end = date(year, 12, 31)
     rows = db.session.execute(select(
         Unit.id, Unit.dataset, Unit.code, Unit.level, Unit.name, Unit.division_type,

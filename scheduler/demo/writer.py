@@ -98,8 +98,15 @@ class MeetingWriter:
         rng = self.rng
         self.serial += 1
         online = p.mode != "in_person"
-        status = p.status or rng.choices(("held", "cancelled", "scheduled"), (96, 3, 1))[0]
-        created = p.created_at or p.start - timedelta(days=rng.uniform(2, 21))
+        if p.status:
+            status = p.status
+        elif p.end > self.now:  # not over yet: booked, a few called off
+            status = rng.choices(("scheduled", "cancelled"), (97, 3))[0]
+        else:
+            status = rng.choices(("held", "cancelled", "scheduled"), (96, 3, 1))[0]
+        # booked before now, even when it starts within the hour
+        created = min(p.created_at or p.start - timedelta(days=rng.uniform(2, 21)),
+                      self.now - timedelta(hours=1))
         revision = p.revision if p.revision is not None else rng.choices((0, 1, 2), (75, 18, 7))[0]
         outcome_mode = outcome_at = None
         updated = created
@@ -113,7 +120,7 @@ class MeetingWriter:
             updated = outcome_at
         elif status == "cancelled":
             revision = max(revision, 1)
-            updated = max(created, p.start - timedelta(days=rng.uniform(0.2, 2)))
+            updated = min(max(created, p.start - timedelta(days=rng.uniform(0.2, 2))), self.now)
         self.counts[status] += 1
         self.counts["online" if online else "in_person"] += 1
         self.counts["series_occurrences"] += p.series_id is not None
@@ -131,13 +138,15 @@ class MeetingWriter:
     def _invitation(self, meeting_id: int, meeting: dict, unit: dict, booked: bool) -> dict:
         rng = self.rng
         start, created = meeting["start_at"], meeting["created_at"]
-        response = rng.choices(("confirmed", "declined", "pending"), (80, 5, 15))[0]
+        upcoming = start > self.now  # half the units have answered so far
+        response = rng.choices(("confirmed", "declined", "pending"),
+                               (45, 5, 50) if upcoming else (80, 5, 15))[0]
         row = {"meeting_id": meeting_id, "unit_id": unit["id"], "response": response,
                "attendee_name": None, "attendee_title": None, "reason": None, "note": None,
                "responded_at": None, "responded_by_id": None, "confirmed_before_start": False,
                "connected": None}
         if response != "pending":
-            window = max((start - created).total_seconds() - 3600, 60)
+            window = max((min(start - timedelta(hours=1), self.now) - created).total_seconds(), 60)
             row["responded_at"] = created + timedelta(seconds=rng.uniform(30, window))
         if response == "confirmed":
             row.update(attendee_name=text.person(rng), attendee_title=text.attendee_title(rng, unit),

@@ -68,3 +68,42 @@ def test_home_links_meetings_endpoints_and_feed(client, auth, clerk, hanoi, make
     assert re.search(rf'href="/units/[^"]+#endpoint-{e.id}"', page)
     assert re.search(r'id="home-feed-url" value="http://[^"]+/feeds/[^"]+\.ics"', page)
     assert "Outlook" in page and "Thunderbird" in page and "Ghi nhận kiểm tra" in page
+
+
+def test_sign_in_lands_a_clerk_on_the_unit_page(client, auth, clerk):
+    r = auth.login(clerk)
+    assert r.status_code == 302
+    landing = client.get(r.headers["Location"])
+    assert landing.status_code == 302 and landing.headers["Location"].endswith("/my-unit")
+
+
+def test_each_invitation_opens_the_meeting_and_its_ics(client, auth, clerk, hanoi, make_meeting, bridge):
+    bridge.dial_prefix = "8899"
+    m = make_meeting(hanoi["ba_dinh"], utcnow() + timedelta(days=2), title="Giao ban tuần",
+                     participants=[hanoi["phuc_xa"]], bridge=bridge, ports=2)
+    db.session.add(Endpoint(unit=hanoi["phuc_xa"], name="Phòng họp", kind="room_system",
+                            address="sip:phucxa@hanoi.gov.vn", status="installed"))
+    db.session.commit()
+    auth.login(clerk)
+    home = client.get("/my-unit").get_data(as_text=True)
+    links = home[home.index(f'data-testid="meeting-links-{m.id}"'):]
+    links = links[:links.index("</div>")]
+    assert f'href="/meetings/{m.id}"' in links and f'href="/meetings/{m.id}.ics"' in links
+    page = client.get(f"/meetings/{m.id}").get_data(as_text=True)
+    assert "sip:phucxa@hanoi.gov.vn" in page and bridge.name in page and ">8899<" in page
+    ics = client.get(f"/meetings/{m.id}.ics")
+    assert ics.status_code == 200 and b"BEGIN:VCALENDAR" in ics.data and "Giao ban tuần".encode() in ics.data
+    # the feed address on the home page serves the same meeting
+    feed = re.search(r'id="home-feed-url" value="http://[^/]+(/feeds/[^"]+\.ics)"', home).group(1)
+    assert "Giao ban tuần".encode() in client.get(feed).data
+    assert client.get(re.search(r'href="(/units/[^"#]+)#endpoint-', home).group(1)).status_code == 200
+
+
+def test_past_meetings_wait_for_nothing(client, auth, clerk, hanoi, make_meeting):
+    m = make_meeting(hanoi["ba_dinh"], utcnow() - timedelta(days=3), title="Đã họp", status="held",
+                     outcome_mode="online", participants=[hanoi["phuc_xa"]], connected=[hanoi["phuc_xa"]])
+    auth.login(clerk)
+    home = client.get("/my-unit").get_data(as_text=True)
+    row = home[home.index(f'id="past-{m.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "<form" not in row and 'data-connected="yes"' in row and f'href="/meetings/{m.id}"' in row

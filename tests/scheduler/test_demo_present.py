@@ -1,0 +1,96 @@
+"""The demo's present: this year up to a given today with outcomes, four weeks booked ahead,
+on working days of the working calendar (Tết included), beside the untouched benchmark year."""
+from __future__ import annotations
+
+import time as clock
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Invitation, Meeting, Unit, User, db
+from models.base import LOCAL
+from models.registry_import import import_units
+from scheduler.demo import generate_demo
+from scheduler.demo.recent import UPCOMING_DAYS, demo_now, window
+from scheduler.working_calendar import WorkingCalendar
+
+
+@pytest.fixture
+def legacy_units(app):
+    import_units(1, "legacy")
+
+
+def _local_day(m: Meeting) -> date:
+    return m.start_at.astimezone(LOCAL).date()
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 2), date(2026, 1, 6), date(2026, 2, 18)],
+                         ids=["december", "first-week-of-january", "tet"])
+def test_the_present_fills_the_year_and_the_next_four_weeks(legacy_units, today):
+    started = clock.perf_counter()
+    counts = generate_demo(2019, scale=0.02, today=today, recent=True)
+    elapsed = clock.perf_counter() - started
+    now = demo_now(today)
+    first, last = window(today)
+    working = WorkingCalendar.from_db()
+    present = db.session.scalars(select(Meeting).where(
+        Meeting.start_at >= demo_now(first) - timedelta(days=1))).all()
+    assert present and counts["meetings"] == db.session.scalar(select(func.count(Meeting.id)))
+    # the benchmark year is still there, and only 2019 before the window
+    assert db.session.scalar(select(func.count(Meeting.id)).where(
+        func.extract("year", Meeting.start_at) == 2019)) > 100
+    days = {_local_day(m) for m in present}
+    assert min(days) >= first and max(days) <= last
+    # every meeting held on a working day; a briefing off a whole week off is cancelled
+    for m in present:
+        if m.status != "cancelled" or m.series_id is None:
+            assert working.is_working(_local_day(m)), (m.title, _local_day(m))
+    past = [m for m in present if m.end_at <= now]
+    ahead = [m for m in present if m.start_at > now]
+    assert {m.status for m in past} <= {"held", "cancelled", "scheduled"}
+    assert sum(m.status == "held" for m in past) > 0.8 * len(past)
+    assert all(m.outcome_mode for m in past if m.status == "held")
+    assert all(m.status in ("scheduled", "cancelled") and m.outcome_mode is None for m in ahead)
+    assert ahead and max(_local_day(m) for m in ahead) > today + timedelta(days=UPCOMING_DAYS - 7)
+    assert all(m.created_at <= now for m in present)
+    answered_late = db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.responded_at > now))
+    assert answered_late == 0
+    # the default pages' windows: last month's report, this week, the demo clerk's home
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert any(m.status == "held" and _local_day(m) >= last_month and _local_day(m) < today.replace(day=1)
+               for m in present)
+    phuc_xa = db.session.scalar(select(Unit).where(Unit.code == "00001"))
+    invited = db.session.scalars(select(Meeting).join(Invitation).where(
+        Invitation.unit_id == phuc_xa.id, Meeting.start_at > now,
+        Meeting.start_at < now + timedelta(weeks=4))).all()
+    assert invited, "the demo clerk has upcoming invitations"
+    assert db.session.scalar(select(func.count(User.id))) == 0  # accounts come from the CLI
+    assert elapsed < 60
+
+
+def test_tet_days_have_no_meeting(legacy_units):
+    today = date(2026, 2, 18)  # Mùng hai Tết Bính Ngọ
+    generate_demo(2019, scale=0.02, today=today, recent=True)
+    working = WorkingCalendar.from_db()
+    tet = [date(2026, 2, 16) + timedelta(days=i) for i in range(5)]
+    assert all(not working.is_working(d) for d in tet)
+    starts = {m.start_at.astimezone(LOCAL).date() for m in db.session.scalars(
+        select(Meeting).where(Meeting.status != "cancelled"))}
+    assert not starts & set(tet)
+
+
+def test_no_present_when_asked(legacy_units):
+    generate_demo(2019, scale=0.02, today=date(2026, 12, 2))
+    assert db.session.scalar(select(func.max(Meeting.start_at))).year == 2019
+
+
+def test_the_cli_makes_the_present_around_the_given_today(legacy_units, runner):
+    result = runner.invoke(args=["demo", "generate", "--year", "2019", "--scale", "0.01",
+                                 "--today", "2026-12-02"])
+    assert result.exit_code == 0, result.output
+    last = db.session.scalar(select(func.max(Meeting.start_at))).astimezone(LOCAL).date()
+    assert date(2026, 12, 23) <= last <= date(2026, 12, 30)
+    bare = runner.invoke(args=["demo", "generate", "--year", "2019", "--today", "2026-02-30"])
+    assert bare.exit_code != 0
