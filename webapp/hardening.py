@@ -162,9 +162,12 @@ def init_app(app) -> None:
             from .calendars import feed_not_found
 
             return feed_not_found()  # a refused token reads like any other unknown one
+        from .errors import page_text
+
         page = BadRequest(f"{error.field}: {error.description}")
         page.code = error.code
-        return render_template("error.html", error=page), error.code
+        title, sentence = page_text(page)
+        return render_template("error.html", error=page, title=title, sentence=sentence), error.code
 
     def _unavailable(_error):
         try:
