@@ -51,7 +51,7 @@ demo: venv
 _demo:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask setup --dataset $${UNITS_DATASET:-legacy}
-	$(BIN)/flask demo generate --year 2019 --if-empty
+	$(BIN)/flask demo generate --year $$( [ "$${UNITS_DATASET:-legacy}" = 2025 ] && echo 2025 || echo 2019 ) --if-empty
 	$(WITH_SCHEDULER) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test-deps: $(VENV)/.installed-test translations
