@@ -136,8 +136,15 @@ def user_for_token(token: str) -> User | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-        db.session.commit()
+        user_id = row.user_id
+        # the writer's lock first (SQLite: a read transaction upgraded to a write can fail at once
+        # under concurrent writers); a racing request may have stamped it meanwhile
+        with write_transaction():
+            db.session.execute(update(ApiToken).where(
+                ApiToken.id == row.id,
+                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
+                .values(last_used_at=now))
+        return db.session.get(User, user_id)
     return row.user
 
 

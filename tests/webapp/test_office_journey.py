@@ -65,6 +65,7 @@ def test_the_office_provisions_clerks_books_and_a_clerk_confirms(browser, server
     monday = next_monday()
     page.goto("/meetings/new")
     page.fill("input[name=title]", "Giao ban trực tuyến văn thư phường")
+    page.click("details:has(input[name=codes]) > summary")  # codes sit behind the picker's fold
     page.fill("input[name=codes]", "legacy:00001, legacy:00004")
     page.fill("input[name=date]", monday.isoformat())
     page.fill("input[name=start_time]", "08:00")
