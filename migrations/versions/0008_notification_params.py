@@ -1,0 +1,24 @@
+"""Notifications: the parameters of their message, so each reader sees it in their language.
+
+Revision ID: 0008_notification_params
+Revises: 0007_meeting_search
+Create Date: 2026-12-03 11:00:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008_notification_params"
+down_revision = "0007_meeting_search"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("params", sa.JSON(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_column("params")
