@@ -372,8 +372,7 @@ def calendar_for(meeting: Meeting, method: str, whole_series: bool, config,
     """
     from . import ical
 
-    labels = (ical.Labels(gettext("Bridge"), gettext("Dial-in address"), gettext("Units invited"))
-              if gettext else ical.Labels())
+    labels = ical.labels_in(gettext) if gettext else ical.Labels()
     ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER") or "giaoban@localhost", labels,
                             load_dial=dial_addresses)
     if not whole_series:
