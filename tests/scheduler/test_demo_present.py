@@ -121,3 +121,18 @@ def test_the_invited_units_were_told_of_the_upcoming_meetings(legacy_units, auth
     auth.login(make_user("clerk", db.session.scalar(select(Unit).where(Unit.code == "00001"))))
     page = client.get("/notifications").get_data(as_text=True)
     assert 'data-testid="notices"' in page and "Không có thông báo." not in page
+
+
+@pytest.mark.slow
+def test_every_month_of_the_present_has_city_meetings_for_the_citys_target(legacy_units):
+    """The report opens on last month: the City's 80% target must have meetings to judge there."""
+    from models.targets import DEFAULT_RULES
+
+    [(_code, _name, levels, categories, _target)] = [r for r in DEFAULT_RULES if r[0] == "city_80"]
+    today = date(2026, 12, 2)
+    generate_demo(2019, scale=0.5, today=today, recent=True)
+    rows = db.session.execute(select(Meeting.start_at).join(Unit, Unit.id == Meeting.organizer_id).where(
+        Unit.level.in_(levels), Meeting.category.in_(categories),
+        Meeting.start_at >= demo_now(date(2026, 1, 1)))).scalars().all()
+    months = {m.astimezone(LOCAL).month for m in rows}
+    assert set(range(1, 12)) <= months
