@@ -179,13 +179,26 @@ RULES = {
     ("roll_call.mark", "POST"): ("/meetings/{m}/roll-call/legacy:00001", ORGANISES, {"state": "connected"}),
     # outside the window the clerk's tap is a 422 (it got through the permission check)
     ("attendance.check_in", "POST"): ("/meetings/{m}/check-in?unit=legacy:00001", ANSWERS, {}),
+    ("api.get_agenda", "GET"): ("/api/v1/meetings/{m}/agenda", SEES_MEETING, None),
+    ("api.put_agenda", "PUT"): ("/api/v1/meetings/{m}/agenda", ORGANISES, {"items": [{"title": "Khai mạc"}]}),
+    ("api.list_documents", "GET"): ("/api/v1/meetings/{m}/documents", SEES_MEETING, None),
+    ("api.upload_document", "POST"): ("/api/v1/meetings/{m}/documents", ORGANISES, "upload"),
+    ("api.patch_document", "PATCH"): ("/api/v1/meetings/{m}/documents/{d}", ORGANISES, {"status": "published"}),
+    ("api.document_content", "GET"): ("/api/v1/meetings/{m}/documents/{d}/content", SEES_MEETING, None),
+    ("api.get_roll_call", "GET"): ("/api/v1/meetings/{m}/roll-call", ORGANISES, None),
+    ("api.put_mark", "PUT"): ("/api/v1/meetings/{m}/roll-call/legacy:00001", ORGANISES, {"state": "connected"}),
+    ("api.post_check_in", "POST"): ("/api/v1/meetings/{m}/roll-call/legacy:00001/check-in", ANSWERS, None),
+    ("api.get_proposal", "GET"): ("/api/v1/meetings/{m}/roll-call/outcome", ORGANISES, None),
 }
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
 HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.restore", "meetings.outcome",
                  "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel", "api.restore",
                  "api.outcome", "attendance.responses", "attendance.remind", "briefing.page", "briefing.agenda",
                  "briefing.upload", "briefing.status", "briefing.download", "briefing.signed_download",
-                 "roll_call.console", "roll_call.console_json", "roll_call.mark", "attendance.check_in"}
+                 "roll_call.console", "roll_call.console_json", "roll_call.mark", "attendance.check_in",
+                 "api.get_agenda", "api.put_agenda", "api.list_documents", "api.upload_document",
+                 "api.patch_document", "api.document_content", "api.get_roll_call", "api.put_mark",
+                 "api.post_check_in", "api.get_proposal"}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -274,7 +287,12 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
                         "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
             if isinstance(body, dict):
                 body = {k: v.format(actor=actor) if isinstance(v, str) else v for k, v in body.items()}
-            response = client.open(path, method=method, json=body, headers=headers)
+            if body == "upload":
+                from io import BytesIO
+                response = client.open(path, method=method, headers=headers, content_type="multipart/form-data",
+                                       data={"file": (BytesIO(BRIEFING_PDF), "Tài liệu.pdf")})
+            else:
+                response = client.open(path, method=method, json=body, headers=headers)
         elif method == "GET":
             response = client.get(path)
         else:
