@@ -169,3 +169,22 @@ def test_the_programme_and_documents_reach_the_email_and_the_calendar(meeting, o
     assert len(attach) == 1 and str(attach[0]).startswith(f"https://giaoban.hanoi.test/documents/{doc.id}/")
     assert attach[0].params["FILENAME"] == "Báo cáo tháng.pdf"
     assert db.session.get(Document, draft.id).status == "draft"
+
+
+def test_the_published_notice_is_sent_by_the_outbox_with_the_documents_link(meeting, organizer, now, make_user,
+                                                                            hanoi, app):
+    from scheduler.notices import send_due_notices
+    from scheduler.outbox import LoggingTransport
+
+    make_user("clerk", hanoi["phuc_xa"], email="vanthu.phucxa@hanoi.test")
+    config = {**app.config, **SETTINGS, "MAIL_SENDER": "giaoban@hanoi.test"}
+    send_due_notices(config, transports={"email": LoggingTransport()})  # the booking's invitations
+    doc = add_document(meeting, files.PDF, "Báo cáo.pdf", organizer, now, SETTINGS)
+    set_document_status(meeting, doc, "published", organizer, now)
+    transport = LoggingTransport()
+    assert send_due_notices(config, transports={"email": transport}) == 1
+    [message] = transport.sent
+    assert str(message["Subject"]).startswith("Documents: ") and message["To"] == "vanthu.phucxa@hanoi.test"
+    text = message.get_body(("plain",)).get_content()
+    assert f"- Báo cáo.pdf: https://giaoban.hanoi.test/documents/{doc.id}/" in text
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
