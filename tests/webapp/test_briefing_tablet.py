@@ -86,3 +86,38 @@ def test_the_console_fits_a_tablet_and_updates_without_reloading(browser, server
     assert host.evaluate("window.stillTheSamePage") is True
     host_context.close()
     clerk_context.close()
+
+
+def test_the_organiser_prepares_and_publishes_in_the_browser(browser, server, hanoi, make_user, make_meeting,  # noqa: F811
+                                                             tmp_path):
+    from sqlalchemy import select
+
+    from models import Document, Notice
+
+    org = make_user("organizer", hanoi["ba_dinh"])
+    meeting = make_meeting(hanoi["ba_dinh"], utcnow() + timedelta(days=1), participants=[hanoi["phuc_xa"],
+                                                                                        hanoi["truc_bach"]])
+    context, page = tablet(browser, server)
+    sign_in(page, org)
+    page.goto(f"/meetings/{meeting.id}")
+    page.get_by_test_id("briefing-link").click()
+    form = page.get_by_test_id("agenda-form")
+    form.locator("input[name=time]").nth(0).fill("08:30")
+    form.locator("input[name=title]").nth(0).fill("Báo cáo kết quả tháng")
+    form.locator("select[name=presenter]").nth(0).select_option("legacy:00001")
+    form.locator("input[name=title]").nth(1).fill("Kết luận")
+    form.get_by_role("button", name="Lưu chương trình").click()
+    page.get_by_test_id("programme").filter(has_text="Báo cáo kết quả tháng").wait_for()
+    upload = tmp_path / "Kế hoạch chuyển đổi số.pdf"
+    upload.write_bytes(files.PDF)
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_test_id("upload-form").get_by_role("button", name="Tải lên").click()
+    page.locator('[data-status="draft"]').wait_for()
+    page.locator('[data-status="draft"]').get_by_role("button", name="Phát hành").click()
+    page.locator('[data-status="published"]').wait_for()
+    assert fits(page) == []
+    context.close()
+    db.session.rollback()  # end the test's read transaction: see what the server wrote
+    doc = db.session.scalar(select(Document))
+    assert doc.filename == "Kế hoạch chuyển đổi số.pdf" and doc.status == "published"
+    assert db.session.scalar(select(db.func.count(Notice.id)).where(Notice.kind == "documents_published")) == 2
