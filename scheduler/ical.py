@@ -251,7 +251,8 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
         if (_moved(m, series) or (m.title, m.location, m.description) !=
                 (template.title, template.location, template.description)
                 or _attendees(m, ctx) != _attendees(template, ctx)
-                or len(m.invitations) != len(template.invitations)):
+                or len(m.invitations) != len(template.invitations)
+                or _briefing(m, ctx) != _briefing(template, ctx)):
             events.append(single_event(m, ctx, dtstamp, series_uid=series.uid, sequence=sequence))
     return events
 
@@ -266,6 +267,11 @@ def _tell_cancellations(master: Event, cancelled: list[Meeting], ctx: Context) -
     before = str(master.get("DESCRIPTION", ""))
     master.pop("DESCRIPTION", None)
     master.add("description", "\n\n".join(filter(None, [before, "\n".join(told)])))
+
+
+def _briefing(meeting: Meeting, ctx: Context) -> tuple:
+    """An occurrence's programme and ATTACH lines: one that differs from the master's needs its override."""
+    return tuple(programme_lines(meeting)), (ctx.documents or {}).get(meeting.id, ())
 
 
 def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:

@@ -188,3 +188,18 @@ def test_the_published_notice_is_sent_by_the_outbox_with_the_documents_link(meet
     text = message.get_body(("plain",)).get_content()
     assert f"- Báo cáo.pdf: https://giaoban.hanoi.test/documents/{doc.id}/" in text
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_an_occurrence_with_its_own_programme_gets_its_own_override(equipped, bridge, organizer, now):
+    data = meeting_data(bridge=bridge.id, participants=["legacy:00001"], rrule="FREQ=WEEKLY;COUNT=3")
+    rows = book_meeting(data, organizer, now).meetings
+    set_agenda(rows[1], [{"title": "Sơ kết quý"}], organizer, now)
+    doc = add_document(rows[2], files.PDF, "Quý.pdf", organizer, now, SETTINGS)
+    set_document_status(rows[2], doc, "published", organizer, now)
+    ctx = ical.make_context("https://giaoban.hanoi.test", "o@x", load_documents=attachment_loader(SETTINGS))
+    cal = icalendar.Calendar.from_ical(ical.meeting_calendar_bytes(rows[0], ctx))
+    events = cal.walk("VEVENT")
+    overrides = [e for e in events if "RECURRENCE-ID" in e]
+    assert len(overrides) == 2
+    assert any("Sơ kết quý" in str(e.get("DESCRIPTION", "")) for e in overrides)
+    assert any("ATTACH" in e for e in overrides) and not any("ATTACH" in e for e in events if "RRULE" in e)
