@@ -203,3 +203,15 @@ def test_an_occurrence_with_its_own_programme_gets_its_own_override(equipped, br
     assert len(overrides) == 2
     assert any("Sơ kết quý" in str(e.get("DESCRIPTION", "")) for e in overrides)
     assert any("ATTACH" in e for e in overrides) and not any("ATTACH" in e for e in events if "RRULE" in e)
+
+
+def test_a_document_of_an_agenda_item_falls_back_to_the_meeting_when_the_item_goes(meeting, organizer, now):
+    items = set_agenda(meeting, PROGRAMME, organizer, now)
+    with pytest.raises(ValidationFailed) as caught:
+        add_document(meeting, files.PDF, "a.pdf", organizer, now, SETTINGS, agenda_item_id=999999)
+    assert "agenda_item" in caught.value.details
+    doc = add_document(meeting, files.PDF, "Báo cáo.pdf", organizer, now, SETTINGS, agenda_item_id=items[1].id)
+    assert doc.agenda_item_id == items[1].id
+    set_agenda(meeting, [{"id": items[0].id, "title": "Khai mạc"}], organizer, now)
+    db.session.expire_all()
+    assert db.session.get(Document, doc.id).agenda_item_id is None
