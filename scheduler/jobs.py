@@ -89,7 +89,7 @@ def awaiting_outcome_notices(now: datetime) -> int:
                 f"awaiting:{m.id}", unit_id=m.organizer_id, meeting_id=m.id, kind="awaiting_outcome",
                 created_at=now, subject=f"Chưa ghi kết quả cuộc họp: {m.title}"[:300],
                 body=(f"Cuộc họp \"{m.title}\" lúc {start:%H:%M %d/%m/%Y} đã kết thúc nhưng chưa ghi "
-                      "kết quả (đã họp hay bị huỷ, hình thức, các đơn vị đã kết nối)."))
+                      "kết quả (đã họp hay bị hủy, hình thức, các đơn vị đã kết nối)."))
             if told:
                 outcome_request(m, now)  # and its e-mail to the organiser's office
             added += told

@@ -171,3 +171,23 @@ def test_the_api_message_follows_accept_language_and_the_code_stays(client, equi
     error = r.json["error"]
     assert error["code"] == "invalid" and error["message"] == message
     assert error["details"]["bridge"] == [field]
+
+
+def _vietnamese_entries() -> dict[str, str]:
+    with PO.open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    return {(m.id[0] if isinstance(m.id, tuple) else m.id): " ".join(m.string) if isinstance(m.string, tuple)
+            else m.string for m in catalog if m.id}
+
+
+def test_the_catalog_reads_as_an_administrative_document():
+    """One spelling per word (the tone on the vowel as administrative documents write it:
+    "hủy", "khóa", "xóa"); "Hôm nay" for today; a calendar feed is not "Lịch đăng ký"."""
+    entries = _vietnamese_entries()
+    text = " ".join(entries.values())
+    for new, old in (("huỷ", "hủy"), ("khoá", "khóa"), ("xoá", "xóa")):
+        assert new not in text.lower(), f"write {old!r}, not {new!r}"
+    assert entries["Today"] == "Hôm nay"
+    assert "Lịch đăng ký" not in text
+    assert "Cancel" in entries and entries["Cancel"].startswith("Hủy")
+    assert entries["E-mail"] == "Thư điện tử"
