@@ -160,7 +160,7 @@ def download():
         abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
     except DomainError:
         abort(404)
-    return conditional(key, (fmt,), lambda: report_file(report, fmt), clock_moves)
+    return conditional(key, (fmt, locale_tag()), lambda: report_file(report, fmt), clock_moves)
 
 
 @bp.route("/reports/online-ratio/meetings")
