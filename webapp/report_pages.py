@@ -39,7 +39,7 @@ from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
-from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
+from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors, period_label
 from .registry import local_time
 from .report_http import conditional, locale_tag, minute_start, report_figures
 
@@ -204,7 +204,7 @@ def freeze():
         snap = freeze_report(request.form.get("period", ""), current_user)
     except ValidationFailed:
         abort(400, _("Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."))
-    flash(_("Froze %(period)s as version %(version)d.", period=snap.period, version=snap.version),
+    flash(_("Froze %(period)s as version %(version)d.", period=period_label(snap.period), version=snap.version),
           "success")
     return redirect(url_for(".online_ratio", period=snap.period, version=snap.version), 303)
 

@@ -212,3 +212,15 @@ def test_the_report_reads_in_the_readers_language(client, cases, make_user, auth
     text = en_csv.get_data().decode("utf-8-sig")
     assert text.startswith("Report period: Month 3/2019\r\n") and "Online ratio (%)" in text
     assert en_csv.headers["ETag"] != vi_csv.headers["ETag"]  # a cached file never changes language
+
+
+def test_a_long_rule_name_takes_two_lines_in_the_chart_not_an_ellipsis(client, cases, make_user, auth):
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio?period=2019-03").get_data(as_text=True)
+    two = re.findall(r'data-lines="2"><tspan x="232">([^<]+)</tspan><tspan x="232" dy="12">([^<]+)</tspan>', page)
+    assert ("Họp của Sở, ngành, quận, huyện, xã,", "phường") in two
+    legend = re.findall(r'data-testid="trend-legend">([^<]+)</text>', page)
+    assert "Họp của Sở, ngành, quận, huyện, xã, phường (chỉ tiêu 30,0%)" in legend
+    r = client.post("/reports/online-ratio/freeze", data={"period": "2019-03", "csrf_token": csrf_of(page)},
+                    follow_redirects=True)
+    assert "Đã chốt số liệu kỳ Tháng 3/2019: bản chốt số 1." in r.get_data(as_text=True)
