@@ -20,7 +20,7 @@ def test_pages_need_sign_in(client, hanoi):
 def test_sign_in_wrong_password_then_right(client, hanoi, make_user, auth):
     user = make_user("viewer", hanoi["city"])
     r = auth.login(user, password="wrong")
-    assert r.status_code == 200 and "Sai e-mail hoặc mật khẩu" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Sai thư điện tử hoặc mật khẩu" in r.get_data(as_text=True)
     r = auth.login(user)
     assert r.status_code == 302
     assert client.get("/units").status_code == 200

@@ -190,7 +190,10 @@ def test_the_catalog_reads_as_an_administrative_document():
     assert entries["Today"] == "Hôm nay"
     assert "Lịch đăng ký" not in text
     assert "Cancel" in entries and entries["Cancel"].startswith("Hủy")
-    assert entries["E-mail"] == "Thư điện tử"
+    assert entries["E-mail"] == "Thư điện tử" and "e-mail" not in text.lower()
+    assert "phiên bản" not in text  # a frozen report is a "bản chốt", everywhere
+    assert "đường dẫn lịch" not in text.lower()  # a feed is an "địa chỉ lịch", as on its renewal
+    assert "trực tiếp" not in entries["Live figures"]  # "trực tiếp" is in person
 
 
 @pytest.mark.parametrize("language", [None, "vi", "en"])
