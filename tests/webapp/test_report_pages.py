@@ -224,3 +224,11 @@ def test_a_long_rule_name_takes_two_lines_in_the_chart_not_an_ellipsis(client, c
     r = client.post("/reports/online-ratio/freeze", data={"period": "2019-03", "csrf_token": csrf_of(page)},
                     follow_redirects=True)
     assert "Đã chốt số liệu kỳ Tháng 3/2019: bản chốt số 1." in r.get_data(as_text=True)
+
+
+def test_the_drill_down_shows_modes_and_statuses_by_label(client, cases, make_user, auth):
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio/meetings?period=2019-03&rule=below_city_30").get_data(as_text=True)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert "Đã tổ chức" in cells and "Trực tuyến" in cells
+    assert not {"online", "hybrid", "in_person", "held", "cancelled", "scheduled"} & set(cells)
