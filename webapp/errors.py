@@ -5,8 +5,10 @@ from apiflask import HTTPError
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
+
+from models.errors import DomainError
 
 from .schema_messages import translate_details
 
@@ -108,6 +110,12 @@ def init_app(app) -> None:
             resp = jsonify(error_body(error.code or 500, sentence))
             return resp, error.code, headers
         return render_template("error.html", error=error, title=title, sentence=sentence), error.code, headers
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        """A refusal no view turned into a page of its own (most often Forbidden): the standard
+        error page of its status, so views need not re-raise each one as abort()."""
+        return _http_error(default_exceptions.get(error.status, BadRequest)())
 
     @app.errorhandler(500)
     def _server_error(error):
