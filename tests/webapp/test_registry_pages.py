@@ -136,7 +136,7 @@ def test_endpoint_permissions_on_api(client, hanoi, make_user, token_for, role, 
 def test_readiness_dashboard(client, hanoi, make_user, auth):
     auth.login(make_user("viewer", hanoi["city"]))
     page = client.get("/readiness").get_data(as_text=True)
-    assert "Quận Ba Đình" in page and "<svg" in page and 'data-testid="readiness-share">0,0%' in page  # as Vietnamese writes it
+    assert "Quận Ba Đình" in page and "<svg" in page and 'data-testid="readiness-share">0,0%' in page
 
 
 def test_english_on_request(client, hanoi, make_user, auth):
