@@ -54,9 +54,6 @@ class Wording:
     def __call__(self, msgid: str, **params) -> str:
         return self.gettext(msgid) % params  # a mapping: "%%" reads "%" with or without params
 
-    def ratio(self, value: float | None) -> str:
-        return format_ratio(value, self.locale)
-
     def figure(self, value: float | None) -> str:
         return format_figure(value, self.locale)
 
