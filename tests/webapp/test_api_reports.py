@@ -144,3 +144,13 @@ def test_openapi_describes_the_report(client):
     schemas = doc["components"]["schemas"]
     report = next(v for k, v in schemas.items() if k.startswith("RatioReport"))
     assert {"period", "rules", "not_covered", "organizers", "districts"} <= set(report["properties"])
+
+
+def test_the_files_follow_accept_language(client, cases, admin_headers):
+    url = "/api/v1/reports/online-ratio?period=2019-Q1&format=csv"
+    vi = client.get(url, headers=admin_headers)
+    en = client.get(url, headers={**admin_headers, "Accept-Language": "en"})
+    assert vi.get_data().decode("utf-8-sig").startswith("Kỳ báo cáo: Quý I/2019\r\n")
+    text = en.get_data().decode("utf-8-sig")
+    assert text.startswith("Report period: Quarter I/2019\r\n") and "By target rule" in text
+    assert vi.headers["ETag"] != en.headers["ETag"]
