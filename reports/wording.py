@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from babel.dates import get_month_names
 from babel.numbers import format_decimal, format_percent
 
 from models.errors import N_
@@ -33,10 +34,13 @@ def format_figure(value: float | None, locale: str, signed: bool = False) -> str
     return format_decimal(value, "+#,##0.0;-#,##0.0" if signed else "#,##0.0;-#,##0.0", locale=locale)
 
 
-def period_words(period: Period, gettext: Callable[[str], str]) -> str:
-    """ "Tháng 3/2019", "Quý I/2019", "Năm 2019" (in English "Month 3/2019", "Quarter I/2019", "Year 2019")."""
+def period_words(period: Period, gettext: Callable[[str], str], locale: str) -> str:
+    """ "Tháng 3/2019", "Quý I/2019", "Năm 2019" (in English "March 2019", "Quarter I/2019", "Year 2019").
+
+    A month's name is Babel's, standing alone, in the locale ("Tháng 3", "March")."""
     if period.kind == "month":
-        return gettext(N_("Month %(month)d/%(year)d")) % {"month": period.first_month, "year": period.year}
+        name = get_month_names("wide", "stand-alone", locale=locale)[period.first_month]
+        return gettext(N_("%(month_name)s %(year)d")) % {"month_name": name, "year": period.year}
     if period.kind == "quarter":
         return gettext(N_("Quarter %(quarter)s/%(year)d")) % {
             "quarter": ROMAN[(period.first_month - 1) // 3], "year": period.year}
@@ -58,4 +62,4 @@ class Wording:
         return format_figure(value, self.locale)
 
     def period(self, period: Period) -> str:
-        return period_words(period, self.gettext)
+        return period_words(period, self.gettext, self.locale)

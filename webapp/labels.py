@@ -77,7 +77,7 @@ def period_label(period: Period | str) -> str:
     """A period in words in the request's language ("Tháng 3/2019", "Quý I/2019", "Năm 2019")."""
     if isinstance(period, str):
         period = parse_period(period)
-    return wording.period_words(period, get_translations().ugettext)
+    return wording.period_words(period, get_translations().ugettext, str(get_locale()))
 
 
 def report_wording() -> wording.Wording:

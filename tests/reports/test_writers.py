@@ -95,6 +95,6 @@ def test_periods_and_percentages_read_as_the_locale_writes_them():
     assert [VI.period(parse_period(p)) for p in ("2019-03", "2019-Q1", "2019-Q4", "2019")] == [
         "Tháng 3/2019", "Quý I/2019", "Quý IV/2019", "Năm 2019"]
     assert [EN.period(parse_period(p)) for p in ("2019-12", "2019-Q2", "2019")] == [
-        "Month 12/2019", "Quarter II/2019", "Year 2019"]
+        "December 2019", "Quarter II/2019", "Year 2019"]
     assert (format_ratio(88.4, "vi"), format_ratio(88.4, "en"), format_ratio(None, "vi")) == ("88,4%", "88.4%", "")
     assert (VI.figure(-30.0), EN.figure(1234.5)) == ("-30,0", "1,234.5")
