@@ -39,14 +39,22 @@ from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
-from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors, period_label
+from .labels import (
+    CATEGORY_LABELS,
+    FIGURE_LABELS,
+    LEVEL_LABELS,
+    Form,
+    error_details,
+    flash_form_errors,
+    period_label,
+)
 from .registry import local_time
 from .report_http import conditional, locale_tag, minute_start, report_figures
 
 bp = Blueprint("report_pages", __name__)
 
-KIND_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelled": _l("Cancelled"),
-               "awaiting": _l("Awaiting outcome")}
+#: the drill-down's kinds, labelled as the figures they count
+KIND_LABELS = {kind: FIGURE_LABELS[figure] for kind, figure in KINDS.items()}
 
 
 class MultiCheckboxField(SelectMultipleField):
