@@ -34,6 +34,7 @@ from models.meetings import group_by_series
 from .changes import VISIBLE
 from .links import answer_url, document_url
 from .outbox import Queue, Transport, email_transport, run_queue
+from .recurrence_words import describe_rrule
 
 log = logging.getLogger("giaoban.notices")
 Gettext = Callable[[str], str]
@@ -302,6 +303,20 @@ def render_subject(kind: str, m: Meeting, gettext: Gettext) -> str:
         "title": clean_line(m.title), "when": when_text(m.start_at, m.end_at, gettext)})
 
 
+def plural_of(gettext: Gettext) -> Callable[[str, str, int], str]:
+    """The ngettext that goes with a translator's gettext (a catalog's own; English forms otherwise)."""
+    owner = getattr(gettext, "__self__", None)
+    if owner is not None and hasattr(owner, "ngettext"):
+        return owner.ngettext
+    return lambda singular, plural, n: singular if n == 1 else plural
+
+
+def series_text(m: Meeting, gettext: Gettext) -> str:
+    """The meeting's series in words ("Hằng tuần vào thứ Hai, 8 buổi, từ 07/01/2019")."""
+    return describe_rrule(m.series.rrule, m.series.dtstart_local, gettext, plural_of(gettext),
+                          lambda day: day.strftime("%d/%m/%Y"))
+
+
 def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, changes=None,
                  reason: str | None = None, occurrences: int = 1) -> list[tuple[str, str | None]]:
     """The one renderer of what a unit is told about a meeting (notices and reminders alike):
@@ -315,6 +330,8 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
         lines.append(("", None))
     lines.append((gettext(N_("Meeting: %(title)s")) % {"title": clean_line(m.title)}, None))
     lines.append((gettext(N_("Time: %(when)s")) % {"when": when_text(m.start_at, m.end_at, gettext)}, None))
+    if m.series is not None:
+        lines.append((gettext(N_("Series: %(rule)s")) % {"rule": series_text(m, gettext)}, None))
     if occurrences > 1 and m.series is not None:
         lines.append((gettext(N_("Recurring: this notice covers %(count)s occurrences of the series.")) % {
             "count": occurrences}, None))

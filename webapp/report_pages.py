@@ -39,14 +39,22 @@ from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
-from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
+from .labels import (
+    CATEGORY_LABELS,
+    FIGURE_LABELS,
+    LEVEL_LABELS,
+    Form,
+    error_details,
+    flash_form_errors,
+    period_label,
+)
 from .registry import local_time
 from .report_http import conditional, locale_tag, minute_start, report_figures
 
 bp = Blueprint("report_pages", __name__)
 
-KIND_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelled": _l("Cancelled"),
-               "awaiting": _l("Awaiting outcome")}
+#: the drill-down's kinds, labelled as the figures they count
+KIND_LABELS = {kind: FIGURE_LABELS[figure] for kind, figure in KINDS.items()}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -157,7 +165,7 @@ def download():
         abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
     except DomainError:
         abort(404)
-    return conditional(key, (fmt,), lambda: report_file(report, fmt), clock_moves)
+    return conditional(key, (fmt, locale_tag()), lambda: report_file(report, fmt), clock_moves)
 
 
 @bp.route("/reports/online-ratio/meetings")
@@ -201,7 +209,7 @@ def freeze():
         snap = freeze_report(request.form.get("period", ""), current_user)
     except ValidationFailed:
         abort(400, _("Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."))
-    flash(_("Froze %(period)s as version %(version)d.", period=snap.period, version=snap.version),
+    flash(_("Froze %(period)s as version %(version)d.", period=period_label(snap.period), version=snap.version),
           "success")
     return redirect(url_for(".online_ratio", period=snap.period, version=snap.version), 303)
 

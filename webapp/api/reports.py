@@ -9,7 +9,8 @@ from models.errors import DomainError
 from reports.csv_writer import report_csv
 from reports.xlsx_writer import report_xlsx
 
-from ..report_http import conditional, report_figures
+from ..labels import report_wording
+from ..report_http import conditional, locale_tag, report_figures
 from .common import actor, auth, bp, fail
 
 #: bump when the JSON's shape changes, so validators of old bodies stop matching
@@ -77,10 +78,11 @@ def report_file(report: dict, fmt: str) -> Response:
     """The report as a CSV or XLSX download."""
     name = f"ty-le-hop-truc-tuyen-{report['period']}" + (
         f"-v{report['version']}" if report.get("frozen") else "")
+    words = report_wording()
     if fmt == "csv":
-        body, mimetype = report_csv(report), "text/csv; charset=utf-8"
+        body, mimetype = report_csv(report, words), "text/csv; charset=utf-8"
     else:
-        body, mimetype = report_xlsx(report), XLSX
+        body, mimetype = report_xlsx(report, words), XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
@@ -101,6 +103,6 @@ def get_online_ratio(query_data):
     except DomainError as exc:
         fail(exc)
     if fmt != "json":
-        return conditional(key, (fmt,), lambda: report_file(report, fmt), clock_moves)
+        return conditional(key, (fmt, locale_tag()), lambda: report_file(report, fmt), clock_moves)
     return conditional(key, ("json", FORMAT_VERSION), lambda: jsonify(RatioReportOut().dump(report)),
                        clock_moves)
