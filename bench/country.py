@@ -14,7 +14,9 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text, true
+
+from bench.common import delete_meetings
 
 
 def main() -> None:
@@ -24,7 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     from vietnam_provinces import Province
 
-    from models import Bridge, Endpoint, EndpointBooking, Invitation, Meeting, Reminder, Unit, User, db
+    from models import Bridge, Endpoint, Unit, User, db
     from models.registry_import import import_units
     from scheduler.booking import book_meeting
     from webapp import create_app
@@ -66,9 +68,7 @@ def main() -> None:
             booking = book_meeting(data, organizer, now)
             times.append(time.perf_counter() - t)
             invited = len(booking.meetings[0].invitations)
-            for model in (Reminder, EndpointBooking, Invitation):
-                db.session.execute(delete(model))
-            db.session.execute(delete(Meeting))
+            delete_meetings(true())  # and the notices, deliveries, reminders hanging off it
             db.session.commit()
         print(f"engine={args.engine} provinces={len(list(Province.iter_all()))} communes={communes} "
               f"invited={invited} load={load_s:.1f}s book median={statistics.median(times) * 1000:.0f} ms "
