@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import case, exists, func, insert, literal, literal_column, or_, select
+from sqlalchemy import case, exists, func, insert, literal, literal_column, or_, select, update
 
 from models import Notification, Reminder, User, db
 from models.base import UTCDateTime, utcnow
@@ -27,6 +27,7 @@ from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, ValidationFailed
 from models.meetings import Invitation, Meeting
 from models.permissions import can_organize_for
+from models.sqltime import shifted
 
 from . import notices
 from .notices import Gettext
@@ -131,30 +132,53 @@ class ReminderPlanner:
 
 
 def _plan_new_meetings(meetings, offsets: ReminderOffsets, calendar: WorkingCalendar, now: datetime) -> bool:
-    """Newly booked meetings (no reminder rows yet): the rows of those inside the horizon, set-based.
-    False (nothing done) if any of them has rows already."""
+    """Newly booked meetings (no reminder rows yet): the rows of those inside the horizon, one
+    INSERT ... SELECT per kind from their invitations, whatever the number of occurrences. False
+    (nothing done) if any has rows.
+
+    Those whose due time falls on a day off are moved to the working day before by one UPDATE
+    per kind (a CASE over their meetings).
+    """
     meetings = list(meetings)
     db.session.flush()
     ids = [m.id for m in meetings]
     for i in range(0, len(ids), 900):
         if db.session.scalar(select(Reminder.id).where(Reminder.meeting_id.in_(ids[i:i + 900])).limit(1)):
             return False
-    _insert_missing([m for m in meetings if offsets.plans(m.start_at, now)], offsets.kinds, calendar, now)
+    table = Reminder.__table__
+    near = [m for m in meetings if m.status == "scheduled" and offsets.plans(m.start_at, now)]
+    for kind, before in offsets.kinds.items():
+        plain = {m.id: m.start_at - before for m in near}
+        moved = {mid: calendar.working_before(due) for mid, due in plain.items()}
+        due = [mid for mid, at in moved.items() if at > now]
+        for i in range(0, len(due), 900):
+            db.session.execute(insert(table).from_select(
+                ["meeting_id", "unit_id", "kind", "due_at"],
+                select(Invitation.meeting_id, Invitation.unit_id, literal_column(f"'{kind}'"),
+                       shifted(Meeting.start_at, -before))
+                .join(Meeting, Meeting.id == Invitation.meeting_id)
+                .where(Invitation.meeting_id.in_(due[i:i + 900]))))
+        off = [mid for mid in due if moved[mid] != plain[mid]]
+        for i in range(0, len(off), 900):
+            chunk = off[i:i + 900]
+            db.session.execute(update(Reminder).where(Reminder.meeting_id.in_(chunk), Reminder.kind == kind)
+                               .values(due_at=case({mid: literal(moved[mid], UTCDateTime()) for mid in chunk},
+                                                   value=Reminder.meeting_id)))
     return True
 
 
 def _insert_missing(meetings: list[Meeting], kinds: dict[str, timedelta], calendar: WorkingCalendar,
                     now: datetime) -> None:
-    """Every invited unit's reminder of each kind that has no row yet and is still to come: one
-    INSERT ... SELECT per kind from the invitations, whatever the number of meetings (the due
-    time per meeting, moved off days off, is a CASE over their ids)."""
+    """Every invited unit's reminder of each kind that has no row yet and is still to come, for a
+    few meetings (the top-up's): one INSERT ... SELECT per kind, the due time per meeting (moved
+    off days off) a CASE over their ids."""
     table = Reminder.__table__
     for kind, before in kinds.items():
         dues = {m.id: calendar.working_before(m.start_at - before)
                 for m in meetings if m.status == "scheduled"}
         ids = [mid for mid, due in dues.items() if due > now]
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
+        for i in range(0, len(ids), 100):
+            chunk = ids[i:i + 100]
             due_at = case({mid: literal(dues[mid], UTCDateTime()) for mid in chunk}, value=Invitation.meeting_id)
             planned = exists().where(Reminder.meeting_id == Invitation.meeting_id,
                                      Reminder.unit_id == Invitation.unit_id, Reminder.kind == kind)
@@ -162,7 +186,6 @@ def _insert_missing(meetings: list[Meeting], kinds: dict[str, timedelta], calend
                 ["meeting_id", "unit_id", "kind", "due_at"],
                 select(Invitation.meeting_id, Invitation.unit_id, literal_column(f"'{kind}'"), due_at)
                 .where(Invitation.meeting_id.in_(chunk), ~planned)))
-
 
 
 def top_up_reminders(offsets: ReminderOffsets, now: datetime | None = None) -> int:
