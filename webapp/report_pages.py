@@ -41,7 +41,7 @@ from reports.targets import plan_years, rules_for_year
 from .api.reports import report_file
 from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
 from .registry import local_time
-from .report_http import conditional, locale_tag, minute_start, report_figures
+from .report_http import conditional, minute_start, person_parts, report_figures
 
 bp = Blueprint("report_pages", __name__)
 
@@ -106,9 +106,7 @@ def online_ratio():
     scope_key = None if scope is None else tuple(sorted(scope))
     # The page shows readiness, which follows the clock: its validators move every minute.
     page_key = figures_key("page", period.label, version, scope_key, minute_start(now))
-    # The session's CSRF secret too: the page's forms carry a token of it.
-    person = (current_user.id, current_user.name, current_user.role, locale_tag(),
-              session.get("csrf_token"), request.query_string)
+    person = person_parts()
 
     def render() -> Response:
         # Not stored while flashes wait (the render shows them once) or the session has no
