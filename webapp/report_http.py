@@ -32,15 +32,15 @@ def minute_start(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def report_figures(label: str, user, now: datetime, version: int | None):
+def report_figures(label: str, user, now: datetime, version: int | None, province: str | None = None):
     """The report's figures (cached) with their key and whether they follow the clock.
     :raise ValidationFailed, Forbidden, NotFound: as `read_ratio_report`."""
-    scope = report_scope(user)
+    scope = report_scope(user, province)
     period = parse_period(label)
     clock = clock_key(period, now)
     key = figures_key("report", period.label, version,
                       None if scope is None else tuple(sorted(scope)), clock)
-    report = cached(key, lambda: read_ratio_report(period.label, user, now, version))
+    report = cached(key, lambda: read_ratio_report(period.label, user, now, version, province))
     return report, key, clock != "past"
 
 

@@ -44,9 +44,11 @@ def rollup_download(rollup: dict, fmt: str):
 @login_required
 def as_of_today():
     try:
-        scope = report_scope(current_user)
+        scope = report_scope(current_user, request.args.get("province", "").strip()[:8] or None)
     except Forbidden:
         abort(403)
+    except ValidationFailed:
+        abort(400, _("No province with this code is loaded."))
     now = utcnow()
     try:
         period = parse_period(request.args.get("period") or month_before(now).label)

@@ -21,6 +21,12 @@ FORMAT_VERSION = "1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def province_field():
+    """The `province` query field: narrows the report to one province of several loaded."""
+    return fields.String(validate=validators.Length(max=3), metadata={
+        "example": "48", "description": "A province's code, with several provinces loaded."})
+
+
 def period_field():
     """The `period` query field of the report endpoints."""
     return fields.String(required=True, validate=validators.Regexp(
@@ -31,6 +37,7 @@ def period_field():
 
 class RatioQuery(Schema):
     period = period_field()
+    province = province_field()
     format = fields.String(load_default="json", validate=validators.OneOf(["json", "csv", "xlsx"]))
     version = fields.Integer(validate=validators.Range(min=1, max=1_000_000),
                              metadata={"description": "A frozen version; live figures without it."})
@@ -106,7 +113,7 @@ def get_online_ratio(query_data):
     fmt = query_data["format"]
     try:
         report, key, clock_moves = report_figures(query_data["period"], actor(), utcnow(),
-                                                  query_data.get("version"))
+                                                  query_data.get("version"), query_data.get("province"))
     except DomainError as exc:
         fail(exc)
     if fmt != "json":
@@ -117,6 +124,7 @@ def get_online_ratio(query_data):
 
 class RollupQuery(Schema):
     period = period_field()
+    province = province_field()
     format = fields.String(load_default="json", validate=validators.OneOf(["json", "csv", "xlsx"]))
 
 
@@ -156,7 +164,7 @@ class RollupOut(Schema):
         responses=[403])
 def get_rollup(query_data):
     try:
-        scope = report_scope(actor())
+        scope = report_scope(actor(), query_data.get("province"))
         rollup = rollup_as_of_today(parse_period(query_data["period"]), utcnow(), scope)
     except DomainError as exc:
         fail(exc)
