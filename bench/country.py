@@ -24,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of one more round")
     args = parser.parse_args()
     from vietnam_provinces import Province
 
@@ -76,6 +77,15 @@ def main() -> None:
             times.append(time.perf_counter() - t)
             invited = len(booking.meetings[0].invitations)
             delete_meetings(true())  # and the notices, deliveries, reminders hanging off it
+            db.session.commit()
+        if args.profile:
+            from pyinstrument import Profiler
+            profiler = Profiler(interval=0.001)
+            profiler.start()
+            book_meeting(data, organizer, now)
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            delete_meetings(true())
             db.session.commit()
         print(f"engine={args.engine} provinces={len(list(Province.iter_all()))} communes={communes} "
               f"invited={invited} load={load_s:.1f}s book median={statistics.median(times) * 1000:.0f} ms "
