@@ -121,6 +121,7 @@ class Meeting(db.Model):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
     recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_mode: Mapped[str | None] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)  # while cancelled: why (told in feeds)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_after: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -135,6 +136,9 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="Invitation.id")
     bookings: Mapped[list[EndpointBooking]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan")
+    #: the programme (models.briefing), in order
+    agenda_items = relationship("AgendaItem", order_by="(AgendaItem.position, AgendaItem.id)",
+                                cascade="all, delete-orphan")
 
     @validates("title")
     def _keep_search_title(self, _key, value):

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
 
 from models.base import LOCAL, utcnow
-from models.errors import ValidationFailed
+from models.errors import N_, ValidationFailed
 from models.meetings import ONLINE_MODES, Meeting, Series, group_by_series
 
 from . import ical_cache
+from .briefing import programme_lines
 from .ical_cache import cache_clear, cache_stats, feed_body  # noqa: F401  (the cache's API, here too)
 from .recurrence import expand, normalise_rrule
 
@@ -39,11 +40,19 @@ _END = b"END:VCALENDAR\r\n"
 
 @dataclass(frozen=True)
 class Labels:
-    """The words a person reads in DESCRIPTION, translated by the caller."""
+    """The words a person reads in DESCRIPTION (English message ids; `labels_in` translates)."""
 
-    bridge: str = "Bridge"
-    dial_in: str = "Dial-in address"
-    invited: str = "Units invited"
+    bridge: str = N_("Bridge")
+    dial_in: str = N_("Dial-in address")
+    invited: str = N_("Units invited")
+    reason: str = N_("Reason for cancelling")
+    cancelled_day: str = N_("Cancelled on %(day)s")
+    programme: str = N_("Programme")
+
+
+def labels_in(gettext: Callable[[str], str]) -> Labels:
+    """The DESCRIPTION's words in the translator's language."""
+    return Labels(**{f.name: gettext(f.default) for f in fields(Labels)})
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,9 @@ class Context:
     them become EXDATEs. `own_unit`: a unit's feed carries only this unit's ATTENDEE and the
     number invited in DESCRIPTION (None: every ATTENDEE). `dial`: the organisers' dial-in
     addresses, or None to ask `load_dial(organizer_ids)` when first needed. `documents`: the
-    hook for ATTACH lines, meeting id to (title, URL) pairs (no documents exist yet).
+    ATTACH lines, meeting id to (file name, URL) pairs of its published documents, or None to
+    ask `load_documents(meeting_ids)` when first needed (a document published bumps the
+    meeting's revision, so cached VEVENTs of the old version are not reused).
     """
 
     base_url: str
@@ -65,6 +76,8 @@ class Context:
     scope: frozenset[int] | None = None
     own_unit: int | None = None
     documents: Mapping[int, tuple[tuple[str, str], ...]] | None = None
+    load_documents: Callable[[set[int]], Mapping[int, list[tuple[str, str]]]] | None = field(
+        default=None, compare=False)
 
     def key(self) -> tuple:
         docs = None if self.documents is None else tuple(sorted(self.documents.items()))
@@ -93,6 +106,8 @@ def _text(value: str | None) -> str:
 
 def _description(meeting: Meeting, ctx: Context) -> str:
     lines = [_text(meeting.description)] if meeting.description else []
+    if meeting.status == "cancelled" and meeting.cancel_reason:
+        lines.insert(0, f"{ctx.labels.reason}: {_text(meeting.cancel_reason)}")
     dial = []
     if meeting.bridge is not None:
         dial.append(f"{ctx.labels.bridge}: {meeting.bridge.name}")
@@ -100,6 +115,9 @@ def _description(meeting: Meeting, ctx: Context) -> str:
         dial += [f"{ctx.labels.dial_in}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
     if dial:
         lines.append("\n".join(dial))
+    programme = programme_lines(meeting)
+    if programme:
+        lines.append("\n".join([f"{ctx.labels.programme}:", *programme]))
     if ctx.own_unit is not None:
         lines.append(f"{ctx.labels.invited}: {len(meeting.invitations)}")
     return "\n\n".join(lines)
@@ -219,6 +237,7 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
     master.add("status", "CONFIRMED")
     _fill(master, template, ctx)
     live_ids = {m.id for m in live}
+    _tell_cancellations(master, [m for m in shown if m.id not in live_ids], ctx)
     exdates = [_local(m.recurrence_id) for m in valid if m.id not in live_ids]
     skipped = set(filter(None, (series.exdates or "").split(",")))  # local dates booked without a row
     exdates += [_local(s) for s in generated if _local(s).date().isoformat() in skipped]
@@ -232,12 +251,34 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
         if (_moved(m, series) or (m.title, m.location, m.description) !=
                 (template.title, template.location, template.description)
                 or _attendees(m, ctx) != _attendees(template, ctx)
-                or len(m.invitations) != len(template.invitations)):
+                or len(m.invitations) != len(template.invitations)
+                or _briefing(m, ctx) != _briefing(template, ctx)):
             events.append(single_event(m, ctx, dtstamp, series_uid=series.uid, sequence=sequence))
     return events
 
 
+def _tell_cancellations(master: Event, cancelled: list[Meeting], ctx: Context) -> None:
+    """A cancelled occurrence is an EXDATE, which carries no text: its reason joins the master's
+    DESCRIPTION ("Cancelled on 12/01/2027: ..."), so a clerk reading any occurrence sees why."""
+    told = [f"{ctx.labels.cancelled_day % {'day': f'{_local(m.recurrence_id):%d/%m/%Y}'}}: "
+            f"{_text(m.cancel_reason)}" for m in cancelled if m.cancel_reason]
+    if not told:
+        return
+    before = str(master.get("DESCRIPTION", ""))
+    master.pop("DESCRIPTION", None)
+    master.add("description", "\n\n".join(filter(None, [before, "\n".join(told)])))
+
+
+def _briefing(meeting: Meeting, ctx: Context) -> tuple:
+    """An occurrence's programme and ATTACH lines: one that differs from the master's needs its override."""
+    return tuple(programme_lines(meeting)), (ctx.documents or {}).get(meeting.id, ())
+
+
 def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:
+    """The context with the dial-in addresses and the documents loaded, when it has loaders."""
+    if ctx.documents is None and ctx.load_documents is not None:
+        found = ctx.load_documents({m.id for m in meetings})
+        ctx = replace(ctx, documents={k: tuple(v) for k, v in found.items()})
     if ctx.dial is not None:
         return ctx
     found = ctx.load_dial({m.organizer_id for m in meetings}) if ctx.load_dial else {}
@@ -336,11 +377,11 @@ def meeting_calendar_bytes(meeting: Meeting, ctx: Context, method: str = "PUBLIS
     importing it sees the occurrence in its series; other methods (REQUEST, CANCEL) give that
     occurrence alone, with the series' UID and its RECURRENCE-ID, stamped now.
     """
-    ctx = _with_dial(replace(ctx, scope=None, own_unit=None), [meeting])
+    rows = list(meeting.series.meetings) if meeting.series is not None and method == "PUBLISH" else [meeting]
+    ctx = _with_dial(replace(ctx, scope=None, own_unit=None), rows)
     name = _text(meeting.title)
     uid = f"giaoban-meeting-{meeting.uid}"
     if method == "PUBLISH":
-        rows = list(meeting.series.meetings) if meeting.series is not None else [meeting]
         return calendar_bytes(rows, ctx, name=name, uid=uid, method=method)
     series_uid = meeting.series.uid if meeting.series is not None else None
     event = single_event(meeting, ctx, dtstamp=utcnow(), series_uid=series_uid)

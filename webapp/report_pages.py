@@ -26,7 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import TargetRule, db
 from models.base import LOCAL, utcnow
-from models.errors import DomainError, Forbidden, ValidationFailed
+from models.errors import DomainError, ValidationFailed
 from models.meetings import CATEGORIES
 from models.readiness import readiness
 from models.targets import save_target_rule
@@ -71,11 +71,10 @@ def _province() -> str | None:
 
 def _scope():
     """The reader's scope, within the province asked for.
-    :raise 403: for those who may not read reports. :raise 400: a province that is not loaded."""
+    :raise Forbidden: for those who may not read reports (the 403 page). :raise 400: a province
+    that is not loaded."""
     try:
         return report_scope(current_user, _province())
-    except Forbidden:
-        abort(403)
     except ValidationFailed as exc:
         abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models.base import utcnow
-from models.errors import Forbidden, ValidationFailed
+from models.errors import ValidationFailed
 from reports.access import report_scope
 from reports.periods import month_before, parse_period
 from reports.rollup import rollup_as_of_today
@@ -45,8 +45,6 @@ def rollup_download(rollup: dict, fmt: str):
 def as_of_today():
     try:
         scope = report_scope(current_user, request.args.get("province", "").strip()[:8] or None)
-    except Forbidden:
-        abort(403)
     except ValidationFailed:
         abort(400, _("No province with this code is loaded."))
     now = utcnow()

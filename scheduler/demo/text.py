@@ -22,6 +22,10 @@ DECLINE_REASONS = (
     "Điểm cầu đang bảo trì, xin tham dự vào lần sau.", "Trùng lịch tiếp công dân định kỳ.",
     "Đơn vị đang tổ chức hội nghị riêng cùng thời điểm.")
 
+CANCEL_REASONS = (
+    "Trùng lịch họp của Thành ủy.", "Lãnh đạo chủ trì đi công tác đột xuất.",
+    "Hoãn để chuẩn bị thêm tài liệu.", "Sự cố đường truyền tại điểm cầu chính.")
+
 CHECK_FAILURES = ("Không kết nối được tới MCU.", "Mất tín hiệu hình ảnh.", "Không có tiếng.",
                   "Băng thông thấp, hình ảnh bị giật.", "Thiết bị không khởi động được.")
 
@@ -65,7 +69,11 @@ def meeting_title(rng: random.Random, category: str, organizer: dict) -> str:
     return f"{title} ({organizer['name']})"
 
 
-def city_briefing_title() -> str:
+def city_briefing_title(districts: bool = True) -> str:
+    """The weekly city briefing's title; since 1 July 2025 (no districts) the city meets its
+    departments and its communes and wards directly."""
+    if not districts:
+        return "Giao ban trực tuyến UBND Thành phố với các sở, ngành và xã, phường"
     return ("Giao ban trực tuyến UBND Thành phố với các quận, huyện, thị xã "
             "và xã, phường, thị trấn")
 
