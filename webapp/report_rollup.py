@@ -2,7 +2,10 @@
 and the same as a CSV or XLSX download (`?format=`)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +17,7 @@ from reports.rollup import rollup_as_of_today
 from reports.sheets import Sheet
 
 from .downloads import sheet_download
+from .labels import period_label
 
 bp = Blueprint("report_rollup", __name__)
 
@@ -31,7 +35,8 @@ def rollup_sheets(rollup: dict) -> list[Sheet]:
 
 def rollup_heading(rollup: dict) -> str:
     return _("Online-meeting ratio as of today (%(day)s), period %(period)s: regrouped onto the units "
-             "in force today, not the historic report", day=rollup["as_of"], period=rollup["period"])
+             "in force today, not the historic report", day=format_date(date.fromisoformat(str(rollup["as_of"])), "dd/MM/yyyy"),
+             period=period_label(rollup["period"]))
 
 
 def rollup_download(rollup: dict, fmt: str):
