@@ -34,9 +34,9 @@ def rollup_sheets(rollup: dict) -> list[Sheet]:
 
 
 def rollup_heading(rollup: dict) -> str:
+    day = format_date(date.fromisoformat(str(rollup["as_of"])), "dd/MM/yyyy")
     return _("Online-meeting ratio as of today (%(day)s), period %(period)s: regrouped onto the units "
-             "in force today, not the historic report", day=format_date(date.fromisoformat(str(rollup["as_of"])), "dd/MM/yyyy"),
-             period=period_label(rollup["period"]))
+             "in force today, not the historic report", day=day, period=period_label(rollup["period"]))
 
 
 def rollup_download(rollup: dict, fmt: str):
