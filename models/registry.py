@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import Select, case, select
 
 from models.errors import N_, Msg
 
 from . import audit
 from .base import db, utcnow
+from .calendar_feeds import dial_addresses
 from .database import write_transaction
 from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
 from .errors import Forbidden, ValidationFailed
@@ -19,6 +21,17 @@ from .units import LEVELS, Unit, in_province
 from .users import User
 
 ENDPOINT_FIELDS = ("unit_id", "name", "room", "kind", "address", "status")
+
+#: sent inside the endpoint verbs' transaction when a unit's dial-in addresses change, with
+#: unit_id, before and after (lists of addresses); `scheduler.joining` tells the invitees
+dial_in_changed = Namespace().signal("dial-in-changed")
+
+
+def _tell_dial_in(unit_id: int, before: list[str]) -> None:
+    db.session.flush()
+    after = dial_addresses({unit_id})[unit_id]
+    if after != before:
+        dial_in_changed.send(None, unit_id=unit_id, before=before, after=after)
 
 
 def units_query(q: str | None = None, level: str | None = None, parent: Unit | None = None,
@@ -71,9 +84,11 @@ def add_endpoint(unit: Unit, data: dict[str, Any], actor: User) -> Endpoint:
         raise Forbidden(N_("You may not add endpoints to this unit."))
     with write_transaction():
         values = _clean_endpoint(data, partial=False)
+        dial_before = dial_addresses({unit.id})[unit.id]
         endpoint = Endpoint(unit=unit, **values)
         db.session.add(endpoint)
         db.session.flush()
+        _tell_dial_in(unit.id, dial_before)
         audit.record(actor, "create", "endpoint", endpoint.id,
                      after=audit.snapshot(endpoint, ENDPOINT_FIELDS))
     return endpoint
@@ -86,11 +101,13 @@ def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor: User) -> En
     with write_transaction():  # lock before reading the row we change
         values = _clean_endpoint(data, partial=True)
         before = audit.snapshot(endpoint, ENDPOINT_FIELDS)
+        dial_before = dial_addresses({endpoint.unit_id})[endpoint.unit_id]
         for key, value in values.items():
             setattr(endpoint, key, value)
         after = audit.snapshot(endpoint, ENDPOINT_FIELDS)
         if after != before:
             audit.record(actor, "update", "endpoint", endpoint.id, before=before, after=after)
+            _tell_dial_in(endpoint.unit_id, dial_before)
     return endpoint
 
 

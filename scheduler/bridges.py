@@ -20,6 +20,7 @@ from models.permissions import can_manage_bridges
 from models.text import has_visible, nfc
 
 from .clashes import bridge_sessions, peak_ports
+from .joining import bridge_changed
 
 
 def clean_text(value: str, multiline: bool = False) -> str:
@@ -105,6 +106,7 @@ def change_bridge(bridge: Bridge, values: dict[str, Any], actor) -> Bridge:
         after = snapshot(bridge, FIELDS)
         if after != before:
             record(actor, "update", "bridge", bridge.id, before, after)
+            bridge_changed(bridge, before)  # invitees of its upcoming meetings hear of a new name or prefix
     return bridge
 
 

@@ -21,8 +21,9 @@ from functools import lru_cache
 from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
 
 from models.base import LOCAL, utcnow
+from models.calendar_feeds import joining
 from models.errors import ValidationFailed
-from models.meetings import ONLINE_MODES, Meeting, Series, group_by_series
+from models.meetings import Meeting, Series, group_by_series
 
 from . import ical_cache
 from .ical_cache import cache_clear, cache_stats, feed_body  # noqa: F401  (the cache's API, here too)
@@ -44,6 +45,7 @@ class Labels:
     bridge: str = "Bridge"
     dial_in: str = "Dial-in address"
     invited: str = "Units invited"
+    prefix: str = "Dial-in prefix"
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,11 @@ def _text(value: str | None) -> str:
 
 def _description(meeting: Meeting, ctx: Context) -> str:
     lines = [_text(meeting.description)] if meeting.description else []
-    dial = []
-    if meeting.bridge is not None:
-        dial.append(f"{ctx.labels.bridge}: {meeting.bridge.name}")
-    if meeting.mode in ONLINE_MODES:
-        dial += [f"{ctx.labels.dial_in}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
+    how = joining(meeting, ctx.dial or {})
+    dial = [f"{ctx.labels.bridge}: {how.bridge}"] if how.bridge else []
+    if how.prefix:
+        dial.append(f"{ctx.labels.prefix}: {how.prefix}")
+    dial += [f"{ctx.labels.dial_in}: {a}" for a in how.addresses]
     if dial:
         lines.append("\n".join(dial))
     if ctx.own_unit is not None:
