@@ -14,7 +14,7 @@ from config import Config
 from models.database import configure_engine
 from scheduler.signals import connect_receivers
 
-from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,8 +76,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     bootstrap.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # the sign-in limit (webapp.sign_in_limit)
 
     from . import (
         admin_accounts,
