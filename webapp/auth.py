@@ -12,7 +12,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from models import User, db
-from models.users import end_sessions
+from models.users import end_sessions, password_matches
 
 from .extensions import login_manager
 from .hardening import safe_next
@@ -65,7 +65,7 @@ def login():
                 "Too many failed sign-ins from this address or for this account. "
                 "Try again in %(num)d minutes.", minutes), retry_after=wait)
         user = db.session.scalar(select(User).where(User.email == email))
-        if user is not None and user.is_active and user.check_password(form.password.data):
+        if password_matches(user, form.password.data):
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         count_failure(address, email, user)

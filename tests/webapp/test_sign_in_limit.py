@@ -114,3 +114,31 @@ def _fresh_redis_storages():
     _storages.clear()
     yield
     _storages.clear()
+
+
+class CountingHasher:
+    """The real argon2 hasher, counting its verifications."""
+
+    def __init__(self, real):
+        self.real, self.verified = real, 0
+
+    def hash(self, password):
+        return self.real.hash(password)
+
+    def verify(self, stored, password):
+        self.verified += 1
+        return self.real.verify(stored, password)
+
+
+def test_an_unknown_email_costs_the_same_verification_as_a_known_one(workers, make_user, monkeypatch):
+    from models import users
+    counting = CountingHasher(users._hasher)
+    monkeypatch.setattr(users, "_hasher", counting)
+    known, disabled = make_user("viewer"), make_user("viewer")
+    disabled.is_enabled = False
+    db.session.commit()
+    client = workers[0].test_client()
+    for n, email in enumerate([known.email, "nobody@example.vn", disabled.email]):
+        before = counting.verified
+        assert attempt(client, email, f"10.6.0.{n}").status_code == 200
+        assert counting.verified - before == 1, email  # one argon2 verification, account or not
