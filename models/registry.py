@@ -13,7 +13,17 @@ from . import audit
 from .base import db, utcnow
 from .calendar_feeds import dial_addresses
 from .database import write_transaction
-from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
+from .endpoints import (
+    ADDRESS_MAX,
+    BANDWIDTH_MAX_KBPS,
+    CHECK_NOTE_MAX,
+    KINDS,
+    NAME_MAX,
+    ROOM_MAX,
+    STATUSES,
+    ConnectivityCheck,
+    Endpoint,
+)
 from .errors import Forbidden, ValidationFailed
 from .permissions import can_log_check, can_manage_endpoints
 from .text import contains_words, nfc
@@ -55,10 +65,10 @@ def units_query(q: str | None = None, level: str | None = None, parent: Unit | N
 def _clean_endpoint(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    for key in ("name", "room", "address"):
+    for key, limit in (("name", NAME_MAX), ("room", ROOM_MAX), ("address", ADDRESS_MAX)):
         if key in data:
             value = nfc(data[key]) if data[key] is not None else None
-            if value is not None and len(value) > (200 if key != "address" else 255):
+            if value is not None and len(value) > limit:
                 errors[key] = N_("Too long.")
             out[key] = value or None
     if not partial or "name" in data:
@@ -127,11 +137,11 @@ def log_check(endpoint: Endpoint, data: dict[str, Any], actor: User,
         if not isinstance(data.get("passed"), bool):
             errors["passed"] = N_("Say whether the check passed (true or false).")
         bandwidth = data.get("bandwidth_kbps")
-        if bandwidth is not None and not (0 <= bandwidth <= 10_000_000):
-            errors["bandwidth_kbps"] = N_("Must be between 0 and 10000000.")
+        if bandwidth is not None and not (0 <= bandwidth <= BANDWIDTH_MAX_KBPS):
+            errors["bandwidth_kbps"] = Msg(N_("Must be between %(low)s and %(high)s."), low=0, high=BANDWIDTH_MAX_KBPS)
         note = nfc(data.get("note")) or None
-        if note and len(note) > 2000:
-            errors["note"] = N_("At most 2000 characters.")
+        if note and len(note) > CHECK_NOTE_MAX:
+            errors["note"] = Msg(N_("At most %(limit)s characters."), limit=CHECK_NOTE_MAX)
         if errors:
             raise ValidationFailed(errors)
         check = ConnectivityCheck(endpoint=endpoint, checked_at=checked_at.astimezone(UTC),

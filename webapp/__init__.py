@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from config import Config
+from models.base import ID_MAX
 from models.database import configure_engine
 from scheduler.signals import connect_receivers
 
@@ -25,7 +26,7 @@ class DatabaseId(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        return number if 0 < number < 2**31 else 0
+        return number if 0 < number <= ID_MAX else 0
 
 
 def select_locale() -> str:

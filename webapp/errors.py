@@ -51,6 +51,7 @@ def _wants_json() -> bool:
 
 
 def init_app(app) -> None:
+    from .api.openapi import constrain
     from .api.schemas import ERROR_SCHEMA
 
     app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
@@ -75,7 +76,7 @@ def init_app(app) -> None:
                     operation["responses"].setdefault("400", {
                         "description": "The body is not valid JSON",
                         "content": {"application/json": {"schema": ERROR_SCHEMA}}})
-        return spec
+        return constrain(spec)  # APIFlask keeps one processor: the route parameters' limits too
 
     @app.error_processor
     def _api_error(error: HTTPError):
