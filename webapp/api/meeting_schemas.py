@@ -21,9 +21,13 @@ from models.meetings import (
 )
 from models.units import REF_MAX
 
-from .schemas import LocalDateTime
+from .schemas import JsonBoolean, LocalDateTime
 
 SCOPES = ["this", "following", "all"]
+#: unit codes and selectors in a query string: ASCII, so that percent-encoded at most ×3 the
+#: request line stays within what the server reads (gunicorn.conf.py: limit_request_line 8190)
+QUERY_PARTICIPANTS_MAX = 2000
+SELECTORS_PATTERN = r"^[A-Za-z0-9_:., -]+$"
 
 
 class BridgeIn(Schema):
@@ -55,8 +59,8 @@ class MeetingIn(Schema):
                                load_default=list, validate=validators.Length(max=PARTICIPANTS_MAX))
     bridge = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validators.Range(1, ID_MAX))
     rrule = fields.String(allow_none=True, validate=validators.Length(max=RRULE_MAX))
-    strict = fields.Boolean(load_default=False)
-    skip_holidays = fields.Boolean(load_default=False, metadata={
+    strict = JsonBoolean(load_default=False)
+    skip_holidays = JsonBoolean(load_default=False, metadata={
         "description": "A series leaves out its occurrences on non-working days (listed in `skipped`)."})
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
@@ -154,8 +158,9 @@ class MeetingsQuery(Schema):
 
 
 class SlotsQuery(Schema):
-    participants = fields.String(required=True, validate=validators.Length(min=1, max=20000),
-                                 metadata={"description": "Comma-separated unit codes or selectors."})
+    participants = fields.String(required=True, validate=[
+        validators.Length(min=1, max=QUERY_PARTICIPANTS_MAX), validators.Regexp(SELECTORS_PATTERN)],
+        metadata={"description": "Comma-separated unit codes or selectors."})
     duration = fields.Integer(required=True, validate=validators.Range(5, 24 * 60),
                               metadata={"description": "Minutes."})
     from_ = LocalDateTime(data_key="from", required=True)

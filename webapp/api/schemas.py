@@ -45,6 +45,16 @@ class LocalDateTime(fields.Field):
         return parsed.astimezone(UTC)
 
 
+class JsonBoolean(fields.Boolean):
+    """In a JSON body: true or false, nothing else (marshmallow's Boolean also takes 0, 1, "yes"
+    and "on", which the document, `type: boolean`, does not allow)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"},
@@ -114,10 +124,10 @@ class EndpointPatch(Schema):
 
 
 class CheckIn(Schema):
-    passed = fields.Boolean(required=True)
-    audio_ok = fields.Boolean(allow_none=True)
-    video_ok = fields.Boolean(allow_none=True)
-    bandwidth_kbps = fields.Integer(allow_none=True, validate=validators.Range(0, BANDWIDTH_MAX_KBPS))
+    passed = JsonBoolean(required=True)
+    audio_ok = JsonBoolean(allow_none=True)
+    video_ok = JsonBoolean(allow_none=True)
+    bandwidth_kbps = fields.Integer(allow_none=True, strict=True, validate=validators.Range(0, BANDWIDTH_MAX_KBPS))
     note = fields.String(allow_none=True, validate=validators.Length(max=CHECK_NOTE_MAX))
     checked_at = LocalDateTime()
 
