@@ -155,3 +155,17 @@ def test_the_api_endpoint_change_tells_the_invitees(booked, equipped, admin, cli
                      headers=token_for(admin))
     assert r.status_code == 200, r.get_json()
     assert len(told(booked.id)) == 2
+
+
+def test_the_issues_list_mode_and_bridge_changes_are_told_in_words(booked, bridge, organizer, admin, app):
+    """The rest of #13's list beside dial-in: a change of mode (the bridge goes with it) and of
+    bridge; time, place, units added or removed, cancellation and the outcome request have
+    their tests in test_notices.py."""
+    from scheduler.bridges import add_bridge
+    other = add_bridge({"name": "MCU Quận", "capacity": 20}, admin)
+    change_meeting(booked, {"bridge": other.id}, organizer, utcnow())
+    change_meeting(booked, {"mode": "in_person"}, organizer, utcnow())
+    first, second = [n for n in told(booked.id) if n.unit.code == "00001"]
+    assert describe(first.changes, vi(app)) == [("Cầu truyền hình", "MCU Thành phố", "MCU Quận")]
+    assert ("Hình thức", "Trực tuyến", "Trực tiếp") in describe(second.changes, vi(app))
+    assert {c["field"] for c in second.changes} == {"mode", "bridge"}

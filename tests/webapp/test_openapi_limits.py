@@ -144,7 +144,7 @@ def test_bodies_are_closed_and_text_says_which_characters_the_edge_refuses(docum
     """A body with a field the schema does not know is refused, and so is a control character:
     the document says both (the live run's positive-data check found each refused unannounced)."""
     import re
-    for where, schema, op in inputs(document):
+    for where, schema, _op in inputs(document):
         if where.endswith(" body"):
             assert _resolve(schema, document).get("additionalProperties") is False, where
     title = _property(document, "/api/v1/meetings", "post", "title")
