@@ -147,3 +147,13 @@ def test_an_unknown_email_costs_the_same_verification_as_a_known_one(workers, ma
         before = counting.verified
         assert attempt(client, email, f"10.6.0.{n}").status_code == 200
         assert counting.verified - before == 1, email  # one argon2 verification, account or not
+
+
+def test_the_office_reads_failed_sign_ins_in_the_audit_trail(workers, make_user, client, auth):
+    user = fresh(make_user)
+    attempt(workers[0].test_client(), user.email, "10.7.0.1")
+    attempt(workers[0].test_client(), "nobody.here@example.vn", "10.7.0.2")
+    auth.login(make_user("admin"))
+    page = client.get("/audit?action=sign_in_failed")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("đăng nhập sai") >= 3  # the filter's option and two rows
