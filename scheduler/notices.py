@@ -32,7 +32,7 @@ from models.errors import N_
 from models.meetings import group_by_series
 
 from .changes import VISIBLE
-from .links import answer_url
+from .links import answer_url, document_url
 from .outbox import Queue, Transport, email_transport, run_queue
 
 log = logging.getLogger("giaoban.notices")
@@ -52,6 +52,7 @@ SUBJECTS = {
     "reminder_pending": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_manual": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_upcoming": N_("Reminder: %(title)s (%(when)s)"),
+    "documents_published": N_("Documents: %(title)s (%(when)s)"),
 }
 INTROS = {
     "booked": N_("Your unit is invited to the meeting below."),
@@ -66,13 +67,14 @@ INTROS = {
     "reminder_manual": N_("Your unit has not yet confirmed its attendance of the meeting below. "
                           "Please confirm, or decline with a reason, before it starts."),
     "reminder_upcoming": N_("A reminder of the meeting below, coming up soon."),
+    "documents_published": N_("A document of the meeting below has been published."),
 }
 #: kinds whose e-mail carries the one-click confirm and decline links
 ASKING_KINDS = REQUEST_KINDS + ("reminder_pending", "reminder_manual")
 FIELD_LABELS = {"when": N_("Time"), "title": N_("Title"), "location": N_("Place"),
                 "mode": N_("Mode"), "bridge": N_("Bridge"), "dial_prefix": N_("Dial-in prefix"),
                 "dial_in": N_("Dial-in address"), "description": N_("Description"),
-                "category": N_("Category")}
+                "category": N_("Category"), "document": N_("Document")}
 #: what a meeting change compares (the joining details' `dial_in` changes with the host's endpoints)
 DIFF_FIELDS = ("when", "title", "location", "mode", "bridge", "dial_prefix", "description", "category")
 MODE_NAMES = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("Hybrid")}
@@ -347,6 +349,8 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
         lines.append((gettext(N_("Dial-in address: %(address)s")) % {"address": address}, None))
     if reason:
         lines.append((gettext(N_("Reason: %(reason)s")) % {"reason": reason}, None))
+    if kind not in CANCEL_KINDS and m.status != "cancelled":
+        lines += briefing_lines(m, gettext, config)
     lines.append(("", None))
     if kind in ASKING_KINDS and m.status == "scheduled":
         yes, no = answer_url(config, m, unit, "confirmed"), answer_url(config, m, unit, "declined")
@@ -355,6 +359,23 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
     link = f"{config['PUBLIC_URL'].rstrip('/')}/meetings/{m.id}"
     lines.append((gettext(N_("Open the meeting: %(url)s")) % {"url": link}, link))
     lines += [("", None), (gettext(N_("Giao Ban: the meeting and videoconference schedule")), None)]
+    return lines
+
+
+def briefing_lines(m: Meeting, gettext: Gettext, config) -> list[tuple[str, str | None]]:
+    """The programme and the published documents (with their signed download links)."""
+    from .briefing import programme_lines, published_documents
+
+    lines: list[tuple[str, str | None]] = []
+    programme = programme_lines(m)
+    if programme:
+        lines += [("", None), (gettext(N_("Programme:")), None)] + [(line, None) for line in programme]
+    documents = published_documents([m.id]).get(m.id, [])
+    if documents:
+        lines += [("", None), (gettext(N_("Documents:")), None)]
+        for doc in documents:
+            url = document_url(config, doc)
+            lines.append((f"- {clean_line(doc.filename)}: {url}", url))
     return lines
 
 
@@ -392,10 +413,11 @@ def calendar_for(meeting: Meeting, method: str, whole_series: bool, config,
     A whole series is its PUBLISH form (master with RRULE and overrides) under this METHOD.
     """
     from . import ical
+    from .briefing import attachment_loader
 
     labels = ical.labels_in(gettext) if gettext else ical.Labels()
     ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER") or "giaoban@localhost", labels,
-                            load_dial=dial_addresses)
+                            load_dial=dial_addresses, load_documents=attachment_loader(config))
     if not whole_series:
         return ical.meeting_calendar_bytes(meeting, ctx, method=method)
     data = ical.meeting_calendar_bytes(meeting, ctx, method="PUBLISH")

@@ -78,7 +78,10 @@ def init_app(app) -> None:
                     operation["responses"].setdefault("400", {
                         "description": "The body is not valid JSON",
                         "content": {"application/json": {"schema": ERROR_SCHEMA}}})
-        return constrain(spec)  # APIFlask keeps one processor: the route parameters' limits too
+        from .api.briefing import document_types
+
+        # APIFlask keeps one processor: the documents' types, then the inputs' limits
+        return constrain(document_types(spec))
 
     @app.error_processor
     def _api_error(error: HTTPError):

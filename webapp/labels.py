@@ -31,11 +31,15 @@ ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organiser"), "cler
 ENDPOINT_KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
 ENDPOINT_STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
                           "faulty": _l("Faulty"), "retired": _l("Retired")}
+DOCUMENT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
+ROLL_CALL_LABELS = {"connected": _l("Connected"), "in_person": _l("In person"), "absent": _l("Absent"),
+                    "unknown": _l("Not yet known")}
 
 #: every dictionary above, by the name templates use (`labels.modes['online']`)
 LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATUS_LABELS,
           "responses": RESPONSE_LABELS, "levels": LEVEL_LABELS, "roles": ROLE_LABELS,
-          "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS}
+          "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS,
+          "document_statuses": DOCUMENT_STATUS_LABELS, "roll_call": ROLL_CALL_LABELS}
 
 
 def label(kind: str, code: str | None) -> str:
