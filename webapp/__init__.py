@@ -8,7 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import g, request, session
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import Config
 from models.base import ID_MAX
@@ -27,6 +27,13 @@ class DatabaseId(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
         return number if 0 < number <= ID_MAX else 0
+
+
+class UnitRef(BaseConverter):
+    """`<unit_ref:unit>` beside a literal segment: any unit reference but the word `outcome`, so
+    `PUT /roll-call/<unit>` does not also claim `/roll-call/outcome` (its Allow header)."""
+
+    regex = r"(?!outcome$)[^/]+"
 
 
 def select_locale() -> str:
@@ -65,6 +72,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         instance_path=str(ROOT / "instance"),
     )
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["unit_ref"] = UnitRef
     app.config.from_mapping((config or Config).load())
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")

@@ -157,3 +157,12 @@ def test_bodies_are_closed_and_text_says_which_characters_the_edge_refuses(docum
     assert outcome.get("additionalProperties") is False or any(
         _resolve(s, document).get("additionalProperties") is False for s in outcome.get("anyOf", []) +
         outcome.get("allOf", []) + outcome.get("oneOf", []))
+
+
+def test_allow_lists_the_documented_methods_of_the_roll_call_outcome(document):
+    """`PUT /roll-call/{unit}` used to claim `/roll-call/outcome` too, so OPTIONS allowed PUT there,
+    which the document does not list (found by the live run's Allow check)."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    allow = app.test_client().options("/api/v1/meetings/1/roll-call/outcome").headers["Allow"]
+    documented = {m.upper() for m in document["paths"]["/api/v1/meetings/{meeting_id}/roll-call/outcome"]}
+    assert {m.strip() for m in allow.split(",")} - {"OPTIONS", "HEAD"} == documented == {"GET"}

@@ -224,7 +224,7 @@ def get_roll_call(meeting_id):
     return {"open": is_open(meeting, utcnow()), "sites": [_site(i, m) for i, m in roll_call(meeting)]}
 
 
-@bp.put("/meetings/<int:meeting_id>/roll-call/<string:unit>")
+@bp.put("/meetings/<int:meeting_id>/roll-call/<unit_ref:unit>")
 @bp.auth_required(auth)
 @bp.input(MarkIn, location="json")
 @bp.output(SiteOut)
