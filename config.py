@@ -88,8 +88,10 @@ class Config:
     DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE_DIR / "documents"))
     MAX_CONTENT_LENGTH = DOCUMENT_MAX_BYTES + 1024 * 1024  # the form around the file
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
-    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # Failed sign-ins are counted in Redis when set, else in the database (webapp.sign_in_limit)
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")  # per client address
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 10 minutes")  # per account
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
@@ -117,5 +119,5 @@ class TestConfig(Config):
     # tests (tests/scheduler/test_reminder_horizon.py) set one.
     REMINDER_HORIZON = None
     WTF_CSRF_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
     SERVER_NAME = None

@@ -21,6 +21,8 @@ NAMING_CONVENTION = {
 
 #: the city's time zone: months, working hours and recurrence are computed in it (UTC+7, no DST)
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+#: the largest row id (a 32-bit integer column): routes and the API refuse larger ones
+ID_MAX = 2**31 - 1
 
 
 class Base(DeclarativeBase):

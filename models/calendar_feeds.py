@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from .base import UTCDateTime, db
 from .endpoints import READY_STATUSES, Endpoint
-from .meetings import LONGEST_SESSION, Invitation, Meeting, Series
+from .meetings import LONGEST_SESSION, ONLINE_MODES, Invitation, Meeting, Series
 from .notifications import FeedToken
 from .permissions import visible_unit_ids
 from .units import Unit
@@ -197,6 +198,26 @@ def _validators_stmt(feed_ids: Select | CompoundSelect) -> Select:
         Endpoint.unit_id.in_(select(Meeting.organizer_id).where(in_feed))).subquery()
     one_row_each = meetings.join(answers, true()).join(series, true()).join(endpoints, true())
     return select(meetings, answers, series, endpoints).select_from(one_row_each)
+
+
+@dataclass(frozen=True)
+class Joining:
+    """How an invitee joins a meeting: the bridge, its dial-in prefix, the host's dial-in addresses."""
+
+    bridge: str | None = None
+    prefix: str | None = None
+    addresses: tuple[str, ...] = ()
+
+
+def joining(meeting: Meeting, dial: Mapping[int, Sequence[str]]) -> Joining:
+    """The one rule for what the e-mails, the calendars and the dial-in notice show: the bridge
+    (name and prefix) when there is one, the organiser's dial-in addresses when it is online.
+
+    `dial`: the organisers' addresses (`dial_addresses`)."""
+    bridge = meeting.bridge
+    addresses = tuple(dial.get(meeting.organizer_id, ())) if meeting.mode in ONLINE_MODES else ()
+    return Joining(bridge.name if bridge is not None else None,
+                   bridge.dial_prefix if bridge is not None else None, addresses)
 
 
 def dial_addresses(unit_ids: set[int]) -> dict[int, list[str]]:

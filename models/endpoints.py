@@ -12,6 +12,12 @@ from .units import Unit
 KINDS = ("room_system", "software")
 STATUSES = ("planned", "installed", "ready", "faulty", "retired")
 READY_STATUSES = ("installed", "ready")
+#: field limits: the columns, the verbs' checks, the forms and the API schemas (OpenAPI) read these
+NAME_MAX = 200
+ROOM_MAX = 200
+ADDRESS_MAX = 255
+CHECK_NOTE_MAX = 2000
+BANDWIDTH_MAX_KBPS = 10_000_000
 
 
 class Endpoint(db.Model):
@@ -26,10 +32,10 @@ class Endpoint(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    name: Mapped[str] = mapped_column(String(200))
-    room: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    room: Mapped[str | None] = mapped_column(String(ROOM_MAX))
     kind: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(ADDRESS_MAX))
     status: Mapped[str] = mapped_column(String(16), default="planned")
     last_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_check_passed: Mapped[bool | None] = mapped_column(Boolean)

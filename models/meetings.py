@@ -43,6 +43,14 @@ LOCATION_MAX = 300
 RRULE_MAX = 300
 DESCRIPTION_MAX = 5000
 PARTICIPANTS_MAX = 5000  # entries in one participant list
+SELECTOR_MAX = 80  # one participant entry: a unit reference or a group selector (`communes:legacy:001`)
+REASON_MAX = 2000  # a cancellation's or a decline's reason
+NOTE_MAX = 2000  # an answer's note
+ATTENDEE_MAX = 200  # an attendee's name or title
+BRIDGE_NAME_MAX = 200
+DIAL_PREFIX_MAX = 100
+BRIDGE_NOTES_MAX = 2000
+CAPACITY_MAX = 100_000  # ports of one bridge
 
 
 T = TypeVar("T")
@@ -54,10 +62,10 @@ class Bridge(db.Model):
     __tablename__ = "bridges"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(BRIDGE_NAME_MAX), unique=True)
     capacity: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    dial_prefix: Mapped[str | None] = mapped_column(String(100))
+    dial_prefix: Mapped[str | None] = mapped_column(String(DIAL_PREFIX_MAX))
     notes: Mapped[str | None] = mapped_column(Text)
     #: a retired bridge keeps its meetings but takes no new bookings
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -168,8 +176,8 @@ class Invitation(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     response: Mapped[str] = mapped_column(String(16), default="pending")
-    attendee_name: Mapped[str | None] = mapped_column(String(200))
-    attendee_title: Mapped[str | None] = mapped_column(String(200))
+    attendee_name: Mapped[str | None] = mapped_column(String(ATTENDEE_MAX))
+    attendee_title: Mapped[str | None] = mapped_column(String(ATTENDEE_MAX))
     reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,14 +4,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import Select, case, select
 
 from models.errors import N_, Msg
 
 from . import audit
 from .base import db, utcnow
+from .calendar_feeds import dial_addresses
 from .database import write_transaction
-from .endpoints import KINDS, STATUSES, ConnectivityCheck, Endpoint
+from .endpoints import (
+    ADDRESS_MAX,
+    BANDWIDTH_MAX_KBPS,
+    CHECK_NOTE_MAX,
+    KINDS,
+    NAME_MAX,
+    ROOM_MAX,
+    STATUSES,
+    ConnectivityCheck,
+    Endpoint,
+)
 from .errors import Forbidden, ValidationFailed
 from .permissions import can_log_check, can_manage_endpoints
 from .text import contains_words, nfc
@@ -19,6 +31,17 @@ from .units import LEVELS, Unit, in_province
 from .users import User
 
 ENDPOINT_FIELDS = ("unit_id", "name", "room", "kind", "address", "status")
+
+#: sent inside the endpoint verbs' transaction when a unit's dial-in addresses change, with
+#: unit_id, before and after (lists of addresses); `scheduler.joining` tells the invitees
+dial_in_changed = Namespace().signal("dial-in-changed")
+
+
+def _tell_dial_in(unit_id: int, before: list[str]) -> None:
+    db.session.flush()
+    after = dial_addresses({unit_id})[unit_id]
+    if after != before:
+        dial_in_changed.send(None, unit_id=unit_id, before=before, after=after)
 
 
 def units_query(q: str | None = None, level: str | None = None, parent: Unit | None = None,
@@ -42,10 +65,10 @@ def units_query(q: str | None = None, level: str | None = None, parent: Unit | N
 def _clean_endpoint(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    for key in ("name", "room", "address"):
+    for key, limit in (("name", NAME_MAX), ("room", ROOM_MAX), ("address", ADDRESS_MAX)):
         if key in data:
             value = nfc(data[key]) if data[key] is not None else None
-            if value is not None and len(value) > (200 if key != "address" else 255):
+            if value is not None and len(value) > limit:
                 errors[key] = N_("Too long.")
             out[key] = value or None
     if not partial or "name" in data:
@@ -71,9 +94,11 @@ def add_endpoint(unit: Unit, data: dict[str, Any], actor: User) -> Endpoint:
         raise Forbidden(N_("You may not add endpoints to this unit."))
     with write_transaction():
         values = _clean_endpoint(data, partial=False)
+        dial_before = dial_addresses({unit.id})[unit.id]
         endpoint = Endpoint(unit=unit, **values)
         db.session.add(endpoint)
         db.session.flush()
+        _tell_dial_in(unit.id, dial_before)
         audit.record(actor, "create", "endpoint", endpoint.id,
                      after=audit.snapshot(endpoint, ENDPOINT_FIELDS))
     return endpoint
@@ -86,11 +111,13 @@ def change_endpoint(endpoint: Endpoint, data: dict[str, Any], actor: User) -> En
     with write_transaction():  # lock before reading the row we change
         values = _clean_endpoint(data, partial=True)
         before = audit.snapshot(endpoint, ENDPOINT_FIELDS)
+        dial_before = dial_addresses({endpoint.unit_id})[endpoint.unit_id]
         for key, value in values.items():
             setattr(endpoint, key, value)
         after = audit.snapshot(endpoint, ENDPOINT_FIELDS)
         if after != before:
             audit.record(actor, "update", "endpoint", endpoint.id, before=before, after=after)
+            _tell_dial_in(endpoint.unit_id, dial_before)
     return endpoint
 
 
@@ -110,11 +137,11 @@ def log_check(endpoint: Endpoint, data: dict[str, Any], actor: User,
         if not isinstance(data.get("passed"), bool):
             errors["passed"] = N_("Say whether the check passed (true or false).")
         bandwidth = data.get("bandwidth_kbps")
-        if bandwidth is not None and not (0 <= bandwidth <= 10_000_000):
-            errors["bandwidth_kbps"] = N_("Must be between 0 and 10000000.")
+        if bandwidth is not None and not (0 <= bandwidth <= BANDWIDTH_MAX_KBPS):
+            errors["bandwidth_kbps"] = Msg(N_("Must be between %(low)s and %(high)s."), low=0, high=BANDWIDTH_MAX_KBPS)
         note = nfc(data.get("note")) or None
-        if note and len(note) > 2000:
-            errors["note"] = N_("At most 2000 characters.")
+        if note and len(note) > CHECK_NOTE_MAX:
+            errors["note"] = Msg(N_("At most %(limit)s characters."), limit=CHECK_NOTE_MAX)
         if errors:
             raise ValidationFailed(errors)
         check = ConnectivityCheck(endpoint=endpoint, checked_at=checked_at.astimezone(UTC),

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from .base import UTCDateTime, db, utcnow
 
 LEVELS = ("city", "department", "district", "commune")
+#: a unit reference as the API and forms take it (`legacy:00001`, `2025:00004`, `STTTT`)
+REF_MAX = 64
 DEPARTMENT_DATASET = "dept"
 DATASETS = ("legacy", "2025")
 REFORM_DAY = date(2025, 7, 1)  # the two-level structure takes effect

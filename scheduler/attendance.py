@@ -14,7 +14,7 @@ from models import audit
 from models.base import db, utcnow
 from models.database import write_transaction
 from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
-from models.meetings import Invitation, Meeting
+from models.meetings import ATTENDEE_MAX, NOTE_MAX, REASON_MAX, Invitation, Meeting
 from models.permissions import can_respond_for
 from models.text import has_visible, nfc
 from models.units import Unit
@@ -23,7 +23,7 @@ from models.users import User
 ANSWERS = ("confirmed", "declined")
 RESPONSE_FIELDS = ("response", "attendee_name", "attendee_title", "reason", "note",
                    "confirmed_before_start")
-LIMITS = {"attendee": 200, "title": 200, "reason": 2000, "note": 2000}
+LIMITS = {"attendee": ATTENDEE_MAX, "title": ATTENDEE_MAX, "reason": REASON_MAX, "note": NOTE_MAX}
 
 
 def invitation_for(meeting: Meeting, unit: Unit) -> Invitation | None:

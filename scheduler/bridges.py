@@ -15,11 +15,13 @@ from models import Bridge, db
 from models.audit import record, snapshot
 from models.base import LOCAL, utcnow
 from models.database import write_transaction
-from models.errors import N_, Conflict, Forbidden, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
+from models.meetings import BRIDGE_NAME_MAX, BRIDGE_NOTES_MAX, CAPACITY_MAX, DIAL_PREFIX_MAX
 from models.permissions import can_manage_bridges
 from models.text import has_visible, nfc
 
 from .clashes import bridge_sessions, peak_ports
+from .joining import bridge_changed
 
 
 def clean_text(value: str, multiline: bool = False) -> str:
@@ -29,7 +31,6 @@ def clean_text(value: str, multiline: bool = False) -> str:
 
 
 FIELDS = ("name", "capacity", "dial_prefix", "notes", "retired_at")
-MAX_CAPACITY = 100_000
 
 
 def _clean(values: dict[str, Any], bridge: Bridge | None) -> dict[str, Any]:
@@ -40,8 +41,8 @@ def _clean(values: dict[str, Any], bridge: Bridge | None) -> dict[str, Any]:
         name = clean_text(values.get("name") or "")
         if not has_visible(name):
             errors["name"] = N_("A bridge needs a name.")
-        elif len(name) > 200:
-            errors["name"] = N_("At most 200 characters.")
+        elif len(name) > BRIDGE_NAME_MAX:
+            errors["name"] = Msg(N_("At most %(limit)s characters."), limit=BRIDGE_NAME_MAX)
         else:
             taken = db.session.scalar(select(Bridge.id).where(Bridge.name == name))
             if taken is not None and (bridge is None or taken != bridge.id):
@@ -49,11 +50,11 @@ def _clean(values: dict[str, Any], bridge: Bridge | None) -> dict[str, Any]:
             out["name"] = name
     if "capacity" in values or bridge is None:
         capacity = values.get("capacity")
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= CAPACITY_MAX:
             errors["capacity"] = N_("Capacity is a whole number of ports from 1 to 100000.")
         else:
             out["capacity"] = capacity
-    for key, limit in (("dial_prefix", 100), ("notes", 2000)):
+    for key, limit in (("dial_prefix", DIAL_PREFIX_MAX), ("notes", BRIDGE_NOTES_MAX)):
         if key in values:
             text = clean_text(values.get(key) or "", multiline=key == "notes") or None
             if text and len(text) > limit:
@@ -105,6 +106,7 @@ def change_bridge(bridge: Bridge, values: dict[str, Any], actor) -> Bridge:
         after = snapshot(bridge, FIELDS)
         if after != before:
             record(actor, "update", "bridge", bridge.id, before, after)
+            bridge_changed(bridge, before)  # invitees of its upcoming meetings hear of a new name or prefix
     return bridge
 
 

@@ -12,6 +12,7 @@ from models import Bridge, EndpointBooking, Invitation, Meeting, Series, Unit, U
 from models.base import LOCAL
 from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
+from models.meetings import REASON_MAX
 from models.permissions import can_organize_for
 from models.text import has_visible, nfc
 
@@ -246,8 +247,6 @@ def _move_series(meeting: Meeting, rows: list[Meeting], d_start, d_end, scope, n
         raise ValidationFailed({"scope": N_("This change cannot keep the series consistent; "
                                             "change the occurrences one at a time.")})
 
-
-REASON_MAX = 2000
 
 
 def clean_reason(reason: str | None, required: bool = False) -> str | None:

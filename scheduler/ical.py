@@ -21,8 +21,9 @@ from functools import lru_cache
 from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
 
 from models.base import LOCAL, utcnow
+from models.calendar_feeds import joining
 from models.errors import N_, ValidationFailed
-from models.meetings import ONLINE_MODES, Meeting, Series, group_by_series
+from models.meetings import Meeting, Series, group_by_series
 
 from . import ical_cache
 from .briefing import programme_lines
@@ -48,6 +49,7 @@ class Labels:
     reason: str = N_("Reason for cancelling")
     cancelled_day: str = N_("Cancelled on %(day)s")
     programme: str = N_("Programme")
+    prefix: str = N_("Dial-in prefix")
 
 
 def labels_in(gettext: Callable[[str], str]) -> Labels:
@@ -108,11 +110,11 @@ def _description(meeting: Meeting, ctx: Context) -> str:
     lines = [_text(meeting.description)] if meeting.description else []
     if meeting.status == "cancelled" and meeting.cancel_reason:
         lines.insert(0, f"{ctx.labels.reason}: {_text(meeting.cancel_reason)}")
-    dial = []
-    if meeting.bridge is not None:
-        dial.append(f"{ctx.labels.bridge}: {meeting.bridge.name}")
-    if meeting.mode in ONLINE_MODES:
-        dial += [f"{ctx.labels.dial_in}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
+    how = joining(meeting, ctx.dial or {})
+    dial = [f"{ctx.labels.bridge}: {how.bridge}"] if how.bridge else []
+    if how.prefix:
+        dial.append(f"{ctx.labels.prefix}: {how.prefix}")
+    dial += [f"{ctx.labels.dial_in}: {a}" for a in how.addresses]
     if dial:
         lines.append("\n".join(dial))
     programme = programme_lines(meeting)

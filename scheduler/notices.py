@@ -27,7 +27,7 @@ from sqlalchemy import insert, inspect, select
 
 from models import Bridge, Delivery, Invitation, Meeting, Notice, Unit, User, db
 from models.base import LOCAL, single_line_rows, utcnow
-from models.calendar_feeds import dial_addresses
+from models.calendar_feeds import dial_addresses, joining
 from models.errors import N_
 from models.meetings import group_by_series
 
@@ -73,8 +73,11 @@ INTROS = {
 #: kinds whose e-mail carries the one-click confirm and decline links
 ASKING_KINDS = REQUEST_KINDS + ("reminder_pending", "reminder_manual")
 FIELD_LABELS = {"when": N_("Time"), "title": N_("Title"), "location": N_("Place"),
-                "mode": N_("Mode"), "bridge": N_("Bridge"), "description": N_("Description"),
+                "mode": N_("Mode"), "bridge": N_("Bridge"), "dial_prefix": N_("Dial-in prefix"),
+                "dial_in": N_("Dial-in address"), "description": N_("Description"),
                 "category": N_("Category"), "document": N_("Document")}
+#: what a meeting change compares (the joining details' `dial_in` changes with the host's endpoints)
+DIFF_FIELDS = ("when", "title", "location", "mode", "bridge", "dial_prefix", "description", "category")
 MODE_NAMES = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("Hybrid")}
 
 
@@ -138,11 +141,12 @@ def _groups(meetings) -> list[list[Meeting]]:
     return groups
 
 
-def _value(field: str, snap: dict, bridges: dict[int, str]):
+def _value(field: str, snap: dict, bridges: dict[int, tuple[str, str | None]]):
     if field == "when":
         return [snap["start_at"], snap["end_at"]]
-    if field == "bridge":
-        return bridges.get(snap.get("bridge_id")) if snap.get("bridge_id") else None
+    if field in ("bridge", "dial_prefix"):
+        name, prefix = bridges.get(snap.get("bridge_id"), (None, None))
+        return name if field == "bridge" else prefix
     return snap.get(field)
 
 
@@ -155,10 +159,10 @@ def _snapshot(m: Meeting) -> dict:
 def diff(before: dict, after: dict) -> list[dict]:
     """What an invitee sees change, as [{field, before, after}] (times in ISO, modes as codes)."""
     ids = {before.get("bridge_id"), after.get("bridge_id")} - {None}
-    bridges = dict(db.session.execute(select(Bridge.id, Bridge.name).where(Bridge.id.in_(ids))).all()) \
-        if ids else {}
+    bridges = {i: (name, prefix) for i, name, prefix in db.session.execute(
+        select(Bridge.id, Bridge.name, Bridge.dial_prefix).where(Bridge.id.in_(ids)))} if ids else {}
     out = []
-    for field in ("when", "title", "location", "mode", "bridge", "description", "category"):
+    for field in DIFF_FIELDS:
         old, new = _value(field, before, bridges), _value(field, after, bridges)
         if old != new:
             out.append({"field": field, "before": old, "after": new})
@@ -244,6 +248,19 @@ def delivery_values(unit_id: int, found: dict, now: datetime) -> list[dict]:
         for address, locale in found.get(unit_id, [])]
 
 
+def record_changed(meetings: list[Meeting], changes: list[dict], now: datetime) -> list[Notice]:
+    """A "changed" notice per invited unit (a series' rows: one notice) for a change made outside
+    the meetings themselves: their bridge renamed or given another prefix, the host's dial-in."""
+    values: list[dict] = []
+    for rows in _groups(meetings):
+        for unit_id in sorted({inv.unit_id for inv in rows[0].invitations}):
+            _add(values, unit_id, rows, "changed", changes)
+    notices = [Notice(**v) for v in values]
+    attach_deliveries(notices, now)
+    db.session.add_all(notices)
+    return notices
+
+
 def attach_deliveries(notices: list[Notice], now: datetime) -> None:
     """Give notice objects their deliveries (`delivery_values`)."""
     found = addresses({n.unit_id for n in notices})
@@ -279,6 +296,8 @@ def value_text(field: str, value, gettext: Gettext) -> str:
         return when_text(datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]), gettext)
     if field == "mode":
         return gettext(MODE_NAMES.get(value, value))
+    if isinstance(value, list):  # the dial-in addresses
+        return ", ".join(clean_line(str(v)) for v in value)
     return clean_line(str(value)) if field != "description" else str(value)
 
 
@@ -365,10 +384,13 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
     lines.append((gettext(N_("Organiser: %(unit)s")) % {"unit": m.organizer.name}, None))
     if m.location:
         lines.append((gettext(N_("Place: %(place)s")) % {"place": clean_line(m.location)}, None))
-    if m.bridge is not None:
-        lines.append((gettext(N_("Bridge: %(bridge)s")) % {"bridge": m.bridge.name}, None))
-        for address in dial_addresses({m.organizer_id}).get(m.organizer_id, []):
-            lines.append((gettext(N_("Dial-in address: %(address)s")) % {"address": address}, None))
+    how = joining(m, dial_addresses({m.organizer_id}))
+    if how.bridge:
+        lines.append((gettext(N_("Bridge: %(bridge)s")) % {"bridge": how.bridge}, None))
+    if how.prefix:
+        lines.append((gettext(N_("Dial-in prefix: %(prefix)s")) % {"prefix": how.prefix}, None))
+    for address in how.addresses:
+        lines.append((gettext(N_("Dial-in address: %(address)s")) % {"address": address}, None))
     if reason:
         lines.append((gettext(N_("Reason: %(reason)s")) % {"reason": reason}, None))
     if kind not in CANCEL_KINDS and m.status != "cancelled":

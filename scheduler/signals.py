@@ -22,18 +22,23 @@ _connected: list = []
 
 
 def connect_receivers(config: Mapping[str, Any]) -> None:
-    """Connect the reminder planner (with these settings) and the notices' outbox writer.
+    """Connect the reminder planner (with these settings), the notices' outbox writer, and the
+    dial-in notice to the endpoint verbs' `models.registry.dial_in_changed`.
 
     A later call replaces the earlier one. The receivers' modules import the verbs that send
     this signal, so they are imported here, when connecting, not when this module loads.
     """
+    from models.registry import dial_in_changed
+
+    from .joining import dial_in_changed as tell_dial_in
     from .notices import record_notices
     from .reminders import ReminderOffsets, ReminderPlanner
 
-    for receiver in _connected:
-        meetings_saved.disconnect(receiver)
+    for signal, receiver in _connected:
+        signal.disconnect(receiver)
     _connected.clear()
     planner = ReminderPlanner(ReminderOffsets.from_config(config))
-    for receiver in (planner, record_notices):
-        meetings_saved.connect(receiver, weak=False)
-        _connected.append(receiver)
+    for signal, receiver in ((meetings_saved, planner), (meetings_saved, record_notices),
+                             (dial_in_changed, tell_dial_in)):
+        signal.connect(receiver, weak=False)
+        _connected.append((signal, receiver))

@@ -8,13 +8,14 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import g, request, session
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import Config
+from models.base import ID_MAX
 from models.database import configure_engine
 from scheduler.signals import connect_receivers
 
-from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +26,14 @@ class DatabaseId(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        return number if 0 < number < 2**31 else 0
+        return number if 0 < number <= ID_MAX else 0
+
+
+class UnitRef(BaseConverter):
+    """`<unit_ref:unit>` beside a literal segment: any unit reference but the word `outcome`, so
+    `PUT /roll-call/<unit>` does not also claim `/roll-call/outcome` (its Allow header)."""
+
+    regex = r"(?!outcome$)[^/]+"
 
 
 def select_locale() -> str:
@@ -64,6 +72,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         instance_path=str(ROOT / "instance"),
     )
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["unit_ref"] = UnitRef
     app.config.from_mapping((config or Config).load())
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
@@ -76,8 +85,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     bootstrap.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # the sign-in limit (webapp.sign_in_limit)
 
     from . import (
         admin_accounts,

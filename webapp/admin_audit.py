@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "deactivate": _l("deactivated"), "password": _l("password set"), "revoke": _l("revoked"),
     "renew_feed": _l("calendar address renewed"), "set": _l("set"), "delete": _l("deleted"),
     "freeze": _l("report frozen"), "reorganise": _l("reorganised"), "contacts": _l("contact addresses changed"),
+    "sign_in_failed": _l("sign-in failed"),
 }
 ENTITY_LABELS = {
     "meeting": _l("Meeting"), "user": _l("Account"), "api_token": _l("API token"), "unit": _l("Unit"),

@@ -14,8 +14,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from models import Bridge, db
 from models.base import LOCAL, utcnow
 from models.errors import DomainError
+from models.meetings import BRIDGE_NAME_MAX, BRIDGE_NOTES_MAX, CAPACITY_MAX, DIAL_PREFIX_MAX
 from models.permissions import can_manage_bridges
-from scheduler.bridges import MAX_CAPACITY, add_bridge, bridge_load, change_bridge, retire_bridge
+from scheduler.bridges import add_bridge, bridge_load, change_bridge, retire_bridge
 
 from .labels import Form, flash_form_errors
 
@@ -23,10 +24,10 @@ bp = Blueprint("admin_bridges", __name__, url_prefix="/admin/bridges")
 
 
 class BridgeForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    capacity = IntegerField(_l("Capacity (ports)"), validators=[DataRequired(), NumberRange(1, MAX_CAPACITY)])
-    dial_prefix = StringField(_l("Dial-in prefix"), validators=[Optional(), Length(max=100)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=BRIDGE_NAME_MAX)])
+    capacity = IntegerField(_l("Capacity (ports)"), validators=[DataRequired(), NumberRange(1, CAPACITY_MAX)])
+    dial_prefix = StringField(_l("Dial-in prefix"), validators=[Optional(), Length(max=DIAL_PREFIX_MAX)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=BRIDGE_NOTES_MAX)])
 
     def values(self) -> dict:
         """What `add_bridge` and `change_bridge` take."""

@@ -4,17 +4,20 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from models import User, db
-from models.users import end_sessions
+from models.users import end_sessions, password_matches
 
-from .extensions import limiter, login_manager
+from .extensions import login_manager
 from .hardening import safe_next
 from .labels import Form
+from .sign_in_limit import count_failure, refused_for
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -42,25 +45,30 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: never an open redirect (one rule: `webapp.hardening.safe_next`)."""
     return safe_next(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        address = request.remote_addr or "unknown"
+        wait = refused_for(address, email)  # before the password is tried: no answer to a guess
+        if wait:
+            minutes = max(1, -(-wait // 60))
+            raise TooManyRequests(ngettext(
+                "Too many failed sign-ins from this address or for this account. "
+                "Try again in %(num)d minute.",
+                "Too many failed sign-ins from this address or for this account. "
+                "Try again in %(num)d minutes.", minutes), retry_after=wait)
         user = db.session.scalar(select(User).where(User.email == email))
-        if user is not None and user.is_active and user.check_password(form.password.data):
+        if password_matches(user, form.password.data):
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        count_failure(address, email, user)
         flash(_("Wrong e-mail or password."), "danger")
     status = 200 if request.method == "GET" or form.errors == {} else 400
     return render_template("auth/login.html", form=form), status

@@ -56,6 +56,7 @@ def _wants_json() -> bool:
 
 
 def init_app(app) -> None:
+    from .api.openapi import constrain
     from .api.schemas import ERROR_SCHEMA
 
     app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
@@ -82,7 +83,8 @@ def init_app(app) -> None:
                         "content": {"application/json": {"schema": ERROR_SCHEMA}}})
         from .api.briefing import document_types
 
-        return document_types(spec)
+        # APIFlask keeps one processor: the documents' types, then the inputs' limits
+        return constrain(document_types(spec))
 
     @app.error_processor
     def _api_error(error: HTTPError):

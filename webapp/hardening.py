@@ -27,10 +27,14 @@ MAX_JSON_DEPTH = 32
 UNAVAILABLE_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>503</title></head>"
                     "<body><h1>503 · {{ title }}</h1><p>{{ message }}</p></body></html>")
 RETRY_AFTER = "5"
-#: C0 controls but tab, line feed and carriage return; DEL; C1 controls
-_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: in path parameters and query strings no control character at all is allowed
-_CONTROL_ANY = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: refused in JSON strings (NUL is dropped there): C0 controls but NUL, tab, line feed and
+#: carriage return; DEL; C1 controls. The OpenAPI document's patterns read these too.
+REFUSED_IN_JSON = r"\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+#: refused in path parameters and query strings: every control character
+REFUSED_IN_URLS = r"\u0000-\u001f\u007f-\u009f"
+#: form fields: what JSON refuses, and NUL
+_CONTROL_MULTILINE = re.compile(f"[\\u0000{REFUSED_IN_JSON}]")
+_CONTROL_ANY = re.compile(f"[{REFUSED_IN_URLS}]")
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from models import Meeting, db
 from models.base import utcnow
 from models.errors import DomainError
-from models.meetings import ANSWERS
+from models.meetings import ANSWERS, ATTENDEE_MAX, NOTE_MAX, REASON_MAX
 from scheduler.attendance import respond
 
 from .common import actor, auth, bp, fail, unit_or_404
@@ -16,12 +16,12 @@ from .schemas import LocalDateTime
 
 class ResponseIn(Schema):
     status = fields.String(required=True, validate=validators.OneOf(list(ANSWERS)))
-    attendee = fields.String(allow_none=True, validate=validators.Length(max=200),
+    attendee = fields.String(allow_none=True, validate=validators.Length(max=ATTENDEE_MAX),
                              metadata={"description": "Required to confirm."})
-    title = fields.String(allow_none=True, validate=validators.Length(max=200))
-    reason = fields.String(allow_none=True, validate=validators.Length(max=2000),
+    title = fields.String(allow_none=True, validate=validators.Length(max=ATTENDEE_MAX))
+    reason = fields.String(allow_none=True, validate=validators.Length(max=REASON_MAX),
                            metadata={"description": "Required to decline."})
-    note = fields.String(allow_none=True, validate=validators.Length(max=2000))
+    note = fields.String(allow_none=True, validate=validators.Length(max=NOTE_MAX))
 
 
 class ResponseOut(Schema):

@@ -7,10 +7,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Document, db
-from models.base import utcnow
+from models.base import ID_MAX, utcnow
 from models.briefing import AGENDA_MAX, AGENDA_TITLE_MAX, DOCUMENT_STATUSES, REASON_MAX, ROLL_CALL_STATES
 from models.errors import DomainError
 from models.file_types import EXTENSIONS
+from models.units import REF_MAX
 from scheduler.briefing import (
     add_document,
     document_bytes,
@@ -29,9 +30,10 @@ from .schemas import LocalDateTime
 
 
 class AgendaItemIn(Schema):
-    id = fields.Integer(allow_none=True, metadata={"description": "Keep this item (its documents stay with it)."})
+    id = fields.Integer(allow_none=True, strict=True, validate=validators.Range(1, ID_MAX),
+                        metadata={"description": "Keep this item (its documents stay with it)."})
     title = fields.String(required=True, validate=validators.Length(min=1, max=AGENDA_TITLE_MAX))
-    presenter = fields.String(allow_none=True, validate=validators.Length(max=64),
+    presenter = fields.String(allow_none=True, validate=validators.Length(max=REF_MAX),
                               metadata={"description": "The presenting unit's code.", "example": "legacy:00001"})
     time = fields.String(allow_none=True, validate=validators.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
                          metadata={"description": "Local wall-clock time, HH:MM.", "example": "08:30"})
@@ -64,7 +66,7 @@ class DocumentOut(Schema):
 
 class DocumentUpload(Schema):
     file = fields.File(required=True)
-    agenda_item = fields.Integer(allow_none=True)
+    agenda_item = fields.Integer(allow_none=True, validate=validators.Range(1, ID_MAX))
 
 
 class DocumentPatch(Schema):
@@ -222,7 +224,7 @@ def get_roll_call(meeting_id):
     return {"open": is_open(meeting, utcnow()), "sites": [_site(i, m) for i, m in roll_call(meeting)]}
 
 
-@bp.put("/meetings/<int:meeting_id>/roll-call/<string:unit>")
+@bp.put("/meetings/<int:meeting_id>/roll-call/<unit_ref:unit>")
 @bp.auth_required(auth)
 @bp.input(MarkIn, location="json")
 @bp.output(SiteOut)

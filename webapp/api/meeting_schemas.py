@@ -3,26 +3,36 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from models.base import ID_MAX
 from models.meetings import (
+    BRIDGE_NAME_MAX,
+    CAPACITY_MAX,
     CATEGORIES,
     DESCRIPTION_MAX,
     LOCATION_MAX,
     MODES,
     OUTCOMES,
     PARTICIPANTS_MAX,
+    REASON_MAX,
     RRULE_MAX,
+    SELECTOR_MAX,
     STATUSES,
     TITLE_MAX,
 )
+from models.units import REF_MAX
 
-from .schemas import LocalDateTime
+from .schemas import JsonBoolean, LocalDateTime
 
 SCOPES = ["this", "following", "all"]
+#: unit codes and selectors in a query string: ASCII, so that percent-encoded at most ×3 the
+#: request line stays within what the server reads (gunicorn.conf.py: limit_request_line 8190)
+QUERY_PARTICIPANTS_MAX = 2000
+SELECTORS_PATTERN = r"^[A-Za-z0-9_:., -]+$"
 
 
 class BridgeIn(Schema):
-    name = fields.String(required=True, validate=validators.Length(min=1, max=200))
-    capacity = fields.Integer(required=True, strict=True, validate=validators.Range(1, 100_000))
+    name = fields.String(required=True, validate=validators.Length(min=1, max=BRIDGE_NAME_MAX))
+    capacity = fields.Integer(required=True, strict=True, validate=validators.Range(1, CAPACITY_MAX))
 
 
 class BridgeOut(Schema):
@@ -34,23 +44,23 @@ class BridgeOut(Schema):
 class OutcomeIn(Schema):
     status = fields.String(required=True, validate=validators.OneOf(list(OUTCOMES)))
     mode = fields.String(validate=validators.OneOf(list(MODES)))
-    connected = fields.List(fields.String(validate=validators.Length(max=64)),
+    connected = fields.List(fields.String(validate=validators.Length(max=REF_MAX)),
                             validate=validators.Length(max=PARTICIPANTS_MAX))
 
 
 class MeetingIn(Schema):
     title = fields.String(required=True, validate=validators.Length(min=1, max=TITLE_MAX))
     category = fields.String(required=True, validate=validators.OneOf(list(CATEGORIES)))
-    organizer = fields.String(required=True, validate=validators.Length(min=1, max=64))
+    organizer = fields.String(required=True, validate=validators.Length(min=1, max=REF_MAX))
     mode = fields.String(required=True, validate=validators.OneOf(list(MODES)))
     start = LocalDateTime(required=True)
     end = LocalDateTime(required=True)
-    participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
+    participants = fields.List(fields.String(validate=validators.Length(min=1, max=SELECTOR_MAX)),
                                load_default=list, validate=validators.Length(max=PARTICIPANTS_MAX))
-    bridge = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validators.Range(1, 2**31 - 1))
+    bridge = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validators.Range(1, ID_MAX))
     rrule = fields.String(allow_none=True, validate=validators.Length(max=RRULE_MAX))
-    strict = fields.Boolean(load_default=False)
-    skip_holidays = fields.Boolean(load_default=False, metadata={
+    strict = JsonBoolean(load_default=False)
+    skip_holidays = JsonBoolean(load_default=False, metadata={
         "description": "A series leaves out its occurrences on non-working days (listed in `skipped`)."})
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
@@ -63,19 +73,19 @@ class MeetingPatch(Schema):
     mode = fields.String(validate=validators.OneOf(list(MODES)))
     start = LocalDateTime()
     end = LocalDateTime()
-    participants = fields.List(fields.String(validate=validators.Length(min=1, max=80)),
+    participants = fields.List(fields.String(validate=validators.Length(min=1, max=SELECTOR_MAX)),
                                validate=validators.Length(max=PARTICIPANTS_MAX))
-    bridge = fields.Integer(strict=True, validate=validators.Range(1, 2**31 - 1))
+    bridge = fields.Integer(strict=True, validate=validators.Range(1, ID_MAX))
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
-    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=2000),
+    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=REASON_MAX),
                            metadata={"description": "Told to the invited units."})
 
 
 class CancelIn(Schema):
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))
-    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=2000),
+    reason = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=REASON_MAX),
                            metadata={"description": "Told to the invited units; NFC, with visible characters."})
 
 
@@ -140,7 +150,7 @@ class BookingOut(MeetingOut):
 
 
 class MeetingsQuery(Schema):
-    unit = fields.String(validate=validators.Length(max=64))
+    unit = fields.String(validate=validators.Length(max=REF_MAX))
     status = fields.String(validate=validators.OneOf(list(STATUSES) + ["awaiting_outcome"]))
     from_ = LocalDateTime(data_key="from")
     to = LocalDateTime()
@@ -148,14 +158,15 @@ class MeetingsQuery(Schema):
 
 
 class SlotsQuery(Schema):
-    participants = fields.String(required=True, validate=validators.Length(min=1, max=20000),
-                                 metadata={"description": "Comma-separated unit codes or selectors."})
+    participants = fields.String(required=True, validate=[
+        validators.Length(min=1, max=QUERY_PARTICIPANTS_MAX), validators.Regexp(SELECTORS_PATTERN)],
+        metadata={"description": "Comma-separated unit codes or selectors."})
     duration = fields.Integer(required=True, validate=validators.Range(5, 24 * 60),
                               metadata={"description": "Minutes."})
     from_ = LocalDateTime(data_key="from", required=True)
     to = LocalDateTime(required=True)
-    bridge = fields.Integer(validate=validators.Range(1, 2**31 - 1))
-    organizer = fields.String(validate=validators.Length(max=64))
+    bridge = fields.Integer(validate=validators.Range(1, ID_MAX))
+    organizer = fields.String(validate=validators.Length(max=REF_MAX))
     limit = fields.Integer(load_default=10, validate=validators.Range(1, 100))
 
 

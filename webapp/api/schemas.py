@@ -8,10 +8,10 @@ from apiflask import Schema, fields, validators
 from marshmallow import ValidationError
 
 from models.base import LOCAL
-from models.endpoints import KINDS
+from models.endpoints import ADDRESS_MAX, BANDWIDTH_MAX_KBPS, CHECK_NOTE_MAX, KINDS, NAME_MAX, ROOM_MAX
 from models.endpoints import STATUSES as ENDPOINT_STATUSES
 from models.errors import N_
-from models.units import LEVELS
+from models.units import LEVELS, REF_MAX
 
 #: the offset of an ISO 8601 time: hours and minutes (fromisoformat reads +07:60 as +08:00)
 _OFFSET = re.compile(r"[+-]([0-9]{2}):?([0-9]{2})")
@@ -46,6 +46,16 @@ class LocalDateTime(fields.Field):
         return parsed.astimezone(UTC)
 
 
+class JsonBoolean(fields.Boolean):
+    """In a JSON body: true or false, nothing else (marshmallow's Boolean also takes 0, 1, "yes"
+    and "on", which the document, `type: boolean`, does not allow)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"},
@@ -67,7 +77,7 @@ class UnitOut(Schema):
 
 class UnitsQuery(Schema):
     level = fields.String(validate=validators.OneOf(list(LEVELS)))
-    parent = fields.String(validate=validators.Length(max=64))
+    parent = fields.String(validate=validators.Length(max=REF_MAX))
     q = fields.String(validate=validators.Length(max=100))
     include_dissolved = fields.Boolean(load_default=False)
 
@@ -99,32 +109,32 @@ class UnitDetailOut(UnitOut):
 
 
 class EndpointIn(Schema):
-    name = fields.String(required=True, validate=validators.Length(min=1, max=200))
-    room = fields.String(allow_none=True, validate=validators.Length(max=200))
+    name = fields.String(required=True, validate=validators.Length(min=1, max=NAME_MAX))
+    room = fields.String(allow_none=True, validate=validators.Length(max=ROOM_MAX))
     kind = fields.String(required=True, validate=validators.OneOf(list(KINDS)))
-    address = fields.String(allow_none=True, validate=validators.Length(max=255))
+    address = fields.String(allow_none=True, validate=validators.Length(max=ADDRESS_MAX))
     status = fields.String(load_default="planned", validate=validators.OneOf(list(ENDPOINT_STATUSES)))
 
 
 class EndpointPatch(Schema):
-    name = fields.String(validate=validators.Length(min=1, max=200))
-    room = fields.String(allow_none=True, validate=validators.Length(max=200))
+    name = fields.String(validate=validators.Length(min=1, max=NAME_MAX))
+    room = fields.String(allow_none=True, validate=validators.Length(max=ROOM_MAX))
     kind = fields.String(validate=validators.OneOf(list(KINDS)))
-    address = fields.String(allow_none=True, validate=validators.Length(max=255))
+    address = fields.String(allow_none=True, validate=validators.Length(max=ADDRESS_MAX))
     status = fields.String(validate=validators.OneOf(list(ENDPOINT_STATUSES)))
 
 
 class CheckIn(Schema):
-    passed = fields.Boolean(required=True)
-    audio_ok = fields.Boolean(allow_none=True)
-    video_ok = fields.Boolean(allow_none=True)
-    bandwidth_kbps = fields.Integer(allow_none=True, validate=validators.Range(0, 10_000_000))
-    note = fields.String(allow_none=True, validate=validators.Length(max=2000))
+    passed = JsonBoolean(required=True)
+    audio_ok = JsonBoolean(allow_none=True)
+    video_ok = JsonBoolean(allow_none=True)
+    bandwidth_kbps = fields.Integer(allow_none=True, strict=True, validate=validators.Range(0, BANDWIDTH_MAX_KBPS))
+    note = fields.String(allow_none=True, validate=validators.Length(max=CHECK_NOTE_MAX))
     checked_at = LocalDateTime()
 
 
 class ReadinessQuery(Schema):
-    parent = fields.String(validate=validators.Length(max=64))
+    parent = fields.String(validate=validators.Length(max=REF_MAX))
 
 
 class ReadinessRowOut(Schema):
