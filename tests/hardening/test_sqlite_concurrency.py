@@ -32,7 +32,7 @@ def worker(url: str, headers: dict, endpoints: list[int], units: list[str],
     client = app.test_client()
     out = []
     # a process waiting here takes no other task, so the 8 tasks run in 8 processes at once
-    _start.wait(timeout=180)
+    _start.wait(timeout=600)  # building 8 apps on a loaded 2-core machine can take minutes
     for i in range(WRITES):
         endpoint = endpoints[(index + i) % len(endpoints)]
         unit = units[(index + i) % len(units)]
