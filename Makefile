@@ -57,11 +57,14 @@ _demo:
 test-deps: $(VENV)/.installed-test translations
 
 # Lint first (ruff, with import sorting), then the suite with branch coverage (.coveragerc):
-# SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server.
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server. TEST_WORKERS pytest-xdist
+# workers share it out, a module's tests on one engine to one worker (tests/conftest.py); each
+# worker makes its own databases. TEST_WORKERS=0 runs it in one process.
 COVERAGE ?= --cov --cov-report=term:skip-covered
+TEST_WORKERS ?= 2
 test: test-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -p no:cacheprovider $(COVERAGE) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope) $(COVERAGE) $(PYTEST_ARGS)
 
 serve: venv
 	$(BIN)/flask db upgrade

@@ -6,6 +6,8 @@ the CLI runner, sign-in and API tokens; `factories`: units, users, meetings, end
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.register_assert_rewrite("tests.fixtures")
@@ -20,3 +22,44 @@ from tests.fixtures.database import (  # noqa: E402, F401
     drop_pg_database,
     pg_url,
 )
+
+
+def _engine_of(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database_url") if callspec else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Within each engine's run, the modules with slow tests first (a stable sort: the order
+    inside a module and the grouping by engine, which keeps one migrated database per engine
+    alive at a time, stay as pytest made them), so parallel workers (`make test` runs
+    pytest-xdist) do not end on one long module while the others wait."""
+    slow_modules = {item.module.__name__ for item in items
+                    if item.get_closest_marker("slow") and getattr(item, "module", None)}
+
+    def key(item):
+        engine = _engine_of(item)
+        module = getattr(item, "module", None)
+        return (ENGINES.index(engine) if engine in ENGINES else 0,
+                0 if module is not None and module.__name__ in slow_modules else 1)
+
+    items[:] = sorted(items, key=key)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist: a module's tests on one engine go to one worker together (its module-scoped
+    server, browser and seeded database are made once), in the order collected."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleAndEngine(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            found = re.search(r"[\[-](%s)[\]-]" % "|".join(ENGINES), nodeid)
+            return f"{module}::{found.group(1)}" if found else module
+
+    if config.getvalue("dist") != "loadscope":
+        return None
+    config.option.loadscopereorder = False  # the collection's order above, not the scopes' sizes
+    return ByModuleAndEngine(config, log)

@@ -2,11 +2,11 @@
 connectivity checks, endpoint edits and feed renewals on one database; no answer is a 5xx.
 
 Each process is its own app on the same file, as `make serve`'s workers are; they start their
-20 writes at the same instant. The registry and feed paths take the writer's lock when they
-begin (`write_transaction`), so they queue instead of failing with "database is locked".
+20 writes at the same instant (at a barrier, once every one has built its app). The registry
+and feed paths take the writer's lock when they begin (`write_transaction`), so they queue instead of
+failing with "database is locked".
 """
 import multiprocessing
-import time
 
 import pytest
 from sqlalchemy import select
@@ -15,17 +15,24 @@ from models import Endpoint, db
 
 pytestmark = pytest.mark.slow
 PROCESSES, WRITES = 8, 20
+_start = None  # each pool process's barrier (set by the pool's initializer)
 
 
-def worker(url: str, headers: dict, endpoints: list[int], units: list[str], index: int,
-           start_at: float) -> list[tuple[str, int]]:
+def _keep_barrier(barrier) -> None:
+    global _start
+    _start = barrier
+
+
+def worker(url: str, headers: dict, endpoints: list[int], units: list[str],
+           index: int) -> list[tuple[str, int]]:
     from config import TestConfig
     from webapp import create_app
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SERVER_NAME="giaoban.test")
     client = app.test_client()
     out = []
-    time.sleep(max(0.0, start_at - time.time()))
+    # a process waiting here takes no other task, so the 8 tasks run in 8 processes at once
+    _start.wait(timeout=600)  # building 8 apps on a loaded 2-core machine can take minutes
     for i in range(WRITES):
         endpoint = endpoints[(index + i) % len(endpoints)]
         unit = units[(index + i) % len(units)]
@@ -52,9 +59,9 @@ def test_eight_processes_of_mixed_writes_get_no_5xx(app, engine_name, database_u
     units = [hanoi[k].ref for k in ("phuc_xa", "truc_bach", "vinh_phuc", "ba_dinh")]
     db.session.commit()
     ctx = multiprocessing.get_context("spawn")
-    start_at = time.time() + 15  # every process has built its app by then, on a loaded machine
-    with ctx.Pool(PROCESSES) as pool:
-        results = pool.starmap(worker, [(database_url, headers, endpoints, units, i, start_at)
+    barrier = ctx.Barrier(PROCESSES)
+    with ctx.Pool(PROCESSES, initializer=_keep_barrier, initargs=(barrier,)) as pool:
+        results = pool.starmap(worker, [(database_url, headers, endpoints, units, i)
                                         for i in range(PROCESSES)])
     answers = [a for r in results for a in r]
     assert len(answers) == PROCESSES * WRITES

@@ -3,6 +3,7 @@
 Schemathesis's own pytest plugin does not run under pytest 9, so each operation's
 Hypothesis strategy is drawn here directly.
 """
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -16,6 +17,7 @@ from schemathesis.generation import GenerationMode
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 EXAMPLES = 10
+pytestmark = pytest.mark.slow
 
 
 def test_api_answers_bad_input_with_4xx_as_documented(web_app, hanoi, equipped, bridge, make_user,
