@@ -2,7 +2,6 @@
 on working days of the working calendar (Tết included), beside the untouched benchmark year."""
 from __future__ import annotations
 
-import time as clock
 from datetime import date, timedelta
 
 import pytest
@@ -28,9 +27,7 @@ def _local_day(m: Meeting) -> date:
 @pytest.mark.parametrize("today", [date(2026, 12, 2), date(2026, 1, 6), date(2026, 2, 18)],
                          ids=["december", "first-week-of-january", "tet"])
 def test_the_present_fills_the_year_and_the_next_four_weeks(legacy_units, today):
-    started = clock.perf_counter()
-    counts = generate_demo(2019, scale=0.02, today=today, recent=True)
-    elapsed = clock.perf_counter() - started
+    counts = generate_demo(2019, scale=0.02, today=today, recent=True)  # its time: bench/demo_present.py
     now = demo_now(today)
     first, last = window(today)
     working = WorkingCalendar.from_db()
@@ -67,7 +64,6 @@ def test_the_present_fills_the_year_and_the_next_four_weeks(legacy_units, today)
         Meeting.start_at < now + timedelta(weeks=4))).all()
     assert invited, "the demo clerk has upcoming invitations"
     assert db.session.scalar(select(func.count(User.id))) == 0  # accounts come from the CLI
-    assert elapsed < 60
 
 
 def test_tet_days_have_no_meeting(legacy_units):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -173,8 +172,10 @@ def test_meeting_ics_for_those_who_may_see_it(client, auth, hanoi, make_user, ma
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
 
 
-def test_a_years_unit_feed_renders_in_under_50_ms(client, hanoi, make_meeting):
-    """About 150 meetings of a year, some of them series; the cache warm, as in service."""
+def test_a_years_unit_feed_is_served_from_the_warm_cache(client, hanoi, make_meeting):
+    """About 150 meetings of a year, some of them series; the cache warm, as in service: a second
+    request builds no VEVENT again (what makes the SPEC's < 50 ms hold; the time itself is
+    measured by `python -m bench.feeds`, docs/PERFORMANCE.md, never by a timed test)."""
     unit, start = hanoi["phuc_xa"], utcnow().replace(microsecond=0) - timedelta(days=85)
     for i in range(120):
         make_meeting(hanoi["ba_dinh"], start + timedelta(days=3 * i, hours=i % 5),
@@ -184,14 +185,15 @@ def test_a_years_unit_feed_renders_in_under_50_ms(client, hanoi, make_meeting):
                     participants=[unit])
     path = feed_path(feed_token_for_unit(unit))
     ical.cache_clear()
-    assert client.get(path).status_code == 200
-    timings = []
-    for _ in range(7):
-        began = time.perf_counter()
+    first = client.get(path)
+    assert first.status_code == 200
+    built = ical.cache_stats()["misses"]
+    assert built >= 123
+    for _ in range(3):
         response = client.get(path)
-        timings.append(time.perf_counter() - began)
-    assert response.status_code == 200 and len(uids(response)) == 123
-    assert sorted(timings)[3] < 0.050, timings
+        assert response.status_code == 200 and response.data == first.data
+    assert len(uids(response)) == 123
+    assert ical.cache_stats()["misses"] == built  # nothing serialised again
 
 
 @pytest.mark.parametrize("page, renew", [("/units/legacy:00001/feed", "/units/legacy:00001/feed/renew"),
