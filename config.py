@@ -53,6 +53,8 @@ class Config:
     WORKING_DAYS = frozenset(int(d) for d in os.environ.get("WORKING_DAYS", "0,1,2,3,4").split(","))  # Monday=0
     REMINDER_PENDING_BEFORE = timedelta(hours=_int("REMINDER_PENDING_HOURS", 24))
     REMINDER_ALL_BEFORE = timedelta(hours=_int("REMINDER_ALL_HOURS", 1))
+    # A follow-up task's lead unit is reminded from this many local days before its due day.
+    TASK_REMIND_DAYS_BEFORE = _int("TASK_REMIND_DAYS_BEFORE", 2)
     # The scheduler process: reminder interval, SQLite leader takeover, how often a standby tries.
     SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 20))
     SCHEDULER_LOCK_TIMEOUT = float(os.environ.get("SCHEDULER_LOCK_TIMEOUT", 60))

@@ -39,6 +39,7 @@ log = logging.getLogger("giaoban.notices")
 Gettext = Callable[[str], str]
 REQUEST_KINDS = ("booked", "changed", "unit_added", "restored")
 CANCEL_KINDS = ("cancelled", "unit_removed")
+TASK_KINDS = ("task_due_soon", "task_overdue")  # rendered by scheduler.followup
 UNFOLDED = default_policy.clone(max_line_length=998)
 
 SUBJECTS = {
@@ -52,6 +53,8 @@ SUBJECTS = {
     "reminder_pending": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_manual": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_upcoming": N_("Reminder: %(title)s (%(when)s)"),
+    "minutes_published": N_("Minutes published: %(title)s (%(when)s)"),
+    "tasks_assigned": N_("Tasks assigned: %(title)s (%(when)s)"),
 }
 INTROS = {
     "booked": N_("Your unit is invited to the meeting below."),
@@ -66,6 +69,8 @@ INTROS = {
     "reminder_manual": N_("Your unit has not yet confirmed its attendance of the meeting below. "
                           "Please confirm, or decline with a reason, before it starts."),
     "reminder_upcoming": N_("A reminder of the meeting below, coming up soon."),
+    "minutes_published": N_("The minutes of the meeting below are published."),
+    "tasks_assigned": N_("The conclusions notice of the meeting below assigns tasks to your unit."),
 }
 #: kinds whose e-mail carries the one-click confirm and decline links
 ASKING_KINDS = REQUEST_KINDS + ("reminder_pending", "reminder_manual")
@@ -260,11 +265,17 @@ def describe(changes: list[dict] | None, gettext: Gettext) -> list[tuple[str, st
 
 
 def subject_of(notice: Notice, gettext: Gettext) -> str:
+    if notice.kind in TASK_KINDS:  # a follow-up task's reminder speaks of the task
+        from .followup import task_subject
+        return task_subject(notice, gettext)
     return render_subject(notice.kind, notice.meeting, gettext)
 
 
 def body_lines(notice: Notice, gettext: Gettext, config) -> list[tuple[str, str | None]]:
     """The e-mail's lines as (text, link or None)."""
+    if notice.kind in TASK_KINDS:
+        from .followup import task_lines
+        return task_lines(notice, gettext, config)
     return render_lines(notice.kind, notice.meeting, notice.unit, gettext, config, changes=notice.changes,
                         reason=notice.reason, occurrences=notice.occurrences)
 
