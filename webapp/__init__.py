@@ -90,6 +90,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         cli,
         cli_bridges,
         errors,
+        followup_pages,
+        followup_report,
         hardening,
         meeting_record,
         meetings,
@@ -106,7 +108,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
                    admin_accounts, admin_audit, meeting_record, calendar_admin, reorganise,
-                   report_rollup, readiness_pages):
+                   report_rollup, readiness_pages, followup_pages, followup_report):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -31,11 +31,18 @@ ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organiser"), "cler
 ENDPOINT_KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
 ENDPOINT_STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
                           "faulty": _l("Faulty"), "retired": _l("Retired")}
+TASK_STATUS_LABELS = {"assigned": _l("Assigned"), "received": _l("Received"), "in_progress": _l("In progress"),
+                      "done": _l("Done")}
+TASK_STANDING_LABELS = {"done_on_time": _l("Done on time"), "done_late": _l("Done late"),
+                        "overdue": _l("Overdue"), "open": _l("Open, not yet due")}
+DOCUMENT_STATE_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
 
 #: every dictionary above, by the name templates use (`labels.modes['online']`)
 LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATUS_LABELS,
           "responses": RESPONSE_LABELS, "levels": LEVEL_LABELS, "roles": ROLE_LABELS,
-          "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS}
+          "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS,
+          "task_statuses": TASK_STATUS_LABELS, "task_standings": TASK_STANDING_LABELS,
+          "document_states": DOCUMENT_STATE_LABELS}
 
 
 def label(kind: str, code: str | None) -> str:
