@@ -78,6 +78,12 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "giaoban@localhost")
+    # Documents of a briefing: the largest upload, and where the bytes live ("database": every
+    # web server reads the same rows; "filesystem": files under DOCUMENT_DIR, a shared mount).
+    DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+    DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "database")
+    DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE_DIR / "documents"))
+    MAX_CONTENT_LENGTH = DOCUMENT_MAX_BYTES + 1024 * 1024  # the form around the file
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")

@@ -135,6 +135,9 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="Invitation.id")
     bookings: Mapped[list[EndpointBooking]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan")
+    #: the programme (models.briefing), in order
+    agenda_items = relationship("AgendaItem", order_by="(AgendaItem.position, AgendaItem.id)",
+                                cascade="all, delete-orphan")
 
     @validates("title")
     def _keep_search_title(self, _key, value):

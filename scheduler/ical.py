@@ -25,6 +25,7 @@ from models.errors import ValidationFailed
 from models.meetings import ONLINE_MODES, Meeting, Series, group_by_series
 
 from . import ical_cache
+from .briefing import programme_lines
 from .ical_cache import cache_clear, cache_stats, feed_body  # noqa: F401  (the cache's API, here too)
 from .recurrence import expand, normalise_rrule
 
@@ -44,6 +45,7 @@ class Labels:
     bridge: str = "Bridge"
     dial_in: str = "Dial-in address"
     invited: str = "Units invited"
+    programme: str = "Programme"
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class Context:
     them become EXDATEs. `own_unit`: a unit's feed carries only this unit's ATTENDEE and the
     number invited in DESCRIPTION (None: every ATTENDEE). `dial`: the organisers' dial-in
     addresses, or None to ask `load_dial(organizer_ids)` when first needed. `documents`: the
-    hook for ATTACH lines, meeting id to (title, URL) pairs (no documents exist yet).
+    ATTACH lines, meeting id to (file name, URL) pairs of its published documents, or None to
+    ask `load_documents(meeting_ids)` when first needed (a document published bumps the
+    meeting's revision, so cached VEVENTs of the old version are not reused).
     """
 
     base_url: str
@@ -65,6 +69,8 @@ class Context:
     scope: frozenset[int] | None = None
     own_unit: int | None = None
     documents: Mapping[int, tuple[tuple[str, str], ...]] | None = None
+    load_documents: Callable[[set[int]], Mapping[int, list[tuple[str, str]]]] | None = field(
+        default=None, compare=False)
 
     def key(self) -> tuple:
         docs = None if self.documents is None else tuple(sorted(self.documents.items()))
@@ -100,6 +106,9 @@ def _description(meeting: Meeting, ctx: Context) -> str:
         dial += [f"{ctx.labels.dial_in}: {a}" for a in (ctx.dial or {}).get(meeting.organizer_id, ())]
     if dial:
         lines.append("\n".join(dial))
+    programme = programme_lines(meeting)
+    if programme:
+        lines.append("\n".join([f"{ctx.labels.programme}:", *programme]))
     if ctx.own_unit is not None:
         lines.append(f"{ctx.labels.invited}: {len(meeting.invitations)}")
     return "\n\n".join(lines)
@@ -238,6 +247,10 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
 
 
 def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:
+    """The context with the dial-in addresses and the documents loaded, when it has loaders."""
+    if ctx.documents is None and ctx.load_documents is not None:
+        found = ctx.load_documents({m.id for m in meetings})
+        ctx = replace(ctx, documents={k: tuple(v) for k, v in found.items()})
     if ctx.dial is not None:
         return ctx
     found = ctx.load_dial({m.organizer_id for m in meetings}) if ctx.load_dial else {}
@@ -336,11 +349,11 @@ def meeting_calendar_bytes(meeting: Meeting, ctx: Context, method: str = "PUBLIS
     importing it sees the occurrence in its series; other methods (REQUEST, CANCEL) give that
     occurrence alone, with the series' UID and its RECURRENCE-ID, stamped now.
     """
-    ctx = _with_dial(replace(ctx, scope=None, own_unit=None), [meeting])
+    rows = list(meeting.series.meetings) if meeting.series is not None and method == "PUBLISH" else [meeting]
+    ctx = _with_dial(replace(ctx, scope=None, own_unit=None), rows)
     name = _text(meeting.title)
     uid = f"giaoban-meeting-{meeting.uid}"
     if method == "PUBLISH":
-        rows = list(meeting.series.meetings) if meeting.series is not None else [meeting]
         return calendar_bytes(rows, ctx, name=name, uid=uid, method=method)
     series_uid = meeting.series.uid if meeting.series is not None else None
     event = single_event(meeting, ctx, dtstamp=utcnow(), series_uid=series_uid)

@@ -73,3 +73,32 @@ def answer_url(config, meeting, unit, answer: str) -> str:
     """The absolute link that e-mails carry, under PUBLIC_URL."""
     token = answer_token(config["SECRET_KEY"], meeting, unit, answer)
     return f"{config['PUBLIC_URL'].rstrip('/')}{answer_path(meeting.id, unit.ref, answer)}?t={token}"
+
+
+DOCUMENT_SALT = "giaoban.document"
+
+
+def _published_stamp(document) -> int:
+    return int(document.published_at.timestamp()) if document.published_at else 0
+
+
+def document_token(secret_key: str, document) -> str:
+    """The token of a download link for a published document (calendar ATTACH, e-mails)."""
+    return URLSafeSerializer(secret_key, salt=DOCUMENT_SALT).dumps(
+        {"d": document.id, "p": _published_stamp(document)})
+
+
+def check_document_token(secret_key: str, token: str, document) -> bool:
+    """The token is for this document as it is published now (a draft has no valid link)."""
+    try:
+        data = URLSafeSerializer(secret_key, salt=DOCUMENT_SALT).loads(token or "")
+    except BadSignature:
+        return False
+    return (document.status == "published" and isinstance(data, dict)
+            and (data.get("d"), data.get("p")) == (document.id, _published_stamp(document)))
+
+
+def document_url(config, document) -> str:
+    """The absolute signed download link of a published document, under PUBLIC_URL."""
+    token = document_token(config["SECRET_KEY"], document)
+    return f"{config['PUBLIC_URL'].rstrip('/')}/documents/{document.id}/{token}"

@@ -32,7 +32,7 @@ from models.errors import N_
 from models.meetings import group_by_series
 
 from .changes import VISIBLE
-from .links import answer_url
+from .links import answer_url, document_url
 from .outbox import Queue, Transport, email_transport, run_queue
 
 log = logging.getLogger("giaoban.notices")
@@ -55,6 +55,7 @@ SUBJECTS = {
     "reminder_upcoming": N_("Reminder: %(title)s (%(when)s)"),
     "minutes_published": N_("Minutes published: %(title)s (%(when)s)"),
     "tasks_assigned": N_("Tasks assigned: %(title)s (%(when)s)"),
+    "documents_published": N_("Documents: %(title)s (%(when)s)"),
 }
 INTROS = {
     "booked": N_("Your unit is invited to the meeting below."),
@@ -71,12 +72,13 @@ INTROS = {
     "reminder_upcoming": N_("A reminder of the meeting below, coming up soon."),
     "minutes_published": N_("The minutes of the meeting below are published."),
     "tasks_assigned": N_("The conclusions notice of the meeting below assigns tasks to your unit."),
+    "documents_published": N_("A document of the meeting below has been published."),
 }
 #: kinds whose e-mail carries the one-click confirm and decline links
 ASKING_KINDS = REQUEST_KINDS + ("reminder_pending", "reminder_manual")
 FIELD_LABELS = {"when": N_("Time"), "title": N_("Title"), "location": N_("Place"),
                 "mode": N_("Mode"), "bridge": N_("Bridge"), "description": N_("Description"),
-                "category": N_("Category")}
+                "category": N_("Category"), "document": N_("Document")}
 MODE_NAMES = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("Hybrid")}
 
 
@@ -312,6 +314,8 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
             lines.append((gettext(N_("Dial-in address: %(address)s")) % {"address": address}, None))
     if reason:
         lines.append((gettext(N_("Reason: %(reason)s")) % {"reason": reason}, None))
+    if kind not in CANCEL_KINDS and m.status != "cancelled":
+        lines += briefing_lines(m, gettext, config)
     lines.append(("", None))
     if kind in ASKING_KINDS and m.status == "scheduled":
         yes, no = answer_url(config, m, unit, "confirmed"), answer_url(config, m, unit, "declined")
@@ -320,6 +324,23 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
     link = f"{config['PUBLIC_URL'].rstrip('/')}/meetings/{m.id}"
     lines.append((gettext(N_("Open the meeting: %(url)s")) % {"url": link}, link))
     lines += [("", None), (gettext(N_("Giao Ban: the meeting and videoconference schedule")), None)]
+    return lines
+
+
+def briefing_lines(m: Meeting, gettext: Gettext, config) -> list[tuple[str, str | None]]:
+    """The programme and the published documents (with their signed download links)."""
+    from .briefing import programme_lines, published_documents
+
+    lines: list[tuple[str, str | None]] = []
+    programme = programme_lines(m)
+    if programme:
+        lines += [("", None), (gettext(N_("Programme:")), None)] + [(line, None) for line in programme]
+    documents = published_documents([m.id]).get(m.id, [])
+    if documents:
+        lines += [("", None), (gettext(N_("Documents:")), None)]
+        for doc in documents:
+            url = document_url(config, doc)
+            lines.append((f"- {clean_line(doc.filename)}: {url}", url))
     return lines
 
 
@@ -357,11 +378,12 @@ def calendar_for(meeting: Meeting, method: str, whole_series: bool, config,
     A whole series is its PUBLISH form (master with RRULE and overrides) under this METHOD.
     """
     from . import ical
+    from .briefing import attachment_loader
 
-    labels = (ical.Labels(gettext("Bridge"), gettext("Dial-in address"), gettext("Units invited"))
-              if gettext else ical.Labels())
+    labels = (ical.Labels(gettext("Bridge"), gettext("Dial-in address"), gettext("Units invited"),
+                          gettext("Programme")) if gettext else ical.Labels())
     ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER") or "giaoban@localhost", labels,
-                            load_dial=dial_addresses)
+                            load_dial=dial_addresses, load_documents=attachment_loader(config))
     if not whole_series:
         return ical.meeting_calendar_bytes(meeting, ctx, method=method)
     data = ical.meeting_calendar_bytes(meeting, ctx, method="PUBLISH")

@@ -85,6 +85,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         admin_bridges,
         attendance,
         auth,
+        briefing,
         calendar_admin,
         calendars,
         cli,
@@ -102,13 +103,15 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         reorganise,
         report_pages,
         report_rollup,
+        roll_call,
         security,
     )
     from .api import bp as api_bp
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
                    admin_accounts, admin_audit, meeting_record, calendar_admin, reorganise,
-                   report_rollup, readiness_pages, followup_pages, followup_report):
+                   report_rollup, readiness_pages, briefing, roll_call, followup_pages,
+                   followup_report):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -23,13 +23,25 @@ from scheduler.attendance import check_open, invitation_for, respond, responses_
 from scheduler.links import LinkRefused, check_answer_token
 from scheduler.notices import describe, subject_of, when_text
 from scheduler.reminders import remind_pending_now
+from scheduler.roll_call import is_open as check_in_open
 
-from .clerk_home import PAST_DAYS, UPCOMING_WEEKS, page_number, past_page, unit_endpoints, upcoming_page
+from . import roll_call
+from .clerk_home import (
+    PAST_DAYS,
+    UPCOMING_WEEKS,
+    page_number,
+    past_page,
+    today_invitations,
+    unit_endpoints,
+    upcoming_page,
+)
 from .downloads import sheet_download
 from .labels import MODE_LABELS, RESPONSE_LABELS, Form, error_details, error_message
 from .registry import local_time
 
 bp = Blueprint("attendance", __name__)
+bp.add_url_rule("/meetings/<int:meeting_id>/check-in", "check_in", view_func=roll_call.check_in_page,
+                methods=["POST"])
 REFUSALS = {
     "invalid": _l("This link is not valid. Open the newest e-mail, or sign in and answer from "
                   "your unit's page."),
@@ -83,7 +95,8 @@ def _render_home(unit, errors: dict | None = None, form: AnswerForm | None = Non
                            weeks=UPCOMING_WEEKS, past_days=PAST_DAYS, feed_url=feed_url,
                            can_answer=can_respond_for(current_user, unit),
                            can_check=can_log_check(current_user, unit), form=form or AnswerForm(),
-                           errors=errors or {}, now=now), status
+                           errors=errors or {}, now=now, today=today_invitations(upcoming.rows + past.rows, now),
+                           check_in_open=check_in_open), status
 
 
 @bp.get("/my-unit")

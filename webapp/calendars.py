@@ -38,6 +38,7 @@ from models.feeds import (
 )
 from models.permissions import can_renew_unit_feed, can_see_meeting, can_see_unit_meetings
 from scheduler import ical
+from scheduler.briefing import attachment_loader
 
 from .registry import unit_or_404
 
@@ -57,7 +58,8 @@ def _base_url() -> str:
 
 def ical_context(base_url: str, organizer_email: str, **options) -> ical.Context:
     """The serialiser's Context: config, translated labels, and the dial-in loader."""
-    labels = ical.Labels(_("Bridge"), _("Dial-in address"), _("Units invited"))
+    labels = ical.Labels(_("Bridge"), _("Dial-in address"), _("Units invited"), _("Programme"))
+    options.setdefault("load_documents", attachment_loader(current_app.config))
     return ical.make_context(base_url, organizer_email, labels, load_dial=dial_addresses, **options)
 
 

@@ -57,6 +57,27 @@ def upcoming_page(unit: Unit, now: datetime, number: int = 1, size: int = PAGE_S
                                Meeting.start_at, Meeting.id), number, size)
 
 
+def today_invitations(rows: list[Invitation], now: datetime) -> list[Invitation]:
+    """Of the invitations the home already read (its upcoming and past pages), the meetings of
+    today (local day), not cancelled, whose check-in has opened (from 30 minutes before the
+    start), in order of start: what a participant opens on a tablet (programme, documents,
+    check-in). No query of its own: the home stays at one query per kind of row. A meeting
+    that started today is at the top of the past page; one about to start is on the upcoming
+    page unless more than a page of unanswered invitations comes before it."""
+    from models.base import LOCAL
+    from scheduler.roll_call import CHECK_IN_BEFORE
+
+    today = now.astimezone(LOCAL).date()
+    seen, out = set(), []
+    for inv in sorted(rows, key=lambda i: (i.meeting.start_at, i.meeting_id)):
+        m = inv.meeting
+        if (m.id not in seen and m.status != "cancelled" and m.start_at.astimezone(LOCAL).date() == today
+                and m.start_at <= now + CHECK_IN_BEFORE):
+            seen.add(m.id)
+            out.append(inv)
+    return out
+
+
 def past_page(unit: Unit, now: datetime, number: int = 1, size: int = PAGE_SIZE,
               days: int = PAST_DAYS) -> Page:
     stmt = _invited(unit).where(Meeting.start_at <= now, Meeting.start_at > now - timedelta(days=days))

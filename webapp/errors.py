@@ -75,7 +75,9 @@ def init_app(app) -> None:
                     operation["responses"].setdefault("400", {
                         "description": "The body is not valid JSON",
                         "content": {"application/json": {"schema": ERROR_SCHEMA}}})
-        return spec
+        from .api.briefing import document_types
+
+        return document_types(spec)
 
     @app.error_processor
     def _api_error(error: HTTPError):

@@ -35,14 +35,16 @@ TASK_STATUS_LABELS = {"assigned": _l("Assigned"), "received": _l("Received"), "i
                       "done": _l("Done")}
 TASK_STANDING_LABELS = {"done_on_time": _l("Done on time"), "done_late": _l("Done late"),
                         "overdue": _l("Overdue"), "open": _l("Open, not yet due")}
-DOCUMENT_STATE_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
+DOCUMENT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
+ROLL_CALL_LABELS = {"connected": _l("Connected"), "in_person": _l("In person"), "absent": _l("Absent"),
+                    "unknown": _l("Not yet known")}
 
 #: every dictionary above, by the name templates use (`labels.modes['online']`)
 LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATUS_LABELS,
           "responses": RESPONSE_LABELS, "levels": LEVEL_LABELS, "roles": ROLE_LABELS,
           "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS,
-          "task_statuses": TASK_STATUS_LABELS, "task_standings": TASK_STANDING_LABELS,
-          "document_states": DOCUMENT_STATE_LABELS}
+          "document_statuses": DOCUMENT_STATUS_LABELS, "roll_call": ROLL_CALL_LABELS,
+          "task_statuses": TASK_STATUS_LABELS, "task_standings": TASK_STANDING_LABELS}
 
 
 def label(kind: str, code: str | None) -> str:

@@ -14,6 +14,7 @@ from models.base import utcnow
 from models.errors import Conflict, Forbidden, ValidationFailed
 from scheduler.changes import cancel_meeting, change_meeting, preview_cancel, restore_meeting
 from scheduler.outcomes import record_outcome
+from scheduler.roll_call import proposed_outcome
 
 from .labels import error_details, error_message
 from .meeting_forms import SCOPE_LABELS, CancelForm, EditForm, OutcomeForm, options
@@ -124,8 +125,12 @@ def outcome(meeting_id: int):
     preset = request.args.get("connected")
     connected = ([i.unit.ref for i in invitations] if preset == "all" else [] if preset == "none"
                  else [i.unit.ref for i in invitations if i.connected])
+    mode = meeting.outcome_mode or meeting.mode
+    proposal = proposed_outcome(meeting) if request.args.get("from") == "roll_call" else None
+    if proposal is not None:  # what the roll call saw, for the organiser to confirm or correct
+        connected, mode = proposal["connected"], proposal["mode"]
     form = OutcomeForm(status=meeting.status if meeting.status != "scheduled" else "held",
-                       mode=meeting.outcome_mode or meeting.mode, connected=connected)
+                       mode=mode, connected=connected)
     form.connected.choices = options((i.unit.ref, i.unit.name) for i in invitations)
     problems, status = [], 200
     if request.method == "POST":
@@ -142,5 +147,5 @@ def outcome(meeting_id: int):
                 problems = apply_errors(form, exc) or [error_message(exc)]
             except Forbidden:
                 abort(403)
-    return render_template("meetings/outcome.html", form=form, meeting=meeting,
+    return render_template("meetings/outcome.html", form=form, meeting=meeting, proposal=proposal, now_utc=utcnow(),
                            problems=problems, **LABELS), status

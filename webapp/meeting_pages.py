@@ -14,6 +14,7 @@ from models import AuditLog, Bridge, Invitation, Meeting, Unit, db
 from models.base import utcnow
 from models.errors import ValidationFailed
 from models.permissions import can_organize_for, can_see_meeting
+from scheduler.briefing import documents_of
 from scheduler.changes import last_cancellation, restorable
 from scheduler.clashes import endpoints_to_book
 
@@ -106,4 +107,5 @@ def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, statu
         occurrences=occurrences, editable=editable, now=now, may_organise=may_organise,
         may_record=may_organise and meeting.end_at <= now and meeting.status != "cancelled",
         cancel_form=cancel_form or CancelForm(), problems=problems, conflicts=conflicts,
-        cancellation=cancellation, undo=undo, undo_form=FlaskForm(), **LABELS), status
+        cancellation=cancellation, undo=undo, undo_form=FlaskForm(),
+        documents=documents_of(meeting, current_user, published_only=True), **LABELS), status

@@ -1,13 +1,13 @@
 """Follow-up: minutes with revisions, the conclusions notice, its tasks, their updates and reminders.
 
 Revision ID: 0009_followup
-Revises: 0007_meeting_search (re-chained after 0008_briefing when merged)
+Revises: 0008_briefing (brief1 merged into brief2 for the storage interface)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_followup"
-down_revision = "0007_meeting_search"
+down_revision = "0008_briefing"
 branch_labels = None
 depends_on = None
 

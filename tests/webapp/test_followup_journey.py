@@ -53,7 +53,7 @@ def test_minutes_and_conclusions_followed_up_by_three_clerks(browser, server, ap
     page.fill("textarea[name=body]", "# Biên bản\n\n**Chủ trì:** đồng chí Chủ tịch\n\n<script>alert(1)</script>")
     page.click("[data-testid=minutes-form] button[type=submit]")
     page.click("[data-testid=publish-minutes] button")
-    assert page.locator("[data-testid=minutes-state]").inner_text().startswith("Đã ban hành")
+    assert page.locator("[data-testid=minutes-state]").inner_text().startswith("Đã phát hành")
     assert page.locator("[data-testid=minutes-text] strong").inner_text() == "Chủ trì:"
     page.click("text=Thông báo kết luận")
     page.fill("input[name=number]", "15/TB-UBND")
@@ -67,7 +67,7 @@ def test_minutes_and_conclusions_followed_up_by_three_clerks(browser, server, ap
         page.click("[data-testid=task-form] button[type=submit]")
         page.wait_for_selector(f"[data-testid=task-row]:has-text('{hanoi[k].name}')")
     page.click("[data-testid=publish-conclusions] button")
-    assert page.locator("[data-testid=conclusions-state]").inner_text().startswith("Đã ban hành")
+    assert page.locator("[data-testid=conclusions-state]").inner_text().startswith("Đã phát hành")
     assert page.locator("[data-testid=task-row]").count() == 3
     shot(page, "followup-conclusions", engine_name)
     context.close()

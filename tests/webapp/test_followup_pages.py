@@ -95,7 +95,7 @@ def test_three_communes_update_their_tasks_and_the_overdue_one_is_reported_and_r
         assert r.status_code == 303, text(r)
     assert post(client, auth, url + "/publish", {}, page=url).status_code == 303
     page = text(client.get(url))
-    assert "Đã ban hành" in page and page.count('data-testid="task-row"') == 3
+    assert "Đã phát hành" in page and page.count('data-testid="task-row"') == 3
     auth.logout()
     tasks = {t.lead_unit_id: t for t in db.session.scalars(select(Task))}
     for k, status, word in zip(COMMUNES, ("received", "done", "in_progress"),

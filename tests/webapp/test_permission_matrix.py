@@ -16,8 +16,11 @@ from models import Endpoint, db
 from models.base import utcnow
 from models.feeds import feed_token_for_unit
 from scheduler.booking import book_meeting
-from scheduler.links import answer_path, answer_token
+from scheduler.briefing import add_document, set_document_status
+from scheduler.links import answer_path, answer_token, document_token
 
+BRIEFING_PDF = b"%PDF-1.4\n%%EOF\n"
+DOCUMENT_SETTINGS = {"DOCUMENT_MAX_BYTES": 10**6, "DOCUMENT_STORAGE": "database"}
 ACTORS = ("anon", "admin", "org_in", "org_out", "clerk_in", "clerk_out", "viewer_in", "viewer_out")
 EVERYONE = set(ACTORS)
 SIGNED_IN = EVERYONE - {"anon"}
@@ -165,6 +168,29 @@ RULES = {
     ("api.api_delete_exception", "DELETE"): ("/api/v1/calendar/exceptions/2030-03-10", ADMIN, None),
     ("api.get_feed", "GET"): ("/api/v1/units/legacy:00001/feed", SEES_MEETING, None),
     ("api.renew_feed", "POST"): ("/api/v1/units/legacy:00001/feed/renew", RENEWS_FEED, None),
+    # The briefing (#16): {d} a published document of the meeting, {dt} its signed link's token
+    ("briefing.page", "GET"): ("/meetings/{m}/briefing", SEES_MEETING, None),
+    ("briefing.agenda", "POST"): ("/meetings/{m}/agenda", ORGANISES, {"title": "Khai mạc", "id": "", "time": "",
+                                                                       "presenter": ""}),
+    ("briefing.upload", "POST"): ("/meetings/{m}/documents", ORGANISES, {}),
+    ("briefing.status", "POST"): ("/meetings/{m}/documents/{d}/status", ORGANISES, {"status": "nonsense"}),
+    ("briefing.download", "GET"): ("/meetings/{m}/documents/{d}", SEES_MEETING, None),
+    ("briefing.signed_download", "GET"): ("/documents/{d}/{dt}", EVERYONE, None),
+    ("roll_call.console", "GET"): ("/meetings/{m}/roll-call", ORGANISES, None),
+    ("roll_call.console_json", "GET"): ("/meetings/{m}/roll-call.json", ORGANISES, None),
+    ("roll_call.mark", "POST"): ("/meetings/{m}/roll-call/legacy:00001", ORGANISES, {"state": "connected"}),
+    # outside the window the clerk's tap is a 422 (it got through the permission check)
+    ("attendance.check_in", "POST"): ("/meetings/{m}/check-in?unit=legacy:00001", ANSWERS, {}),
+    ("api.get_agenda", "GET"): ("/api/v1/meetings/{m}/agenda", SEES_MEETING, None),
+    ("api.put_agenda", "PUT"): ("/api/v1/meetings/{m}/agenda", ORGANISES, {"items": [{"title": "Khai mạc"}]}),
+    ("api.list_documents", "GET"): ("/api/v1/meetings/{m}/documents", SEES_MEETING, None),
+    ("api.upload_document", "POST"): ("/api/v1/meetings/{m}/documents", ORGANISES, "upload"),
+    ("api.patch_document", "PATCH"): ("/api/v1/meetings/{m}/documents/{d}", ORGANISES, {"status": "published"}),
+    ("api.document_content", "GET"): ("/api/v1/meetings/{m}/documents/{d}/content", SEES_MEETING, None),
+    ("api.get_roll_call", "GET"): ("/api/v1/meetings/{m}/roll-call", ORGANISES, None),
+    ("api.put_mark", "PUT"): ("/api/v1/meetings/{m}/roll-call/legacy:00001", ORGANISES, {"state": "connected"}),
+    ("api.post_check_in", "POST"): ("/api/v1/meetings/{m}/roll-call/legacy:00001/check-in", ANSWERS, None),
+    ("api.get_proposal", "GET"): ("/api/v1/meetings/{m}/roll-call/outcome", ORGANISES, None),
     # Follow-up (#16): {tk} is a published task of the meeting, led by Phúc Xá
     ("followup.minutes", "GET"): ("/meetings/{m}/minutes", SEES_MEETING, None),
     ("followup.minutes", "POST"): ("/meetings/{m}/minutes", ORGANISES, {"body": "Biên bản {actor}"}),
@@ -197,7 +223,12 @@ RULES = {
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
 HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.restore", "meetings.outcome",
                  "calendars.meeting_ics", "api.get_meeting", "api.patch_meeting", "api.cancel", "api.restore",
-                 "api.outcome", "attendance.responses", "attendance.remind"}
+                 "api.outcome", "attendance.responses", "attendance.remind", "briefing.page", "briefing.agenda",
+                 "briefing.upload", "briefing.status", "briefing.download", "briefing.signed_download",
+                 "roll_call.console", "roll_call.console_json", "roll_call.mark", "attendance.check_in",
+                 "api.get_agenda", "api.put_agenda", "api.list_documents", "api.upload_document",
+                 "api.patch_document", "api.document_content", "api.get_roll_call", "api.put_mark",
+                 "api.post_check_in", "api.get_proposal"}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -248,7 +279,11 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     spare_ids = {name: db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == hash_token(t)))
                  for name, t in spare.items()}
     spare_ids["anon"] = spare_ids["admin"]
-    return {"users": users, "m": meeting.id, "b": bridge.id, "k": spare_ids, "u": users["viewer_out"].id,
+    document = add_document(meeting, BRIEFING_PDF, "Tài liệu họp.pdf", org_in, utcnow(), DOCUMENT_SETTINGS)
+    set_document_status(meeting, document, "published", org_in, utcnow())
+    return {"users": users, "m": meeting.id, "d": document.id,
+            "dt": document_token(web_app.config["SECRET_KEY"], document), "b": bridge.id, "k": spare_ids,
+            "u": users["viewer_out"].id,
             "e": endpoint.id, "t": token, "link": link, "tk": task.id,
             "headers": headers, "start": start, "phuc_xa": hanoi["phuc_xa"]}
 
@@ -278,8 +313,9 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
     wrong = []
     for (endpoint, method), (template, allowed, body) in sorted(RULES.items()):
         token = feed_token_for_unit(world["phuc_xa"]).token  # earlier rows may have renewed it
-        path = template.format(m=world["m"], b=world["b"], k=world["k"][actor], u=world["u"],
-                               e=world["e"], t=token, link=world["link"], actor=actor, tk=world["tk"])
+        path = template.format(m=world["m"], d=world["d"], dt=world["dt"], b=world["b"], k=world["k"][actor],
+                               u=world["u"], e=world["e"], t=token, link=world["link"], actor=actor,
+                               tk=world["tk"])
         if endpoint.startswith("api."):
             headers = dict(world["headers"][actor]) if actor != "anon" else {}
             if body == "booking":
@@ -288,7 +324,12 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
                         "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
             if isinstance(body, dict):
                 body = {k: v.format(actor=actor) if isinstance(v, str) else v for k, v in body.items()}
-            response = client.open(path, method=method, json=body, headers=headers)
+            if body == "upload":
+                from io import BytesIO
+                response = client.open(path, method=method, headers=headers, content_type="multipart/form-data",
+                                       data={"file": (BytesIO(BRIEFING_PDF), "Tài liệu.pdf")})
+            else:
+                response = client.open(path, method=method, json=body, headers=headers)
         elif method == "GET":
             response = client.get(path)
         else:
@@ -304,3 +345,25 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
         if endpoint == "auth.logout" and actor != "anon":
             login(client, world["users"][actor])
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("actor", ["admin", "org_in", "clerk_in", "viewer_in"])
+def test_a_draft_or_another_meetings_document_is_hidden(web_app, world, actor, hanoi, make_user, make_meeting):
+    """A guessed id (another meeting's document) is 404 for everyone; a draft is 404 but to its organisers."""
+    other_org = make_user("organizer", hanoi["hoan_kiem"])
+    other = make_meeting(hanoi["hoan_kiem"], world["start"], participants=[hanoi["dong_xuan"]])
+    foreign = add_document(other, BRIEFING_PDF, "Khác.pdf", other_org, utcnow(), DOCUMENT_SETTINGS)
+    set_document_status(other, foreign, "published", other_org, utcnow())
+    from models import Meeting
+    meeting = db.session.get(Meeting, world["m"])
+    draft = add_document(meeting, BRIEFING_PDF, "Dự thảo.pdf", world["users"]["org_in"], utcnow(),
+                         DOCUMENT_SETTINGS)
+    client = web_app.test_client()
+    login(client, world["users"][actor])
+    assert client.get(f"/meetings/{world['m']}/documents/{foreign.id}").status_code == 404
+    if actor != "admin":
+        assert client.get(f"/meetings/{other.id}/documents/{foreign.id}").status_code == 404
+    expected = 200 if actor in ORGANISES else 404
+    assert client.get(f"/meetings/{world['m']}/documents/{draft.id}").status_code == expected
+    assert client.get(f"/documents/{draft.id}/{document_token(web_app.config['SECRET_KEY'], draft)}"
+                      ).status_code == 404
