@@ -4,7 +4,16 @@ from .base import Base, db, utcnow
 from .briefing import AgendaItem, Document, RollCallMark
 from .data_version import DataVersion
 from .endpoints import ConnectivityCheck, Endpoint
-from .followup import Conclusions, Minutes, MinutesRevision, Task, TaskReminder, TaskSupporter, TaskUpdate
+from .followup import (
+    Conclusions,
+    Minutes,
+    MinutesRevision,
+    Task,
+    TaskEvidence,
+    TaskReminder,
+    TaskSupporter,
+    TaskUpdate,
+)
 from .meetings import Bridge, EndpointBooking, Invitation, Meeting, Series
 from .notices import Delivery, Notice
 from .notifications import FeedToken, Notification, Reminder, SchedulerLock
@@ -18,4 +27,4 @@ __all__ = ["AgendaItem", "ApiToken", "AuditLog", "Base", "Bridge", "CalendarExce
            "ConnectivityCheck", "DataVersion", "Delivery", "Document", "Endpoint", "EndpointBooking", "FeedToken",
            "Invitation", "Meeting", "Minutes", "MinutesRevision", "Notice", "Notification", "Reminder",
            "ReportSnapshot", "RollCallMark", "SchedulerLock", "Series", "StoredFile", "TargetRule", "Task",
-           "TaskReminder", "TaskSupporter", "TaskUpdate", "Unit", "User", "db", "utcnow"]
+           "TaskEvidence", "TaskReminder", "TaskSupporter", "TaskUpdate", "Unit", "User", "db", "utcnow"]

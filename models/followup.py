@@ -21,6 +21,7 @@ REMINDER_KINDS = ("task_due_soon", "task_overdue")
 #: how a task stands at an instant: what the follow-up report counts
 STANDINGS = ("done_on_time", "done_late", "overdue", "open")
 BODY_MAX = 100_000
+EVIDENCE_MAX = 5  # files with one status report
 
 
 def deadline_of(due_on: date) -> datetime:
@@ -115,6 +116,7 @@ class Task(db.Model):
     supporters: Mapped[list[TaskSupporter]] = relationship(cascade="all, delete-orphan",
                                                            order_by="TaskSupporter.unit_id")
     updates: Mapped[list[TaskUpdate]] = relationship(order_by="TaskUpdate.id", cascade="all, delete-orphan")
+    evidence: Mapped[list[TaskEvidence]] = relationship(order_by="TaskEvidence.id")
 
     def standing(self, now: datetime) -> str:
         """done_on_time, done_late, overdue or open at `now` (the report's one rule, in Python)."""
@@ -146,6 +148,24 @@ class TaskUpdate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor = relationship("User")
+
+
+class TaskEvidence(db.Model):
+    """A file sent with a status report; the bytes live in `models.storage` under `storage_key`."""
+
+    __tablename__ = "task_evidence"
+    __table_args__ = (Index("ix_task_evidence_task", "task_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("followup_tasks.id"))
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("task_updates.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TaskReminder(db.Model):

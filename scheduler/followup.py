@@ -7,6 +7,7 @@ body: one reminder per task and kind, written in the job's own transaction.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -18,11 +19,13 @@ from models.database import write_transaction
 from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
 from models.followup import (
     BODY_MAX,
+    EVIDENCE_MAX,
     UPDATE_STATES,
     Conclusions,
     Minutes,
     MinutesRevision,
     Task,
+    TaskEvidence,
     TaskReminder,
     TaskSupporter,
     TaskUpdate,
@@ -30,6 +33,7 @@ from models.followup import (
     local_today,
 )
 from models.permissions import can_manage_followup, can_see_meeting, can_update_task
+from models.storage import storage_for
 from models.text import has_visible, nfc
 from models.units import find_unit
 
@@ -229,16 +233,46 @@ def publish_conclusions(meeting: Meeting, actor: User, now: datetime) -> Conclus
     return c
 
 
-def update_task(task: Task, data: dict, actor: User, now: datetime) -> TaskUpdate:
-    """The lead unit reports received, in progress or done, with a note (done stamps the instant)."""
+def _may_update(task: Task, actor: User) -> None:
     if task.conclusions.status != "published":
         raise NotFound(N_("No such task."))
     if not can_update_task(actor, task):
         raise Forbidden(N_("Only the lead unit's clerk or the meeting's organisers may update this task."))
+
+
+def _checked_files(files, settings) -> list[tuple[bytes, str, str]]:
+    """(bytes, clean name, content type) of each evidence file, by the documents' one rule."""
+    from .briefing import clean_upload
+
+    files = [f for f in files or () if f[0]]
+    if len(files) > EVIDENCE_MAX:
+        raise ValidationFailed({"file": Msg(N_("At most %(max)s files at a time."), max=EVIDENCE_MAX)})
+    limit = int((settings or {}).get("DOCUMENT_MAX_BYTES") or 0)
+    return [(data, *clean_upload(data, name, limit)) for data, name in files]
+
+
+def _keep_files(task: Task, update_id: int | None, files, actor: User, now: datetime, settings) -> list[TaskEvidence]:
+    store = storage_for(settings or {})
+    kept = [TaskEvidence(task_id=task.id, update_id=update_id, filename=name, content_type=kind, size=len(data),
+                         sha256=hashlib.sha256(data).hexdigest(), storage_key=store.put(data),
+                         uploaded_by_id=actor.id, created_at=now) for data, name, kind in files]
+    db.session.add_all(kept)
+    db.session.flush()
+    for e in kept:
+        audit.record(actor, "upload", "task_evidence", e.id, None,
+                     {"task_id": task.id, "filename": e.filename, "size": e.size})
+    return kept
+
+
+def update_task(task: Task, data: dict, actor: User, now: datetime, files=(), settings=None) -> TaskUpdate:
+    """The lead unit reports received, in progress or done, with a note (done stamps the instant)
+    and optional evidence files ((bytes, file name) pairs, checked like the meeting's documents)."""
+    _may_update(task, actor)
     status = data.get("status")
     if status not in UPDATE_STATES:
         raise ValidationFailed({"status": N_("Choose received, in progress or done.")})
     note = _text(data.get("note"), "note", NOTE_MAX)
+    checked = _checked_files(files, settings)
     with write_transaction():
         before = {"status": task.status, "done_at": task.done_at.isoformat() if task.done_at else None}
         if status == "done" and task.done_at is None:
@@ -248,9 +282,25 @@ def update_task(task: Task, data: dict, actor: User, now: datetime) -> TaskUpdat
         task.status, task.updated_at = status, now
         update = TaskUpdate(task_id=task.id, status=status, note=note, actor_id=actor.id, created_at=now)
         db.session.add(update)
+        db.session.flush()
+        _keep_files(task, update.id, checked, actor, now, settings)
         audit.record(actor, "task_updated", "task", task.id, before,
                      {"status": status, "done_at": task.done_at.isoformat() if task.done_at else None})
     return update
+
+
+def add_evidence(task: Task, files, actor: User, now: datetime, settings) -> list[TaskEvidence]:
+    """Attach evidence files to the task's latest status report (or to the task itself)."""
+    _may_update(task, actor)
+    checked = _checked_files(files, settings)
+    if not checked:
+        raise ValidationFailed({"file": N_("Choose a file.")})
+    with write_transaction():
+        return _keep_files(task, task.updates[-1].id if task.updates else None, checked, actor, now, settings)
+
+
+def evidence_bytes(evidence: TaskEvidence, settings) -> bytes:
+    return storage_for(settings).get(evidence.storage_key)
 
 
 def tasks_of_unit(unit: Unit):

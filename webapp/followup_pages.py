@@ -1,13 +1,13 @@
 """Pages after the meeting: its minutes, its conclusions notice with tasks, a task and a unit's tasks."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import MultipleFileField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from models import Task, Unit, db
@@ -18,6 +18,7 @@ from models.permissions import can_manage_followup, can_see_task, can_update_tas
 from models.units import find_unit
 from scheduler import followup
 
+from .downloads import file_download
 from .form_fields import DayField
 from .formatted_text import formatted
 from .labels import TASK_STATUS_LABELS, Form, error_message, flash_form_errors
@@ -46,6 +47,7 @@ class TaskForm(Form):
 class TaskUpdateForm(Form):
     status = SelectField(_l("Status"), choices=[])
     note = TextAreaField(_l("Note"), render_kw={"rows": 3})
+    file = MultipleFileField(_l("Evidence files (PDF, Word, Excel, PowerPoint, images)"))
 
 
 def unit_choices() -> list[tuple[str, str]]:
@@ -217,8 +219,10 @@ def task(task_id: int):
             abort(403)
         if form.validate_on_submit():
             try:
+                limit = current_app.config["DOCUMENT_MAX_BYTES"]
+                files = [(f.stream.read(limit + 1), f.filename) for f in request.files.getlist("file") if f]
                 followup.update_task(task, {"status": form.status.data, "note": form.note.data}, current_user,
-                                     utcnow())
+                                     utcnow(), files, current_app.config)
                 flash(_("Status reported."), "success")
                 return redirect(url_for(".task", task_id=task.id), 303)
             except DomainError as exc:
@@ -228,6 +232,16 @@ def task(task_id: int):
         form.status.data = task.status
     return render_template("followup/task.html", task=task, meeting=task.conclusions.meeting, form=form,
                            may_update=may_update, now=utcnow()), status
+
+
+@bp.get("/tasks/<int:task_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence(task_id: int, evidence_id: int):
+    task = _visible_task(task_id)
+    found = next((e for e in task.evidence if e.id == evidence_id), None)
+    if found is None:
+        abort(404)
+    return file_download(followup.evidence_bytes(found, current_app.config), found.filename, found.content_type)
 
 
 @bp.route("/tasks")

@@ -104,6 +104,25 @@ def upgrade():
     with op.batch_alter_table("task_updates", schema=None) as batch_op:
         batch_op.create_index("ix_task_updates_task", ["task_id"], unique=False)
     op.create_table(
+        "task_evidence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("update_id", sa.Integer(), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=127), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", TZ, nullable=False),
+        _fk("task_evidence", "task_id", "followup_tasks"),
+        _fk("task_evidence", "update_id", "task_updates"),
+        _fk("task_evidence", "uploaded_by_id", "users"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_evidence")),
+    )
+    with op.batch_alter_table("task_evidence", schema=None) as batch_op:
+        batch_op.create_index("ix_task_evidence_task", ["task_id"], unique=False)
+    op.create_table(
         "task_reminders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
@@ -119,6 +138,6 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("task_reminders", "task_updates", "task_supporters", "followup_tasks",
+    for table in ("task_reminders", "task_evidence", "task_updates", "task_supporters", "followup_tasks",
                   "conclusion_notices", "minutes_revisions", "minutes"):
         op.drop_table(table)

@@ -187,3 +187,31 @@ def test_a_reminder_e_mail_names_the_task_in_vietnamese(app, briefing, people, h
     assert "15/03/2030" in message["Subject"] and task.title in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert f"/tasks/{task.id}" in text and "Nhiệm vụ" in text
+
+
+SETTINGS = {"DOCUMENT_MAX_BYTES": 10_000, "DOCUMENT_STORAGE": "database"}
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def test_evidence_files_go_through_the_storage_checked_by_content(app, briefing, people, hanoi):
+    from models import TaskEvidence
+
+    task = assign_three(briefing, people, hanoi)[0]
+    followup.update_task(task, {"status": "done", "note": "Đã nộp"}, people["phuc_xa"], MEETING_START,
+                         [(PDF, "Báo cáo kết quả.pdf")], SETTINGS)
+    [evidence] = task.evidence
+    assert evidence.filename == "Báo cáo kết quả.pdf" and evidence.content_type == "application/pdf"
+    assert evidence.update_id == task.updates[-1].id
+    assert followup.evidence_bytes(evidence, SETTINGS) == PDF
+    for files, field in (([(b"<html>not a pdf</html>", "gia.pdf")], "file"),
+                         ([(PDF, "x.pdf")] * 6, "file"),
+                         ([(PDF + b"x" * 10_000, "big.pdf")], "file")):
+        with pytest.raises(ValidationFailed) as exc:
+            followup.update_task(task, {"status": "in_progress"}, people["phuc_xa"], MEETING_START, files, SETTINGS)
+        assert list(exc.value.details) == [field]
+    assert task.status == "done" and len(task.updates) == 1  # nothing half-written
+    assert db.session.scalar(select(func.count(TaskEvidence.id))) == 1
+    with pytest.raises(Forbidden):
+        followup.add_evidence(task, [(PDF, "y.pdf")], people["truc_bach"], MEETING_START, SETTINGS)
+    followup.add_evidence(task, [(PDF, "thêm.pdf")], people["phuc_xa"], MEETING_START, SETTINGS)
+    assert [e.filename for e in task.evidence] == ["Báo cáo kết quả.pdf", "thêm.pdf"]

@@ -114,3 +114,28 @@ def test_three_communes_update_their_tasks_and_an_overdue_one_is_reported_and_re
     reminder = db.session.scalar(select(TaskReminder).where(TaskReminder.task_id == ids["vinh_phuc"]))
     assert reminder.kind == "task_overdue"
     assert db.session.get(Notice, reminder.notice_id).unit_id == hanoi["vinh_phuc"].id
+
+
+def test_evidence_by_the_api(client, held, heads, hanoi, make_user):
+    from io import BytesIO
+
+    org = heads["org"]
+    r = client.post(f"/api/v1/meetings/{held.id}/conclusions/tasks", headers=org, json={
+        "title": "Nộp báo cáo", "lead_unit": hanoi["phuc_xa"].ref, "due_on": "2099-01-01"})
+    task_id = r.json["id"]
+    client.post(f"/api/v1/meetings/{held.id}/conclusions/publish", headers=org)
+    client.post(f"/api/v1/tasks/{task_id}/updates", json={"status": "done"}, headers=heads["phuc_xa"])
+    r = client.post(f"/api/v1/tasks/{task_id}/evidence", headers=heads["phuc_xa"],
+                    data={"file": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "Kết quả.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    [evidence] = r.json["evidence"]
+    assert evidence["filename"] == "Kết quả.pdf" and evidence["update_index"] == 0
+    r = client.get(evidence["url"], headers=heads["viewer"])
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(evidence["url"], headers=heads["dong_xuan"]).status_code == 404
+    r = client.post(f"/api/v1/tasks/{task_id}/evidence", headers=heads["phuc_xa"],
+                    data={"file": (BytesIO(b"hello"), "a.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "file" in r.json["error"]["details"]
+    r = client.post(f"/api/v1/tasks/{task_id}/evidence", headers=heads["truc_bach"],
+                    data={"file": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 403

@@ -137,3 +137,33 @@ def test_three_communes_update_their_tasks_and_the_overdue_one_is_reported_and_r
     auth.logout()
     auth.login(people["vinh_phuc"])
     assert "Nhiệm vụ quá hạn từ ngày" in text(client.get("/notifications"))
+
+
+def test_a_clerk_attaches_evidence_and_only_those_who_see_the_task_download_it(client, auth, held, people, hanoi):
+    from urllib.parse import quote
+
+    from scheduler import followup
+
+    task = followup.add_task(held, {"title": "Nộp báo cáo", "lead_unit": hanoi["phuc_xa"].ref,
+                                    "due_on": "2099-01-01"}, people["org"], utcnow())
+    followup.publish_conclusions(held, people["org"], utcnow())
+    auth.login(people["phuc_xa"])
+    url = f"/tasks/{task.id}"
+    r = client.post(url, data={"status": "done", "note": "Kèm minh chứng", "csrf_token": auth.csrf(url),
+                               "file": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Biên bản nghiệm thu.pdf")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303
+    r = client.post(url, data={"status": "done", "csrf_token": auth.csrf(url),
+                               "file": [(io.BytesIO(b"MZ\x90\x00"), "virus.pdf")]}, content_type="multipart/form-data")
+    assert r.status_code == 400 and "Chỉ nhận tệp PDF, Word, Excel, PowerPoint" in text(r)
+    page = text(client.get(url))
+    link = re.search(r'href="(/tasks/\d+/evidence/\d+)" data-testid="evidence-link">Biên bản nghiệm thu.pdf', page)
+    r = client.get(link.group(1))
+    assert r.data == b"%PDF-1.4\n%%EOF\n" and r.mimetype == "application/pdf"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert quote("Biên bản nghiệm thu.pdf", safe="") in r.headers["Content-Disposition"]
+    assert client.get(link.group(1).rsplit("/", 1)[0] + "/999999").status_code == 404
+    auth.logout()
+    auth.login(people["dong_xuan"])
+    assert client.get(link.group(1)).status_code == 404

@@ -202,6 +202,9 @@ RULES = {
     ("followup.publish_conclusions", "POST"): ("/meetings/{m}/conclusions/publish", ORGANISES, {}),
     ("followup.task", "GET"): ("/tasks/{tk}", SEES_MEETING, None),
     ("followup.task", "POST"): ("/tasks/{tk}", UPDATES_TASK, {"status": "received"}),
+    ("followup.evidence", "GET"): ("/tasks/{tk}/evidence/{ev}", SEES_MEETING, None),
+    ("api.add_evidence", "POST"): ("/api/v1/tasks/{tk}/evidence", UPDATES_TASK, None),
+    ("api.get_evidence", "GET"): ("/api/v1/tasks/{tk}/evidence/{ev}", SEES_MEETING, None),
     ("followup.unit_tasks", "GET"): ("/tasks?unit=legacy:00001", SEES_MEETING, None),
     ("followup_report.report", "GET"): ("/reports/followup?period=2030-01", READS_REPORTS, None),
     ("followup_report.download", "GET"): ("/reports/followup/download?period=2030-01&format=xlsx",
@@ -271,6 +274,8 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     task = followup.add_task(meeting, {"title": "Báo cáo", "lead_unit": "legacy:00001",
                                        "due_on": (start + timedelta(days=5)).date().isoformat()}, org_in, utcnow())
     followup.publish_conclusions(meeting, org_in, utcnow())
+    followup.update_task(task, {"status": "received"}, org_in, utcnow(), [(BRIEFING_PDF, "Minh chứng.pdf")],
+                         DOCUMENT_SETTINGS)
     headers = {name: token_for(user) for name, user in users.items()}
     from models.users import ApiToken, issue_api_token
     spare = {name: issue_api_token(user) for name, user in users.items()}
@@ -284,7 +289,7 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     return {"users": users, "m": meeting.id, "d": document.id,
             "dt": document_token(web_app.config["SECRET_KEY"], document), "b": bridge.id, "k": spare_ids,
             "u": users["viewer_out"].id,
-            "e": endpoint.id, "t": token, "link": link, "tk": task.id,
+            "e": endpoint.id, "t": token, "link": link, "tk": task.id, "ev": task.evidence[0].id,
             "headers": headers, "start": start, "phuc_xa": hanoi["phuc_xa"]}
 
 
@@ -315,7 +320,7 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
         token = feed_token_for_unit(world["phuc_xa"]).token  # earlier rows may have renewed it
         path = template.format(m=world["m"], d=world["d"], dt=world["dt"], b=world["b"], k=world["k"][actor],
                                u=world["u"], e=world["e"], t=token, link=world["link"], actor=actor,
-                               tk=world["tk"])
+                               tk=world["tk"], ev=world["ev"])
         if endpoint.startswith("api."):
             headers = dict(world["headers"][actor]) if actor != "anon" else {}
             if body == "booking":

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from apiflask import HTTPError, Schema, fields, validators
-from flask import jsonify
+from apiflask.schemas import FileSchema
+from flask import current_app, jsonify
 from flask_babel import gettext as _
 
 from models import Task, db
@@ -15,7 +16,7 @@ from reports.followup import followup_report, followup_tables, report_heading
 from reports.periods import parse_period
 from scheduler import followup
 
-from ..downloads import sheet_download
+from ..downloads import file_download, sheet_download
 from .common import actor, auth, bp, fail, unit_or_404
 from .meetings import meeting_or_404
 from .schemas import LocalDateTime
@@ -72,6 +73,20 @@ class UpdateOut(Schema):
     at = LocalDateTime(required=True)
 
 
+class EvidenceOut(Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    update_index = fields.Integer(allow_none=True, metadata={"description": "Which of `updates` it came with"})
+    url = fields.String(required=True)
+
+
+class EvidenceUpload(Schema):
+    # Not `required`: who may attach is decided before what was sent (a missing file is the verb's 422).
+    file = fields.File(load_default=None, metadata={"description": "Required."})
+
+
 class TaskOut(Schema):
     id = fields.Integer(required=True)
     meeting_id = fields.Integer(required=True)
@@ -85,6 +100,7 @@ class TaskOut(Schema):
     standing = fields.String(required=True, metadata={"description": ", ".join(STANDINGS)})
     done_at = LocalDateTime(allow_none=True)
     updates = fields.List(fields.Nested(UpdateOut), required=True)
+    evidence = fields.List(fields.Nested(EvidenceOut), required=True)
 
 
 class ConclusionsOut(Schema):
@@ -141,7 +157,10 @@ def task_dict(task: Task, now) -> dict:
             "supporting_units": [s.unit.ref for s in task.supporters], "due_on": task.due_on,
             "status": task.status, "standing": task.standing(now), "done_at": task.done_at,
             "updates": [{"status": u.status, "note": u.note, "by": u.actor.name if u.actor else None,
-                         "at": u.created_at} for u in task.updates]}
+                         "at": u.created_at} for u in task.updates],
+            "evidence": [{"id": e.id, "filename": e.filename, "content_type": e.content_type, "size": e.size,
+                          "update_index": next((i for i, u in enumerate(task.updates) if u.id == e.update_id), None),
+                          "url": f"/api/v1/tasks/{task.id}/evidence/{e.id}"} for e in task.evidence]}
 
 
 def conclusions_dict(c, now) -> dict:
@@ -272,6 +291,35 @@ def update_task(task_id, json_data):
     task = task_or_404(task_id)
     _call(followup.update_task, task, json_data, actor(), utcnow())
     return task_dict(task, utcnow())
+
+
+@bp.post("/tasks/<int:task_id>/evidence")
+@bp.auth_required(auth)
+@bp.input(EvidenceUpload, location="files")
+@bp.output(TaskOut, status_code=201)
+@bp.doc(summary="Attach an evidence file to the task's latest status report",
+        description="PDF, DOCX, XLSX, PPTX, PNG or JPEG, told from the content; at most DOCUMENT_MAX_BYTES. "
+                    "The lead unit's clerk, the meeting's organisers and admins.", responses=[403, 404, 413, 422])
+def add_evidence(task_id, files_data):
+    task = task_or_404(task_id)
+    upload = files_data.get("file")
+    limit = current_app.config["DOCUMENT_MAX_BYTES"]
+    files = [(upload.stream.read(limit + 1), upload.filename)] if upload is not None else []
+    _call(followup.add_evidence, task, files, actor(), utcnow(), current_app.config)
+    return task_dict(task, utcnow())
+
+
+@bp.get("/tasks/<int:task_id>/evidence/<int:evidence_id>")
+@bp.auth_required(auth)
+@bp.output(FileSchema(type="string", format="binary"), content_type="application/octet-stream",
+           description="The file, as an attachment, with its detected content type")
+@bp.doc(summary="Download an evidence file", responses=[404])
+def get_evidence(task_id, evidence_id):
+    task = task_or_404(task_id)
+    found = next((e for e in task.evidence if e.id == evidence_id), None)
+    if found is None:
+        raise HTTPError(404, _("No such file."), extra_data={"code": "not_found"})
+    return file_download(followup.evidence_bytes(found, current_app.config), found.filename, found.content_type)
 
 
 @bp.get("/tasks")
