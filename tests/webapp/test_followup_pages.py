@@ -167,3 +167,24 @@ def test_a_clerk_attaches_evidence_and_only_those_who_see_the_task_download_it(c
     auth.logout()
     auth.login(people["dong_xuan"])
     assert client.get(link.group(1)).status_code == 404
+
+
+def test_every_follow_up_page_reads_in_vietnamese(client, auth, held, people, hanoi):
+    from scheduler import followup
+    from tests.webapp.test_vietnamese_ui import assert_vietnamese
+
+    org = people["org"]
+    followup.save_minutes(held, "Biên bản", org, utcnow())
+    task = followup.add_task(held, {"title": "Báo cáo", "lead_unit": hanoi["phuc_xa"].ref,
+                                    "due_on": "2099-01-01"}, org, utcnow())
+    auth.login(org)
+    period = "2099-01"
+    for path in (f"/meetings/{held.id}/minutes", f"/meetings/{held.id}/conclusions",
+                 f"/reports/followup?period={period}", f"/reports/followup/tasks?period={period}"):
+        assert_vietnamese(client.get(path), path)
+    followup.publish_conclusions(held, org, utcnow())
+    followup.update_task(task, {"status": "received", "note": "Đã nhận"}, people["phuc_xa"], utcnow())
+    auth.logout()
+    auth.login(people["phuc_xa"])
+    for path in (f"/tasks/{task.id}", "/tasks", f"/meetings/{held.id}/minutes", f"/meetings/{held.id}/conclusions"):
+        assert_vietnamese(client.get(path), path)
