@@ -121,6 +121,7 @@ class Meeting(db.Model):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
     recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_mode: Mapped[str | None] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)  # while cancelled: why (told in feeds)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_after: Mapped[bool] = mapped_column(Boolean, default=False)

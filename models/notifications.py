@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, or_, update
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, or_, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -34,7 +34,9 @@ class Reminder(DeliveryState, db.Model):
 class Notification(db.Model):
     """A message shown on a unit's or a user's notifications page.
 
-    `dedupe_key` makes a job that runs twice write the same notice only once.
+    `dedupe_key` makes a job that runs twice write the same notice only once. `subject` and
+    `body` hold the message in the default language (Vietnamese); `params` (when set) lets each
+    reader see it in their own (`scheduler.notices.notification_text`).
     """
 
     __tablename__ = "notifications"
@@ -49,6 +51,7 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

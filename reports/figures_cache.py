@@ -3,27 +3,25 @@
 The key holds the database, the data version (`models.data_version`), the period, the frozen
 version asked, the scope and a clock component (`clock_key`): a write to any table the figures
 read moves the data version on, so a key is never served stale. Threaded servers share it, so
-every access holds one lock (as `scheduler.ical_cache`). Nothing here knows HTTP.
+both maps are `models.lru.LRU` (thread-safe, as `scheduler.ical_cache`). Nothing here knows HTTP.
 """
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
 from models.base import db
 from models.data_version import data_version
+from models.lru import LRU
 from models.meetings import LONGEST_SESSION
 
 from .periods import Period
 
 SIZE = 512
-_MISSING = object()
-_store: OrderedDict[tuple, object] = OrderedDict()
-_stats = {"hits": 0, "misses": 0}
-_lock = threading.Lock()
+BODIES = 16  # rendered pages are large (the report page of the demo: ~0.8 MB)
+_store: LRU[object] = LRU(SIZE)
+_bodies: LRU[bytes] = LRU(BODIES)  # its own map, so large bodies cannot crowd out figures
 
 
 def clock_key(period: Period, now: datetime) -> str:
@@ -56,51 +54,19 @@ def etag_of(key: tuple, *more) -> str:
 
 def cached(key: tuple | None, build: Callable[[], object]) -> object:
     """The value under `key`, built once (callers must not mutate what they get)."""
-    if key is None:
-        return build()
-    with _lock:
-        found = _store.get(key, _MISSING)
-        if found is not _MISSING:
-            _store.move_to_end(key)
-            _stats["hits"] += 1
-            return found
-        _stats["misses"] += 1
-    value = build()
-    with _lock:
-        _store[key] = value
-        while len(_store) > SIZE:
-            _store.popitem(last=False)
-    return value
-
-
-BODIES = 16  # rendered pages are large (the report page of the demo: ~0.8 MB)
-_bodies: OrderedDict[tuple, bytes] = OrderedDict()
+    return build() if key is None else _store.get_or_build(key, build)
 
 
 def cached_body(key: tuple | None, build: Callable[[], bytes]) -> bytes:
     """A rendered representation under `key` (which must name everything the bytes depend on),
-    built once; a small LRU of its own, so large bodies cannot crowd out figures."""
-    if key is None:
-        return build()
-    with _lock:
-        found = _bodies.get(key)
-        if found is not None:
-            _bodies.move_to_end(key)
-            return found
-    body = build()
-    with _lock:
-        _bodies[key] = body
-        while len(_bodies) > BODIES:
-            _bodies.popitem(last=False)
-    return body
+    built once."""
+    return build() if key is None else _bodies.get_or_build(key, build)
 
 
 def cache_clear() -> None:
-    with _lock:
-        _store.clear()
-        _bodies.clear()
-        _stats.update(hits=0, misses=0)
+    _store.clear()
+    _bodies.clear()
 
 
 def cache_stats() -> dict:
-    return dict(_stats, size=len(_store))
+    return {"hits": _store.hits, "misses": _store.misses, "size": len(_store)}

@@ -303,6 +303,7 @@ def cancel_meeting(meeting: Meeting, actor: User, now: datetime, scope: str = "t
         for m in rows:
             before = audit.snapshot(m, AUDIT_FIELDS)
             m.status = "cancelled"
+            m.cancel_reason = reason
             m.revision += 1
             m.updated_at = now
             audit.record(actor, "cancel", "meeting", m.id, before=before,
@@ -373,6 +374,7 @@ def restore_meeting(meeting: Meeting, actor: User, now: datetime, max_age_days: 
             befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
             for m in rows:
                 m.status = "scheduled"
+                m.cancel_reason = None
                 m.revision += 1
                 m.updated_at = now
                 m.ports = len(plan.endpoints)

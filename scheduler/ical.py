@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur, vText
 
 from models.base import LOCAL, utcnow
-from models.errors import ValidationFailed
+from models.errors import N_, ValidationFailed
 from models.meetings import ONLINE_MODES, Meeting, Series, group_by_series
 
 from . import ical_cache
@@ -40,12 +40,19 @@ _END = b"END:VCALENDAR\r\n"
 
 @dataclass(frozen=True)
 class Labels:
-    """The words a person reads in DESCRIPTION, translated by the caller."""
+    """The words a person reads in DESCRIPTION (English message ids; `labels_in` translates)."""
 
-    bridge: str = "Bridge"
-    dial_in: str = "Dial-in address"
-    invited: str = "Units invited"
-    programme: str = "Programme"
+    bridge: str = N_("Bridge")
+    dial_in: str = N_("Dial-in address")
+    invited: str = N_("Units invited")
+    reason: str = N_("Reason for cancelling")
+    cancelled_day: str = N_("Cancelled on %(day)s")
+    programme: str = N_("Programme")
+
+
+def labels_in(gettext: Callable[[str], str]) -> Labels:
+    """The DESCRIPTION's words in the translator's language."""
+    return Labels(**{f.name: gettext(f.default) for f in fields(Labels)})
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ def _text(value: str | None) -> str:
 
 def _description(meeting: Meeting, ctx: Context) -> str:
     lines = [_text(meeting.description)] if meeting.description else []
+    if meeting.status == "cancelled" and meeting.cancel_reason:
+        lines.insert(0, f"{ctx.labels.reason}: {_text(meeting.cancel_reason)}")
     dial = []
     if meeting.bridge is not None:
         dial.append(f"{ctx.labels.bridge}: {meeting.bridge.name}")
@@ -228,6 +237,7 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
     master.add("status", "CONFIRMED")
     _fill(master, template, ctx)
     live_ids = {m.id for m in live}
+    _tell_cancellations(master, [m for m in shown if m.id not in live_ids], ctx)
     exdates = [_local(m.recurrence_id) for m in valid if m.id not in live_ids]
     skipped = set(filter(None, (series.exdates or "").split(",")))  # local dates booked without a row
     exdates += [_local(s) for s in generated if _local(s).date().isoformat() in skipped]
@@ -241,9 +251,27 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
         if (_moved(m, series) or (m.title, m.location, m.description) !=
                 (template.title, template.location, template.description)
                 or _attendees(m, ctx) != _attendees(template, ctx)
-                or len(m.invitations) != len(template.invitations)):
+                or len(m.invitations) != len(template.invitations)
+                or _briefing(m, ctx) != _briefing(template, ctx)):
             events.append(single_event(m, ctx, dtstamp, series_uid=series.uid, sequence=sequence))
     return events
+
+
+def _tell_cancellations(master: Event, cancelled: list[Meeting], ctx: Context) -> None:
+    """A cancelled occurrence is an EXDATE, which carries no text: its reason joins the master's
+    DESCRIPTION ("Cancelled on 12/01/2027: ..."), so a clerk reading any occurrence sees why."""
+    told = [f"{ctx.labels.cancelled_day % {'day': f'{_local(m.recurrence_id):%d/%m/%Y}'}}: "
+            f"{_text(m.cancel_reason)}" for m in cancelled if m.cancel_reason]
+    if not told:
+        return
+    before = str(master.get("DESCRIPTION", ""))
+    master.pop("DESCRIPTION", None)
+    master.add("description", "\n\n".join(filter(None, [before, "\n".join(told)])))
+
+
+def _briefing(meeting: Meeting, ctx: Context) -> tuple:
+    """An occurrence's programme and ATTACH lines: one that differs from the master's needs its override."""
+    return tuple(programme_lines(meeting)), (ctx.documents or {}).get(meeting.id, ())
 
 
 def _with_dial(ctx: Context, meetings: list[Meeting]) -> Context:

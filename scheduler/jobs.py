@@ -17,6 +17,8 @@ from models.base import LOCAL, utcnow
 from models.database import write_transaction
 from models.endpoints import READY_STATUSES
 
+from .notices import Gettext, catalog_translator, notification_text
+
 log = logging.getLogger("giaoban.jobs")
 AWAITING_LOOKBACK = timedelta(days=90)
 _bound = {}
@@ -47,8 +49,17 @@ def notify_once(key: str, **fields) -> bool:
     return True
 
 
-def stale_endpoint_notices(now: datetime, max_age_days: int) -> int:
-    """A notice per unit per local day listing its endpoints whose latest pass is stale."""
+def _notify_once(key: str, kind: str, params: dict, gettext: Gettext, **fields) -> bool:
+    """`notify_once` of a kind of `NOTIFICATION_TEXTS`: stored in the default language, with the
+    parameters that render it in each reader's."""
+    subject, body = notification_text(kind, params, gettext)
+    return notify_once(key, kind=kind, params=params, subject=subject[:300], body=body, **fields)
+
+
+def stale_endpoint_notices(now: datetime, max_age_days: int, gettext: Gettext | None = None) -> int:
+    """A notice per unit per local day listing its endpoints whose latest pass is stale
+    (`gettext`: the default language's translator, Vietnamese unless given)."""
+    gettext = gettext or catalog_translator()(None)
     with write_transaction():
         last_pass = (select(ConnectivityCheck.endpoint_id, func.max(ConnectivityCheck.checked_at).label("at"))
                      .where(ConnectivityCheck.passed.is_(True))
@@ -66,18 +77,18 @@ def stale_endpoint_notices(now: datetime, max_age_days: int) -> int:
         day = now.astimezone(LOCAL).date().isoformat()
         added = 0
         for unit_id, names in per_unit.items():
-            added += notify_once(
-                f"stale:{unit_id}:{day}", unit_id=unit_id, kind="stale_endpoints", created_at=now,
-                subject=f"Điểm cầu cần kiểm tra lại kết nối ({len(names)})",
-                body=(f"Lần kiểm tra đạt gần nhất của các điểm cầu sau đã quá {max_age_days} ngày: "
-                      + ", ".join(names) + ". Đề nghị kiểm tra lại kết nối."))
+            added += _notify_once(
+                f"stale:{unit_id}:{day}", "stale_endpoints",
+                {"count": len(names), "days": max_age_days, "names": ", ".join(names)}, gettext,
+                unit_id=unit_id, created_at=now)
     return added
 
 
-def awaiting_outcome_notices(now: datetime) -> int:
+def awaiting_outcome_notices(now: datetime, gettext: Gettext | None = None) -> int:
     """A notice to the organiser unit of each meeting that ended with no outcome recorded."""
     from .notices import outcome_request
 
+    gettext = gettext or catalog_translator()(None)
     with write_transaction():
         meetings = db.session.scalars(
             select(Meeting).where(Meeting.awaiting_outcome(now), Meeting.end_at > now - AWAITING_LOOKBACK)
@@ -85,11 +96,10 @@ def awaiting_outcome_notices(now: datetime) -> int:
         added = 0
         for m in meetings:
             start = m.start_at.astimezone(LOCAL)
-            told = notify_once(
-                f"awaiting:{m.id}", unit_id=m.organizer_id, meeting_id=m.id, kind="awaiting_outcome",
-                created_at=now, subject=f"Chưa ghi kết quả cuộc họp: {m.title}"[:300],
-                body=(f"Cuộc họp \"{m.title}\" lúc {start:%H:%M %d/%m/%Y} đã kết thúc nhưng chưa ghi "
-                      "kết quả (đã họp hay bị huỷ, hình thức, các đơn vị đã kết nối)."))
+            told = _notify_once(
+                f"awaiting:{m.id}", "awaiting_outcome",
+                {"title": m.title, "when": f"{start:%H:%M %d/%m/%Y}"}, gettext,
+                unit_id=m.organizer_id, meeting_id=m.id, created_at=now)
             if told:
                 outcome_request(m, now)  # and its e-mail to the organiser's office
             added += told

@@ -266,6 +266,31 @@ def describe(changes: list[dict] | None, gettext: Gettext) -> list[tuple[str, st
              value_text(c["field"], c.get("after"), gettext)) for c in changes or []]
 
 
+#: the scheduler's notifications by kind: (subject, body) message ids, filled from `params`
+NOTIFICATION_TEXTS = {
+    "stale_endpoints": (N_("Endpoints to check again (%(count)d)"),
+                        N_("The latest passing check of these endpoints is more than %(days)d days old: "
+                           "%(names)s. Please check their connection again.")),
+    "awaiting_outcome": (N_("Outcome not recorded: %(title)s"),
+                         N_("The meeting \"%(title)s\" at %(when)s has ended but its outcome is not "
+                            "recorded (held or cancelled, the mode, the units that connected).")),
+}
+
+
+def notification_text(kind: str, params: dict, gettext: Gettext) -> tuple[str, str]:
+    """A notification's subject and body in the translator's language."""
+    subject, body = NOTIFICATION_TEXTS[kind]
+    return gettext(subject) % params, gettext(body) % params
+
+
+def shown_notification(notification, gettext: Gettext) -> tuple[str, str | None]:
+    """What a reader sees of a notification: rendered in their language when it has its
+    parameters, else (rows written before they were kept) the stored text."""
+    if notification.params is not None and notification.kind in NOTIFICATION_TEXTS:
+        return notification_text(notification.kind, notification.params, gettext)
+    return notification.subject, notification.body
+
+
 def subject_of(notice: Notice, gettext: Gettext) -> str:
     if notice.kind in TASK_KINDS:  # a follow-up task's reminder speaks of the task
         from .followup import task_subject
@@ -380,8 +405,7 @@ def calendar_for(meeting: Meeting, method: str, whole_series: bool, config,
     from . import ical
     from .briefing import attachment_loader
 
-    labels = (ical.Labels(gettext("Bridge"), gettext("Dial-in address"), gettext("Units invited"),
-                          gettext("Programme")) if gettext else ical.Labels())
+    labels = ical.labels_in(gettext) if gettext else ical.Labels()
     ctx = ical.make_context(config["PUBLIC_URL"], config.get("MAIL_SENDER") or "giaoban@localhost", labels,
                             load_dial=dial_addresses, load_documents=attachment_loader(config))
     if not whole_series:

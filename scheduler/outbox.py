@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from sqlalchemy import or_, select, update
 
 from models import db
-from models.database import begin_write
+from models.database import write_transaction
 
 log = logging.getLogger("giaoban.outbox")
 ERROR_MAX = 2000
@@ -224,10 +224,8 @@ def _claim(queue: Queue, config, now: datetime, holder: str, size: int, result: 
     stmt = _due(queue, now, lease).limit(size)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=queue.model)
-    else:
-        begin_write()
     claimed = []
-    try:
+    with write_transaction():
         rows = db.session.scalars(stmt).all()
         for row in rows:
             if not queue.wanted(row, now):
@@ -247,17 +245,12 @@ def _claim(queue: Queue, config, now: datetime, holder: str, size: int, result: 
                 continue
             row.sending_at, row.claimed_by = now, holder
             claimed.append((row.id, message))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return len(rows), claimed
 
 
 def _record(queue: Queue, row_id: int, config, now: datetime, error: BaseException | None = None,
             release: bool = False) -> None:
-    begin_write()
-    try:
+    with write_transaction():
         row = db.session.get(queue.model, row_id)
         if release:
             row.sending_at, row.claimed_by = None, None
@@ -266,10 +259,6 @@ def _record(queue: Queue, row_id: int, config, now: datetime, error: BaseExcepti
             row.last_error = None
         else:
             _fail(row, config, now, error)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _dead(holder: str) -> bool:
@@ -295,14 +284,9 @@ def release_dead_claims(queue: Queue) -> int:
     dead = [h for h in holders if h and _dead(h)]
     if not dead:
         return 0
-    begin_write()
-    try:
+    with write_transaction():
         count = db.session.execute(update(m).where(m.claimed_by.in_(dead), m.sent_at.is_(None))
                                    .values(sending_at=None, claimed_by=None)).rowcount
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     log.warning("released %s claims of dead senders %s", count, dead)
     return count
 

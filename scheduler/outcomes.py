@@ -51,6 +51,8 @@ def apply_outcome(meeting: Meeting, outcome: dict, actor: User, now: datetime) -
     meeting.outcome_at = now
     meeting.outcome_by_id = actor.id
     meeting.updated_at = now
+    if outcome["status"] != "cancelled":
+        meeting.cancel_reason = None
     for inv in meeting.invitations:
         inv.connected = (inv.unit.ref in outcome["connected"]) if outcome["status"] == "held" else None
     if outcome["status"] == "cancelled":

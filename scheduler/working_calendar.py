@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models import CalendarException, audit, db
 from models.base import LOCAL
-from models.database import begin_write
+from models.database import write_transaction
 from models.errors import N_, Forbidden, ValidationFailed
 from models.text import nfc
 from models.working_calendar import KINDS
@@ -118,8 +118,7 @@ def set_exception(day: date, kind: str, label: str, actor) -> CalendarException:
         errors["label"] = N_("Give a label of at most 200 characters.")
     if errors:
         raise ValidationFailed(errors)
-    begin_write()
-    try:
+    with write_transaction():
         row = db.session.scalar(select(CalendarException).where(CalendarException.day == day))
         before = None
         if row is None:
@@ -132,10 +131,6 @@ def set_exception(day: date, kind: str, label: str, actor) -> CalendarException:
         db.session.flush()
         audit.record(actor, "set", "calendar_exception", row.id, before=before,
                      after={"day": day.isoformat(), "kind": kind, "label": label})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return row
 
 
@@ -143,17 +138,11 @@ def delete_exception(day: date, actor) -> bool:
     """Remove the office's exception for a day; False when there was none (nothing to do)."""
     if not _is_admin(actor):
         raise Forbidden(N_("Only admins manage the working calendar."))
-    begin_write()
-    try:
+    with write_transaction():
         row = db.session.scalar(select(CalendarException).where(CalendarException.day == day))
         if row is None:
-            db.session.rollback()
             return False
         audit.record(actor, "delete", "calendar_exception", row.id,
                      before={"day": day.isoformat(), "kind": row.kind, "label": row.label})
         db.session.delete(row)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return True

@@ -21,7 +21,7 @@ from models.units import find_unit
 from reports.attendance_list import attendance_list
 from scheduler.attendance import check_open, invitation_for, respond, responses_of
 from scheduler.links import LinkRefused, check_answer_token
-from scheduler.notices import describe, subject_of, when_text
+from scheduler.notices import describe, shown_notification, subject_of, when_text
 from scheduler.reminders import remind_pending_now
 from scheduler.roll_call import is_open as check_in_open
 
@@ -234,7 +234,8 @@ def notifications():
                                      .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(200)).all()
     return render_template("attendance/notifications.html", notifications=rows, notices=notices,
                            form=FlaskForm(), describe=lambda changes: describe(changes, _),
-                           when=lambda m: when_text(m.start_at, m.end_at, _), subject=lambda n: subject_of(n, _))
+                           when=lambda m: when_text(m.start_at, m.end_at, _), subject=lambda n: subject_of(n, _),
+                           shown=lambda n: shown_notification(n, _))
 
 
 @bp.post("/notifications/read")

@@ -58,7 +58,7 @@ def _base_url() -> str:
 
 def ical_context(base_url: str, organizer_email: str, **options) -> ical.Context:
     """The serialiser's Context: config, translated labels, and the dial-in loader."""
-    labels = ical.Labels(_("Bridge"), _("Dial-in address"), _("Units invited"), _("Programme"))
+    labels = ical.labels_in(_)
     options.setdefault("load_documents", attachment_loader(current_app.config))
     return ical.make_context(base_url, organizer_email, labels, load_dial=dial_addresses, **options)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from apiflask import HTTPError
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
+
+from models.errors import DomainError
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
@@ -106,6 +108,12 @@ def init_app(app) -> None:
             resp = jsonify(error_body(error.code or 500, sentence))
             return resp, error.code, headers
         return render_template("error.html", error=error, title=title, sentence=sentence), error.code, headers
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        """A refusal no view turned into a page of its own (most often Forbidden): the standard
+        error page of its status, so views need not re-raise each one as abort()."""
+        return _http_error(default_exceptions.get(error.status, BadRequest)())
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from models import Bridge, db
 from models.base import utcnow
-from models.errors import N_, Conflict, Forbidden, ValidationFailed
+from models.errors import N_, Conflict, ValidationFailed
 from models.permissions import can_organize_for
 from models.units import find_unit
 from scheduler.booking import book_meeting, preview_booking
@@ -63,8 +63,6 @@ def new():
     except ValidationFailed as exc:
         ctx["problems"] = apply_errors(form, exc) or [error_message(exc)]
         return _render_new(ctx, 400)
-    except Forbidden:
-        abort(403)
     except Conflict as exc:
         ctx["conflicts"] = readable(exc.details.get("conflicts", []))
         ctx["problems"] = [error_message(exc)]

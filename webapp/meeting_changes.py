@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Invitation, db
 from models.base import utcnow
-from models.errors import Conflict, Forbidden, ValidationFailed
+from models.errors import Conflict, ValidationFailed
 from scheduler.changes import cancel_meeting, change_meeting, preview_cancel, restore_meeting
 from scheduler.outcomes import record_outcome
 from scheduler.roll_call import proposed_outcome
@@ -43,8 +43,6 @@ def edit(meeting_id: int):
             return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
         except ValidationFailed as exc:
             problems = apply_errors(form, exc) or [error_message(exc)]
-        except Forbidden:
-            abort(403)
         except Conflict as exc:
             problems, status = [error_message(exc)], 409
             conflicts = readable(exc.details.get("conflicts", []))
@@ -72,8 +70,6 @@ def cancel(meeting_id: int):
     except ValidationFailed as exc:
         return render_detail(meeting, None, 400,
                              [m for msgs in error_details(exc).values() for m in msgs] or [error_message(exc)])
-    except Forbidden:
-        abort(403)
     if request.method == "GET":
         return _cancel_page(meeting, form, preview)
     if not form.validate_on_submit():
@@ -84,8 +80,6 @@ def cancel(meeting_id: int):
     except ValidationFailed as exc:
         problems = apply_errors(form, exc)
         return _cancel_page(meeting, form, preview, 400, problems)
-    except Forbidden:
-        abort(403)
     flash(ngettext("%(num)d meeting cancelled. You can undo it on this page until it starts.",
                    "%(num)d meetings cancelled. You can undo it on this page until they start.", len(rows)),
           "success")
@@ -107,8 +101,6 @@ def restore(meeting_id: int):
                              readable(exc.details.get("conflicts", [])))
     except ValidationFailed as exc:
         return render_detail(meeting, None, 400, [exc.translated(_)])
-    except Forbidden:
-        abort(403)
     flash(ngettext("The cancellation is undone: %(num)d meeting is back, its units are told.",
                    "The cancellation is undone: %(num)d meetings are back, their units are told.", len(rows)),
           "success")
@@ -145,7 +137,6 @@ def outcome(meeting_id: int):
                 return redirect(url_for("meetings.detail", meeting_id=meeting.id), 303)
             except ValidationFailed as exc:
                 problems = apply_errors(form, exc) or [error_message(exc)]
-            except Forbidden:
-                abort(403)
-    return render_template("meetings/outcome.html", form=form, meeting=meeting, proposal=proposal, now_utc=utcnow(),
+    return render_template("meetings/outcome.html", form=form, meeting=meeting, proposal=proposal,
+                           now_utc=utcnow(),
                            problems=problems, **LABELS), status

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models.base import LOCAL, utcnow
 from models.errors import DomainError, ValidationFailed
+from models.meetings import TITLE_MAX
 from scheduler.booking import book_meeting
 
 from .labels import Form, error_message, flash_form_errors
@@ -25,7 +26,7 @@ HELD_LABELS = {"held": _l("Held"), "cancelled": _l("Did not take place")}
 
 
 class RecordForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS.items()))
     organizer = StringField(_l("Organiser (unit code)"), validators=[DataRequired(), Length(max=64)])
     start = DateTimeLocalField(_l("Start (local time)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")

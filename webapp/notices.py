@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, TextAreaField
 
 from models import Delivery, Notice, Notification, Reminder, db
-from models.database import begin_write
+from models.database import write_transaction
 from models.units import find_unit
 from scheduler.notices import contact_list, set_unit_contacts
 
@@ -62,9 +62,8 @@ class SettingsForm(Form):
 def settings():
     form = SettingsForm(data={"email_notices": current_user.email_notices})
     if form.validate_on_submit():
-        begin_write()
-        current_user.email_notices = bool(form.email_notices.data)
-        db.session.commit()
+        with write_transaction():
+            current_user.email_notices = bool(form.email_notices.data)
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("notices.settings"), 303)
     return render_template("notices/settings.html", form=form)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from models.base import utcnow
-from models.errors import Forbidden, ValidationFailed
+from models.errors import ValidationFailed
 from reports.access import report_scope
 from reports.periods import month_before, parse_period
 from reports.rollup import rollup_as_of_today
@@ -16,10 +16,7 @@ bp = Blueprint("report_rollup", __name__)
 @bp.get("/reports/online-ratio/as-of-today")
 @login_required
 def as_of_today():
-    try:
-        scope = report_scope(current_user)
-    except Forbidden:
-        abort(403)
+    scope = report_scope(current_user)
     now = utcnow()
     try:
         period = parse_period(request.args.get("period") or month_before(now).label)

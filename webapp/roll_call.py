@@ -5,7 +5,7 @@ without JavaScript its buttons are plain forms that come back to the console.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -47,7 +47,8 @@ def console(meeting_id: int):
     opens, closes = window(meeting)
     return render_template("meetings/roll_call.html", meeting=meeting, state=console_state(meeting),
                            opens=opens, closes=closes, form=FlaskForm(), states=ROLL_CALL_LABELS,
-                           poll_seconds=POLL_SECONDS, **LABELS)
+                           poll_seconds=current_app.config.get("ROLL_CALL_POLL_SECONDS", POLL_SECONDS),
+                           **LABELS)
 
 
 @bp.get("/meetings/<int:meeting_id>/roll-call.json")

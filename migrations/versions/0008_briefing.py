@@ -1,13 +1,13 @@
 """The paperless briefing: agenda items, documents (and the stored files), roll-call marks.
 
 Revision ID: 0008_briefing
-Revises: 0007_meeting_search
+Revises: 0008_notice_words (brief said 0007_meeting_search; main added 0008_notice_words meanwhile)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_briefing"
-down_revision = "0007_meeting_search"
+down_revision = "0008_notice_words"
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,10 @@ from .writer import Planned
 
 UPCOMING_DAYS = 28
 FREE_PER_DAY = 6  # other meetings per working day at scale 1 (the benchmark year has ~160)
+# the City's own meetings (deployment, reviews, training: its 80% target) per working day at
+# scale 1, on top: FREE_PER_DAY's share of them would leave most months of the present without
+# one, and the report's default month (the last one) would read "—" for the City's target
+CITY_PER_DAY = 0.5  # ~10 a month, the benchmark year has ~13
 
 
 def window(today: date) -> tuple[date, date]:
@@ -66,6 +70,8 @@ def plan_recent(year_cls, mark_booked, rng, units: dict, usable, bridges: dict, 
     present.now = writer.now
     series = present.briefings(units, len(days) // 7 + 1)
     present.free_meetings(units, round(FREE_PER_DAY * scale * len(present.days)))
+    for _ in range(round(CITY_PER_DAY * scale * len(present.days))):
+        present._city_meeting(units)
     return series
 
 

@@ -22,6 +22,10 @@ DECLINE_REASONS = (
     "Điểm cầu đang bảo trì, xin tham dự vào lần sau.", "Trùng lịch tiếp công dân định kỳ.",
     "Đơn vị đang tổ chức hội nghị riêng cùng thời điểm.")
 
+CANCEL_REASONS = (
+    "Trùng lịch họp của Thành ủy.", "Lãnh đạo chủ trì đi công tác đột xuất.",
+    "Hoãn để chuẩn bị thêm tài liệu.", "Sự cố đường truyền tại điểm cầu chính.")
+
 CHECK_FAILURES = ("Không kết nối được tới MCU.", "Mất tín hiệu hình ảnh.", "Không có tiếng.",
                   "Băng thông thấp, hình ảnh bị giật.", "Thiết bị không khởi động được.")
 

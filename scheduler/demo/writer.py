@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as text_sql
 
-from models import EndpointBooking, Invitation, Meeting, db
+from models import EndpointBooking, Invitation, Meeting, Notice, db
 
 from . import text
 
@@ -60,6 +60,8 @@ class MeetingWriter:
         self.counts: Counter = Counter()
         self.serial = self.added = 0
         self.counts["meetings"] = self.counts["invitations"] = self.counts["bookings"] = 0
+        self.counts["notices"] = 0
+        self._told: set[tuple[int, int]] = set()  # (series, unit): one invitation notice a series
 
     def add(self, planned: Planned) -> None:
         self.added += 1
@@ -84,9 +86,11 @@ class MeetingWriter:
             bookings += [{"meeting_id": meeting_id, "endpoint_id": eid, "unit_id": unit_id,
                           "start_at": row["start_at"], "end_at": row["end_at"], "active": active}
                          for unit_id, eid in planned.bookings]
-        for rows, model in ((invitations, Invitation), (bookings, EndpointBooking)):
+        notices = self._notices(meetings, invitations)
+        for rows, model in ((invitations, Invitation), (bookings, EndpointBooking), (notices, Notice)):
             for i in range(0, len(rows), CHUNK):
                 db.session.execute(insert(model.__table__), rows[i:i + CHUNK])
+        self.counts["notices"] += len(notices)
         self.counts["meetings"] += len(ids)
         self.counts["invitations"] += len(invitations)
         self.counts["bookings"] += len(bookings)
@@ -132,8 +136,32 @@ class MeetingWriter:
                 "ports": len(p.bookings) if online else 0, "status": status,
                 "revision": revision, "series_id": p.series_id, "recurrence_id": p.recurrence_id,
                 "outcome_mode": outcome_mode, "outcome_at": outcome_at, "outcome_by_id": None,
+                "cancel_reason": rng.choice(text.CANCEL_REASONS) if status == "cancelled" else None,
                 "recorded_after": False, "created_by_id": None, "created_at": created,
                 "updated_at": updated}
+
+    def _notices(self, meetings: list[dict], invitations: list[dict]) -> list[dict]:
+        """What the invited units of upcoming meetings were told (in-app only: the demo sends no
+        e-mail): the invitation (one per series), read once the unit answered, and the
+        cancellation with its reason."""
+        by_id = {m["id"]: m for m in meetings}
+        rows = []
+        for inv in invitations:
+            m = by_id[inv["meeting_id"]]
+            if m["start_at"] <= self.now:
+                continue
+            key = (m["series_id"], inv["unit_id"])
+            if m["series_id"] is None or key not in self._told:
+                self._told.add(key)
+                rows.append({"unit_id": inv["unit_id"], "meeting_id": m["id"], "series_id": None,
+                             "kind": "booked", "method": "REQUEST", "changes": None, "reason": None,
+                             "occurrences": 1, "created_at": m["created_at"], "read_at": inv["responded_at"]})
+            if m["status"] == "cancelled":
+                rows.append({"unit_id": inv["unit_id"], "meeting_id": m["id"], "series_id": None,
+                             "kind": "cancelled", "method": "CANCEL", "changes": None,
+                             "reason": m["cancel_reason"], "occurrences": 1, "created_at": m["updated_at"],
+                             "read_at": None})
+        return rows
 
     def _invitation(self, meeting_id: int, meeting: dict, unit: dict, booked: bool) -> dict:
         rng = self.rng

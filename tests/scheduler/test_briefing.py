@@ -169,3 +169,49 @@ def test_the_programme_and_documents_reach_the_email_and_the_calendar(meeting, o
     assert len(attach) == 1 and str(attach[0]).startswith(f"https://giaoban.hanoi.test/documents/{doc.id}/")
     assert attach[0].params["FILENAME"] == "Báo cáo tháng.pdf"
     assert db.session.get(Document, draft.id).status == "draft"
+
+
+def test_the_published_notice_is_sent_by_the_outbox_with_the_documents_link(meeting, organizer, now, make_user,
+                                                                            hanoi, app):
+    from scheduler.notices import send_due_notices
+    from scheduler.outbox import LoggingTransport
+
+    make_user("clerk", hanoi["phuc_xa"], email="vanthu.phucxa@hanoi.test")
+    config = {**app.config, **SETTINGS, "MAIL_SENDER": "giaoban@hanoi.test"}
+    send_due_notices(config, transports={"email": LoggingTransport()})  # the booking's invitations
+    doc = add_document(meeting, files.PDF, "Báo cáo.pdf", organizer, now, SETTINGS)
+    set_document_status(meeting, doc, "published", organizer, now)
+    transport = LoggingTransport()
+    assert send_due_notices(config, transports={"email": transport}) == 1
+    [message] = transport.sent
+    assert str(message["Subject"]).startswith("Documents: ") and message["To"] == "vanthu.phucxa@hanoi.test"
+    text = message.get_body(("plain",)).get_content()
+    assert f"- Báo cáo.pdf: https://giaoban.hanoi.test/documents/{doc.id}/" in text
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_an_occurrence_with_its_own_programme_gets_its_own_override(equipped, bridge, organizer, now):
+    data = meeting_data(bridge=bridge.id, participants=["legacy:00001"], rrule="FREQ=WEEKLY;COUNT=3")
+    rows = book_meeting(data, organizer, now).meetings
+    set_agenda(rows[1], [{"title": "Sơ kết quý"}], organizer, now)
+    doc = add_document(rows[2], files.PDF, "Quý.pdf", organizer, now, SETTINGS)
+    set_document_status(rows[2], doc, "published", organizer, now)
+    ctx = ical.make_context("https://giaoban.hanoi.test", "o@x", load_documents=attachment_loader(SETTINGS))
+    cal = icalendar.Calendar.from_ical(ical.meeting_calendar_bytes(rows[0], ctx))
+    events = cal.walk("VEVENT")
+    overrides = [e for e in events if "RECURRENCE-ID" in e]
+    assert len(overrides) == 2
+    assert any("Sơ kết quý" in str(e.get("DESCRIPTION", "")) for e in overrides)
+    assert any("ATTACH" in e for e in overrides) and not any("ATTACH" in e for e in events if "RRULE" in e)
+
+
+def test_a_document_of_an_agenda_item_falls_back_to_the_meeting_when_the_item_goes(meeting, organizer, now):
+    items = set_agenda(meeting, PROGRAMME, organizer, now)
+    with pytest.raises(ValidationFailed) as caught:
+        add_document(meeting, files.PDF, "a.pdf", organizer, now, SETTINGS, agenda_item_id=999999)
+    assert "agenda_item" in caught.value.details
+    doc = add_document(meeting, files.PDF, "Báo cáo.pdf", organizer, now, SETTINGS, agenda_item_id=items[1].id)
+    assert doc.agenda_item_id == items[1].id
+    set_agenda(meeting, [{"id": items[0].id, "title": "Khai mạc"}], organizer, now)
+    db.session.expire_all()
+    assert db.session.get(Document, doc.id).agenda_item_id is None

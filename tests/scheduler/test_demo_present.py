@@ -94,3 +94,45 @@ def test_the_cli_makes_the_present_around_the_given_today(legacy_units, runner):
     assert date(2026, 12, 23) <= last <= date(2026, 12, 30)
     bare = runner.invoke(args=["demo", "generate", "--year", "2019", "--today", "2026-02-30"])
     assert bare.exit_code != 0
+
+
+def test_the_invited_units_were_told_of_the_upcoming_meetings(legacy_units, auth, client, make_user):
+    """The demo clerk opens the notices page on a fresh demo and finds the invitations (one per
+    series), read once answered, and the cancellations with their reason; nothing is e-mailed."""
+    from models import Delivery, Notice
+
+    today = date(2026, 12, 2)
+    counts = generate_demo(2019, seed=6, scale=0.02, today=today, recent=True)  # seed 6: one is called off
+    now = demo_now(today)
+    notices = db.session.scalars(select(Notice)).all()
+    assert notices and counts["notices"] == len(notices)
+    assert all(n.meeting.start_at > now for n in notices)
+    assert db.session.scalar(select(func.count(Delivery.id))) == 0
+    upcoming = db.session.execute(select(Invitation, Meeting).join(Meeting).where(Meeting.start_at > now)).all()
+    told = {(n.unit_id, n.meeting.series_id or n.meeting_id) for n in notices if n.kind == "booked"}
+    assert told == {(inv.unit_id, m.series_id or m.id) for inv, m in upcoming}
+    assert all((n.read_at is None) == (inv.responded_at is None)
+               for n in notices if n.kind == "booked"
+               for inv in [next(i for i in n.meeting.invitations if i.unit_id == n.unit_id)])
+    cancelled = [(inv.unit_id, m.id) for inv, m in upcoming if m.status == "cancelled"]
+    assert cancelled, "a few upcoming meetings are called off"
+    assert sorted(cancelled) == sorted((n.unit_id, n.meeting_id) for n in notices if n.kind == "cancelled")
+    assert all(n.reason and n.reason == n.meeting.cancel_reason for n in notices if n.kind == "cancelled")
+    auth.login(make_user("clerk", db.session.scalar(select(Unit).where(Unit.code == "00001"))))
+    page = client.get("/notifications").get_data(as_text=True)
+    assert 'data-testid="notices"' in page and "Không có thông báo." not in page
+
+
+@pytest.mark.slow
+def test_every_month_of_the_present_has_city_meetings_for_the_citys_target(legacy_units):
+    """The report opens on last month: the City's 80% target must have meetings to judge there."""
+    from models.targets import DEFAULT_RULES
+
+    [(_code, _name, levels, categories, _target)] = [r for r in DEFAULT_RULES if r[0] == "city_80"]
+    today = date(2026, 12, 2)
+    generate_demo(2019, scale=0.5, today=today, recent=True)
+    rows = db.session.execute(select(Meeting.start_at).join(Unit, Unit.id == Meeting.organizer_id).where(
+        Unit.level.in_(levels), Meeting.category.in_(categories),
+        Meeting.start_at >= demo_now(date(2026, 1, 1)))).scalars().all()
+    months = {m.astimezone(LOCAL).month for m in rows}
+    assert set(range(1, 12)) <= months

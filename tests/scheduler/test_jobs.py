@@ -85,3 +85,23 @@ def test_the_process_registers_every_job_with_explicit_ids(app):
     assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
     assert all(j.coalesce and j.misfire_grace_time for j in pending.values())
     assert str(pending["freeze_report"].trigger) == "cron[day='1', hour='7', minute='0']"
+
+
+def test_a_notification_reads_in_each_readers_language(app, hanoi, make_meeting, make_user, auth, client):
+    """Stored in Vietnamese through the catalog; an English reader sees it in English."""
+    make_meeting(hanoi["ba_dinh"], utcnow() - timedelta(hours=3), title="Giao ban tháng")
+    add_endpoint(hanoi["ba_dinh"], passed_days_ago=45, name="Phòng họp A")
+    jobs.awaiting_outcome(app)
+    jobs.stale_endpoints(app)
+    [stale] = notices("stale_endpoints")
+    assert stale.subject == "Điểm cầu cần kiểm tra lại kết nối (1)"
+    assert stale.params["names"].startswith("Phòng họp A (")
+    auth.login(make_user("organizer", hanoi["ba_dinh"]))
+    vi = client.get("/notifications").get_data(as_text=True)
+    assert "Chưa ghi kết quả cuộc họp: Giao ban tháng" in vi and "đã kết thúc nhưng chưa ghi kết quả" in vi
+    assert "Endpoints to check again" not in vi
+    en = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert "Outcome not recorded: Giao ban tháng" in en
+    assert "has ended but its outcome is not recorded" in en
+    assert "Endpoints to check again (1)" in en and "Phòng họp A (" in en
+    assert "Chưa ghi kết quả" not in en and "Điểm cầu cần kiểm tra" not in en

@@ -77,6 +77,8 @@ def test_upload_publish_and_download_with_the_right_headers(client, auth, people
     assert db.session.scalar(select(db.func.count(Notice.id)).where(Notice.kind == "documents_published")) == 2
     auth.logout()
     auth.login(people["clerk"])
+    notices = client.get("/notifications").get_data(as_text=True)
+    assert 'data-kind="documents_published"' in notices and "Tài liệu: Giao ban sáng" in notices
     r = client.get(f"/meetings/{running.id}/documents/{doc.id}")
     assert r.status_code == 200 and r.data == files.PDF and r.mimetype == "application/pdf"
     assert r.headers["X-Content-Type-Options"] == "nosniff"

@@ -125,3 +125,37 @@ def test_a_units_feed_carries_its_own_attendee_and_the_count(client, auth, hanoi
     meeting_id = db.session.query(Meeting).first().id
     single = Calendar.from_ical(client.get(f"/meetings/{meeting_id}.ics").data)
     assert len(single.walk("VEVENT")[0]["ATTENDEE"]) == 3
+
+
+
+def test_a_cancellations_reason_is_in_the_feed_until_it_is_undone(client, hanoi, organizer):
+    """#14: the reason is in the feed's DESCRIPTION, in the feed's language, read back by two
+    parsers: on a cancelled meeting's VEVENT, and for a cancelled occurrence of a series (an
+    EXDATE, which carries no text) on the series' master. Undoing the cancellation removes it."""
+    from ical.calendar_stream import IcsCalendarStream  # the second, independent parser
+
+    from scheduler.changes import cancel_meeting, restore_meeting
+
+    rows = book(organizer, "FREQ=WEEKLY;BYDAY=MO;COUNT=3").meetings
+    [single] = book(organizer, "", participants=["legacy:00001"], hour=14).meetings
+    cancel_meeting(rows[1], organizer, utcnow(), "this", reason="Trùng lịch họp Thành ủy")
+    cancel_meeting(single, organizer, utcnow(), "this", reason="Mất điện  toàn phường")
+    path = f"/feeds/{feed_token_for_unit(hanoi['phuc_xa']).token}.ics"
+    day = f"{rows[1].start_at.astimezone(LOCAL):%d/%m/%Y}"
+
+    def descriptions() -> dict[str, str]:
+        cal = Calendar.from_ical(client.get(path).data)
+        return {("master" if "RRULE" in e else str(e.get("STATUS"))): str(e.get("DESCRIPTION", ""))
+                for e in cal.walk("VEVENT")}
+
+    found = descriptions()
+    assert found["CANCELLED"].startswith("Lý do hủy: Mất điện  toàn phường")
+    assert f"Buổi ngày {day} đã hủy: Trùng lịch họp Thành ủy" in found["master"]
+    other = IcsCalendarStream.calendar_from_ics(client.get(path).get_data(as_text=True))
+    by_status = {("master" if e.rrule else e.status.value): e.description for e in other.events}
+    assert by_status["CANCELLED"].startswith("Lý do hủy: Mất điện  toàn phường")
+    assert f"Buổi ngày {day} đã hủy: Trùng lịch họp Thành ủy" in by_status["master"]
+    restore_meeting(db.session.get(Meeting, rows[1].id), organizer, utcnow(), 30)
+    restore_meeting(db.session.get(Meeting, single.id), organizer, utcnow(), 30)
+    text = client.get(path).get_data(as_text=True)
+    assert "hủy" not in text and "CANCELLED" not in text
