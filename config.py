@@ -53,6 +53,11 @@ class Config:
     WORKING_DAYS = frozenset(int(d) for d in os.environ.get("WORKING_DAYS", "0,1,2,3,4").split(","))  # Monday=0
     REMINDER_PENDING_BEFORE = timedelta(hours=_int("REMINDER_PENDING_HOURS", 24))
     REMINDER_ALL_BEFORE = timedelta(hours=_int("REMINDER_ALL_HOURS", 1))
+    # Reminder rows are planned at booking only for meetings starting within this many days
+    # (0: all); the scheduler's hourly top-up plans the rest as they come near (#17: a year's
+    # daily series to the city is 400,000 rows otherwise).
+    REMINDER_HORIZON = (timedelta(days=_int("REMINDER_HORIZON_DAYS", 14))
+                        if _int("REMINDER_HORIZON_DAYS", 14) > 0 else None)
     # A follow-up task's lead unit is reminded from this many local days before its due day.
     TASK_REMIND_DAYS_BEFORE = _int("TASK_REMIND_DAYS_BEFORE", 2)
     # The scheduler process: reminder interval, SQLite leader takeover, how often a standby tries.
@@ -110,6 +115,9 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    # Every reminder planned at booking, as the tests of reminders expect; the horizon's own
+    # tests (tests/scheduler/test_reminder_horizon.py) set one.
+    REMINDER_HORIZON = None
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None

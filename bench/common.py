@@ -63,3 +63,29 @@ def timed(fn: Callable[[], object], repeat: int, setup: Callable[[], object] | N
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def delete_meetings(where) -> None:
+    """Delete the meetings matching `where` and every row that hangs off them, found from the
+    foreign keys (notices, deliveries, reminders, ...: a new table is followed too), then the
+    series no meeting uses any more. The caller commits."""
+    from sqlalchemy import delete, exists, or_, select
+
+    from models import Meeting, Series, db
+
+    meetings = Meeting.__table__
+    condition = {meetings: where}
+    ids = {meetings: select(meetings.c.id).where(where)}
+    for table in db.metadata.sorted_tables:  # parents before children
+        if table is meetings:
+            continue
+        parents = [fk.parent.in_(ids[fk.column.table]) for fk in table.foreign_keys
+                   if fk.column.table in ids and fk.column.table is not table]
+        if parents:
+            condition[table] = or_(*parents)
+            if len(table.primary_key.columns) == 1:
+                ids[table] = select(*table.primary_key.columns).where(condition[table])
+    for table in reversed(db.metadata.sorted_tables):  # children first: their conditions read parents
+        if table in condition:
+            db.session.execute(delete(table).where(condition[table]))
+    db.session.execute(delete(Series).where(~exists().where(Meeting.series_id == Series.id)))

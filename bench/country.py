@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.country [--engine sqlite|postgresql] [--repeat 5]
 
 Loads all 34 provinces of the 2025 list, gives each commune a ready endpoint, then times
-`book_meeting` for Hà Nội's city inviting "all:communes" (every commune of every province),
+`book_meeting` for Hà Nội's city inviting "communes:<city>" for each of the 34 provinces (every
+commune of the country; "all:communes" stays in the organiser's province),
 deleting the rows untimed between rounds. Prints the median and the counts.
 """
 from __future__ import annotations
@@ -14,17 +15,21 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text, true
+
+from bench.common import delete_meetings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of one more round")
     args = parser.parse_args()
     from vietnam_provinces import Province
 
-    from models import Bridge, Endpoint, EndpointBooking, Invitation, Meeting, Reminder, Unit, User, db
+    from models import Bridge, Endpoint, Unit, User, db
+    from models.base import LOCAL
     from models.registry_import import import_units
     from scheduler.booking import book_meeting
     from webapp import create_app
@@ -46,7 +51,7 @@ def main() -> None:
             import_units(int(p.code), "2025")
         load_s = time.perf_counter() - t0
         units = db.session.scalars(select(Unit).where(Unit.level.in_(("city", "commune")))).all()
-        now = datetime(2026, 12, 1, 1, tzinfo=UTC)
+        now = datetime.now(UTC).replace(microsecond=0)
         db.session.add_all(Endpoint(unit=u, name="Điểm cầu", kind="room_system", status="ready",
                                     address=f"sip:{u.code}@vn", last_check_at=now, last_check_passed=True)
                            for u in units)
@@ -56,19 +61,31 @@ def main() -> None:
         db.session.commit()
         bridge = db.session.scalar(select(Bridge.id))
         communes = db.session.scalar(select(func.count(Unit.id)).where(Unit.level == "commune"))
-        start = datetime(2026, 12, 7, 1, tzinfo=UTC)  # Monday 08:00 in Hà Nội
+        # A Monday 08:00 in Hà Nội at least three days ahead (reminders planned: inside the horizon).
+        day = (now + timedelta(days=3)).astimezone(LOCAL).date()
+        day += timedelta(days=(7 - day.weekday()) % 7)
+        start = datetime(day.year, day.month, day.day, 8, tzinfo=LOCAL)
+        # "all:communes" stays in the organiser's province: every province's communes by name.
+        cities = db.session.scalars(select(Unit.code).where(Unit.level == "city", Unit.dataset == "2025"))
         data = {"title": "Hội nghị trực tuyến toàn quốc", "category": "trien_khai", "organizer": "2025:01",
                 "mode": "online", "start": start, "end": start + timedelta(hours=2),
-                "participants": ["all:communes"], "bridge": bridge}
+                "participants": [f"communes:2025:{code}" for code in cities], "bridge": bridge}
         times = []
         for _ in range(args.repeat):
             t = time.perf_counter()
             booking = book_meeting(data, organizer, now)
             times.append(time.perf_counter() - t)
             invited = len(booking.meetings[0].invitations)
-            for model in (Reminder, EndpointBooking, Invitation):
-                db.session.execute(delete(model))
-            db.session.execute(delete(Meeting))
+            delete_meetings(true())  # and the notices, deliveries, reminders hanging off it
+            db.session.commit()
+        if args.profile:
+            from pyinstrument import Profiler
+            profiler = Profiler(interval=0.001)
+            profiler.start()
+            book_meeting(data, organizer, now)
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            delete_meetings(true())
             db.session.commit()
         print(f"engine={args.engine} provinces={len(list(Province.iter_all()))} communes={communes} "
               f"invited={invited} load={load_s:.1f}s book median={statistics.median(times) * 1000:.0f} ms "

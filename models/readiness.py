@@ -43,10 +43,11 @@ class ReadinessRow:
         return round(100.0 * self.ready / self.total, 1) if self.total else None
 
 
-def readiness(now: datetime, max_age_days: int, parent: Unit | None = None, at: datetime | None = None
-              ) -> tuple[ReadinessRow, list[ReadinessRow]]:
+def readiness(now: datetime, max_age_days: int, parent: Unit | None = None, at: datetime | None = None,
+              among: set[int] | None = None) -> tuple[ReadinessRow, list[ReadinessRow]]:
     """Ready communes over the communes in force, overall and per district (one grouped query).
 
+    among: only these units (a province's, `reports.access.province_ids`).
     at: the instant to read (default now); the communes are those in force on its local date,
     so the share's denominator changes on the day of a reorganisation (526 to 126 in Hà Nội on
     1 July 2025), and an instant before now reads readiness from the check history.
@@ -64,6 +65,8 @@ def readiness(now: datetime, max_age_days: int, parent: Unit | None = None, at: 
             stmt = stmt.where(Unit.parent_id == parent.id)
         elif parent.level == "commune":
             stmt = stmt.where(Unit.id == parent.id)
+    if among is not None:  # one province of several
+        stmt = stmt.where(Unit.id.in_(sorted(among)))
     rows = db.session.execute(stmt).all()
     parents = {u.id: u for u in db.session.scalars(
         select(district).where(district.id.in_([r[0] for r in rows if r[0] is not None])))}

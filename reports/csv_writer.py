@@ -4,26 +4,29 @@ from __future__ import annotations
 import csv
 import io
 
+from models.errors import N_
+
 from .shapes import Report
-from .tables import report_tables, safe_text
+from .tables import report_heading, report_tables, safe_text
+from .wording import Wording
 
 
-def _cell(value):
+def _cell(value, words: Wording | None = None):
     if value is None:
         return ""
+    if isinstance(value, float) and words is not None:
+        return words.figure(value)  # "66,7" in Vietnamese
     return safe_text(value)
 
 
-def report_csv(report: Report) -> bytes:
-    """Figures in, bytes out: a first column names the breakdown each line belongs to."""
+def report_csv(report: Report, words: Wording) -> bytes:
+    """Figures in, bytes out, in the reader's language: a first column names each line's breakdown."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["Kỳ báo cáo", report["period"]])
-    if report.get("frozen"):
-        writer.writerow(["Phiên bản chốt", report["version"]])
-    for title, headers, rows in report_tables(report):
+    writer.writerow([report_heading(report, words)])
+    for title, headers, rows in report_tables(report, words):
         writer.writerow([])
-        writer.writerow(["Phần", *headers])
+        writer.writerow([words(N_("Section")), *headers])
         for values in rows:
-            writer.writerow([title, *(_cell(v) for v in values)])
+            writer.writerow([title, *(_cell(v, words) for v in values)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -13,9 +13,11 @@ from .periods import parse_period
 from .snapshots import frozen_report, get_version
 
 
-def read_ratio_report(period_label: str, actor: User, now: datetime, version: int | None = None) -> dict:
-    """Live figures (with attendance), or frozen `version`. :raise Forbidden, NotFound, ValidationFailed:"""
-    scope = report_scope(actor)
+def read_ratio_report(period_label: str, actor: User, now: datetime, version: int | None = None,
+                      province: str | None = None) -> dict:
+    """Live figures (with attendance), or frozen `version`, of the actor's scope (within
+    `province` when given). :raise Forbidden, NotFound, ValidationFailed:"""
+    scope = report_scope(actor, province)
     period = parse_period(period_label)
     if version is not None:
         snap = get_version(period.label, version)

@@ -1,4 +1,4 @@
-"""The report as XLSX (openpyxl): one formatted sheet per breakdown, Vietnamese headers."""
+"""The report as XLSX (openpyxl): one formatted sheet per breakdown, in the reader's language."""
 from __future__ import annotations
 
 import io
@@ -8,11 +8,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .shapes import Report
-from .tables import report_tables
+from .tables import report_heading, report_tables
+from .wording import Wording
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
-PERCENT_HEADERS = ("(%)",)
 
 
 def _put(ws, row: int, col: int, value):
@@ -27,13 +27,12 @@ def _put(ws, row: int, col: int, value):
     return cell
 
 
-def report_xlsx(report: Report) -> bytes:
-    """Figures in, bytes out."""
+def report_xlsx(report: Report, words: Wording) -> bytes:
+    """Figures in, bytes out; ratios stay numbers (one decimal), shown as the reader's Excel writes them."""
     wb = Workbook()
     wb.remove(wb.active)
-    label = f"Kỳ báo cáo {report['period']}" + (
-        f" (bản chốt số {report['version']})" if report.get("frozen") else "")
-    for title, headers, rows in report_tables(report):
+    label = report_heading(report, words)
+    for title, headers, rows in report_tables(report, words):
         ws = wb.create_sheet(title[:31])
         _put(ws, 1, 1, label).font = Font(bold=True, size=12)
         for c, header in enumerate(headers, start=1):
@@ -43,7 +42,7 @@ def report_xlsx(report: Report) -> bytes:
         for r, values in enumerate(rows, start=4):
             for c, value in enumerate(values, start=1):
                 cell = _put(ws, r, c, value)
-                if headers[c - 1].endswith(PERCENT_HEADERS) and value is not None:
+                if isinstance(value, float):
                     cell.number_format = "0.0"
         for c, header in enumerate(headers, start=1):
             longest = max([len(str(header)) // 2 + 2] + [len(str(v[c - 1] or "")) for v in rows])

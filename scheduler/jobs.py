@@ -145,6 +145,19 @@ def send_reminders(app=None) -> int:
                 log.exception("notice delivery failed")
 
 
+def top_up_reminders(app=None) -> int:
+    """Hourly: plan the reminders of meetings that have come inside REMINDER_HORIZON."""
+    from .reminders import ReminderOffsets
+    from .reminders import top_up_reminders as top_up
+
+    app = _app(app)
+    with app.app_context():
+        try:
+            return top_up(ReminderOffsets.from_config(app.config), utcnow())
+        finally:
+            db.session.remove()
+
+
 def stale_endpoints(app=None) -> int:
     """Daily: tell units whose endpoints' latest passing check has gone stale."""
     app = _app(app)

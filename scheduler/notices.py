@@ -23,10 +23,10 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import formatdate
 
-from sqlalchemy import select
+from sqlalchemy import insert, inspect, select
 
-from models import Bridge, Delivery, Meeting, Notice, Unit, User, db
-from models.base import LOCAL, utcnow
+from models import Bridge, Delivery, Invitation, Meeting, Notice, Unit, User, db
+from models.base import LOCAL, single_line_rows, utcnow
 from models.calendar_feeds import dial_addresses
 from models.errors import N_
 from models.meetings import group_by_series
@@ -34,6 +34,7 @@ from models.meetings import group_by_series
 from .changes import VISIBLE
 from .links import answer_url, document_url
 from .outbox import Queue, Transport, email_transport, run_queue
+from .recurrence_words import describe_rrule
 
 log = logging.getLogger("giaoban.notices")
 Gettext = Callable[[str], str]
@@ -172,9 +173,18 @@ def diff(before: dict, after: dict) -> list[dict]:
 def _add(notices: list, unit_id: int, rows: list[Meeting], kind: str, changes=None, reason=None):
     whole = len(rows) > 1
     method = "REQUEST" if kind in REQUEST_KINDS else "CANCEL" if kind in CANCEL_KINDS else None
-    notices.append(Notice(unit_id=unit_id, meeting_id=rows[0].id, series_id=rows[0].series_id if whole else None,
-                          kind=kind, method=method, changes=changes or None, reason=reason,
-                          occurrences=len(rows)))
+    notices.append(dict(unit_id=unit_id, meeting_id=rows[0].id, series_id=rows[0].series_id if whole else None,
+                        kind=kind, method=method, changes=changes or None, reason=reason,
+                        occurrences=len(rows), read_at=None))
+
+
+def _invited(meeting: Meeting) -> set[int]:
+    """The units invited to a meeting: from its invitations when the session holds them (a
+    change in progress), else by one query (a booking to the whole country: 3,321 ids, no
+    objects)."""
+    if "invitations" in inspect(meeting).dict:
+        return {inv.unit_id or inv.unit.id for inv in meeting.invitations}
+    return set(db.session.scalars(select(Invitation.unit_id).where(Invitation.meeting_id == meeting.id)))
 
 
 def record_notices(sender, meetings=(), change: str = "changed", before=None, before_units=None,
@@ -195,7 +205,7 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
         head = rows[0]
         if head.recorded_after:  # booked after the fact with its outcome: nobody to tell
             continue
-        invited = {inv.unit_id or inv.unit.id for inv in head.invitations}
+        invited = _invited(head)
         if change == "booked":
             for unit_id in sorted(invited):
                 _add(notices, unit_id, rows, "booked")
@@ -215,19 +225,36 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
             if changes:
                 for unit_id in sorted(invited & was):
                     _add(notices, unit_id, rows, "changed", changes)
-    attach_deliveries(notices, now)
-    db.session.add_all(notices)
-    return notices
+    if not notices:
+        return []
+    # Set-based: a briefing to the whole country is 3,321 notices and as many deliveries, written
+    # by two executemanys rather than flushed object by object.
+    for n in notices:
+        n["created_at"] = now
+    db.session.execute(insert(Notice.__table__), single_line_rows(Notice.__table__, notices))
+    made = list(db.session.scalars(select(Notice).where(
+        Notice.meeting_id.in_({n["meeting_id"] for n in notices}), Notice.created_at == now).order_by(Notice.id)))
+    found = addresses({n.unit_id for n in made})
+    rows = [dict(values, notice_id=n.id, withdrawn_at=None)
+            for n in made for values in delivery_values(n.unit_id, found, now)]
+    db.session.execute(insert(Delivery.__table__), single_line_rows(Delivery.__table__, rows))
+    return made
+
+
+def delivery_values(unit_id: int, found: dict, now: datetime) -> list[dict]:
+    """A notice's deliveries. In-app: delivered now. E-mail: one per address (`addresses`), sent
+    by the scheduler."""
+    return [dict(channel="in_app", recipient=f"unit:{unit_id}", locale=None, due_at=now, sent_at=now)] + [
+        dict(channel="email", recipient=address[:254], locale=locale, due_at=now, sent_at=None)
+        for address, locale in found.get(unit_id, [])]
 
 
 def attach_deliveries(notices: list[Notice], now: datetime) -> None:
-    """In-app: delivered now. E-mail: one delivery per address, sent by the scheduler."""
+    """Give notice objects their deliveries (`delivery_values`)."""
     found = addresses({n.unit_id for n in notices})
     for n in notices:
         n.created_at = now
-        n.deliveries = [Delivery(channel="in_app", recipient=f"unit:{n.unit_id}", due_at=now, sent_at=now)]
-        n.deliveries += [Delivery(channel="email", recipient=address[:254], locale=locale, due_at=now)
-                         for address, locale in found.get(n.unit_id, [])]
+        n.deliveries = [Delivery(**values) for values in delivery_values(n.unit_id, found, now)]
 
 
 def outcome_request(meeting: Meeting, now: datetime) -> Notice:
@@ -313,6 +340,20 @@ def render_subject(kind: str, m: Meeting, gettext: Gettext) -> str:
         "title": clean_line(m.title), "when": when_text(m.start_at, m.end_at, gettext)})
 
 
+def plural_of(gettext: Gettext) -> Callable[[str, str, int], str]:
+    """The ngettext that goes with a translator's gettext (a catalog's own; English forms otherwise)."""
+    owner = getattr(gettext, "__self__", None)
+    if owner is not None and hasattr(owner, "ngettext"):
+        return owner.ngettext
+    return lambda singular, plural, n: singular if n == 1 else plural
+
+
+def series_text(m: Meeting, gettext: Gettext) -> str:
+    """The meeting's series in words ("Hằng tuần vào thứ Hai, 8 buổi, từ 07/01/2019")."""
+    return describe_rrule(m.series.rrule, m.series.dtstart_local, gettext, plural_of(gettext),
+                          lambda day: day.strftime("%d/%m/%Y"))
+
+
 def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, changes=None,
                  reason: str | None = None, occurrences: int = 1) -> list[tuple[str, str | None]]:
     """The one renderer of what a unit is told about a meeting (notices and reminders alike):
@@ -326,6 +367,8 @@ def render_lines(kind: str, m: Meeting, unit: Unit, gettext: Gettext, config, ch
         lines.append(("", None))
     lines.append((gettext(N_("Meeting: %(title)s")) % {"title": clean_line(m.title)}, None))
     lines.append((gettext(N_("Time: %(when)s")) % {"when": when_text(m.start_at, m.end_at, gettext)}, None))
+    if m.series is not None:
+        lines.append((gettext(N_("Series: %(rule)s")) % {"rule": series_text(m, gettext)}, None))
     if occurrences > 1 and m.series is not None:
         lines.append((gettext(N_("Recurring: this notice covers %(count)s occurrences of the series.")) % {
             "count": occurrences}, None))

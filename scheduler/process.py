@@ -153,6 +153,9 @@ def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
                       id="send_reminders", name="Send due reminders and notices",
                       next_run_time=datetime.now(TIMEZONE),
                       misfire_grace_time=max(30, int(settings.tick_seconds)), **common)
+    scheduler.add_job("scheduler.jobs:top_up_reminders", CronTrigger(minute=15),
+                      id="top_up_reminders", name="Plan reminders of meetings come inside the horizon",
+                      next_run_time=datetime.now(TIMEZONE), misfire_grace_time=1800, **common)
     scheduler.add_job("scheduler.jobs:stale_endpoints", CronTrigger(hour=7, minute=30),
                       id="stale_endpoints", name="Stale endpoint notices", misfire_grace_time=6 * 3600,
                       **common)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import case, insert, literal, literal_column, select, update
+from sqlalchemy import case, exists, func, insert, literal, literal_column, or_, select, update
 
 from models import Notification, Reminder, User, db
 from models.base import UTCDateTime, utcnow
@@ -40,27 +40,52 @@ ASKING_KINDS = ("pending", "manual")  # sent only to units that have not answere
 
 # --- planning -----------------------------------------------------------------------------
 
+#: a meeting enters the horizon at least this long before its earliest planned reminder is due,
+#: so the hourly top-up always plans a reminder before it is due
+TOP_UP_MARGIN = timedelta(days=2)
+
+
 @dataclass(frozen=True)
 class ReminderOffsets:
-    """How long before the start each planned kind of reminder is due."""
+    """How long before the start each planned kind of reminder is due, and how far ahead rows
+    are planned at all."""
 
     pending: timedelta
     upcoming: timedelta
     #: a reminder due on a day off goes out at the same time on the working day before
     working_days: frozenset[int] = frozenset(WEEKDAYS)
+    #: reminders are planned only for meetings starting within this of now (None: all of them);
+    #: the scheduler's hourly `top_up_reminders` plans the others as they come near
+    horizon: timedelta | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ReminderOffsets:
-        return cls(pending=config["REMINDER_PENDING_BEFORE"], upcoming=config["REMINDER_ALL_BEFORE"],
-                   working_days=frozenset(config["WORKING_DAYS"]))
+        pending, upcoming = config["REMINDER_PENDING_BEFORE"], config["REMINDER_ALL_BEFORE"]
+        horizon = config.get("REMINDER_HORIZON")
+        if horizon is not None:
+            horizon = max(horizon, max(pending, upcoming) + TOP_UP_MARGIN)
+        return cls(pending=pending, upcoming=upcoming, working_days=frozenset(config["WORKING_DAYS"]),
+                   horizon=horizon)
+
+    @property
+    def kinds(self) -> dict[str, timedelta]:
+        return {"pending": self.pending, "upcoming": self.upcoming}
+
+    def plans(self, start_at: datetime, now: datetime) -> bool:
+        """Whether a meeting starting then gets its reminder rows now (inside the horizon)."""
+        return self.horizon is None or start_at <= now + self.horizon
 
 
 def plan_reminders(meetings: Iterable[Meeting], change: str, offsets: ReminderOffsets,
                    now: datetime | None = None) -> None:
-    """Create, move or withdraw the meetings' reminder rows in the caller's session."""
+    """Create, move or withdraw the meetings' reminder rows in the caller's session.
+
+    Rows are created only for meetings inside the horizon (`ReminderOffsets.plans`); the
+    existing rows of any meeting follow every change.
+    """
     now = now or utcnow()
     calendar = WorkingCalendar.from_db(offsets.working_days)
-    offsets = {"pending": offsets.pending, "upcoming": offsets.upcoming}
+    kinds = offsets.kinds
     if change == "booked" and _plan_new_meetings(meetings, offsets, calendar, now):
         return
     for meeting in meetings:
@@ -71,14 +96,15 @@ def plan_reminders(meetings: Iterable[Meeting], change: str, offsets: ReminderOf
         wanted: dict[tuple[int, str], datetime] = {}
         if meeting.status == "scheduled" and change != "cancelled":
             # Due on a day off: it goes out at the same time on the working day before.
-            dues = {kind: calendar.working_before(meeting.start_at - before) for kind, before in offsets.items()}
+            dues = {kind: calendar.working_before(meeting.start_at - before) for kind, before in kinds.items()}
             for invitation in meeting.invitations:
-                for kind in offsets:
+                for kind in kinds:
                     wanted[(invitation.unit_id or invitation.unit.id, kind)] = dues[kind]
+        near = offsets.plans(meeting.start_at, now)
         for key, due in wanted.items():
             row = rows.get(key)
             if row is None:
-                if due > now:
+                if due > now and near:
                     db.session.add(Reminder(meeting_id=meeting.id, unit_id=key[0], kind=key[1],
                                             due_at=due))
             elif row.due_at != due:
@@ -105,9 +131,10 @@ class ReminderPlanner:
         plan_reminders(meetings, change, self.offsets)
 
 
-def _plan_new_meetings(meetings, offsets: dict, calendar: WorkingCalendar, now: datetime) -> bool:
-    """Newly booked meetings (no reminder rows yet): one INSERT ... SELECT per kind from their
-    invitations, whatever the number of occurrences. False (nothing done) if any has rows.
+def _plan_new_meetings(meetings, offsets: ReminderOffsets, calendar: WorkingCalendar, now: datetime) -> bool:
+    """Newly booked meetings (no reminder rows yet): the rows of those inside the horizon, one
+    INSERT ... SELECT per kind from their invitations, whatever the number of occurrences. False
+    (nothing done) if any has rows.
 
     Those whose due time falls on a day off are moved to the working day before by one UPDATE
     per kind (a CASE over their meetings).
@@ -119,8 +146,9 @@ def _plan_new_meetings(meetings, offsets: dict, calendar: WorkingCalendar, now: 
         if db.session.scalar(select(Reminder.id).where(Reminder.meeting_id.in_(ids[i:i + 900])).limit(1)):
             return False
     table = Reminder.__table__
-    for kind, before in offsets.items():
-        plain = {m.id: m.start_at - before for m in meetings if m.status == "scheduled"}
+    near = [m for m in meetings if m.status == "scheduled" and offsets.plans(m.start_at, now)]
+    for kind, before in offsets.kinds.items():
+        plain = {m.id: m.start_at - before for m in near}
         moved = {mid: calendar.working_before(due) for mid, due in plain.items()}
         due = [mid for mid, at in moved.items() if at > now]
         for i in range(0, len(due), 900):
@@ -137,6 +165,50 @@ def _plan_new_meetings(meetings, offsets: dict, calendar: WorkingCalendar, now: 
                                .values(due_at=case({mid: literal(moved[mid], UTCDateTime()) for mid in chunk},
                                                    value=Reminder.meeting_id)))
     return True
+
+
+def _insert_missing(meetings: list[Meeting], kinds: dict[str, timedelta], calendar: WorkingCalendar,
+                    now: datetime) -> None:
+    """Every invited unit's reminder of each kind that has no row yet and is still to come, for a
+    few meetings (the top-up's): one INSERT ... SELECT per kind, the due time per meeting (moved
+    off days off) a CASE over their ids."""
+    table = Reminder.__table__
+    for kind, before in kinds.items():
+        dues = {m.id: calendar.working_before(m.start_at - before)
+                for m in meetings if m.status == "scheduled"}
+        ids = [mid for mid, due in dues.items() if due > now]
+        for i in range(0, len(ids), 100):
+            chunk = ids[i:i + 100]
+            due_at = case({mid: literal(dues[mid], UTCDateTime()) for mid in chunk}, value=Invitation.meeting_id)
+            planned = exists().where(Reminder.meeting_id == Invitation.meeting_id,
+                                     Reminder.unit_id == Invitation.unit_id, Reminder.kind == kind)
+            db.session.execute(insert(table).from_select(
+                ["meeting_id", "unit_id", "kind", "due_at"],
+                select(Invitation.meeting_id, Invitation.unit_id, literal_column(f"'{kind}'"), due_at)
+                .where(Invitation.meeting_id.in_(chunk), ~planned)))
+
+
+def top_up_reminders(offsets: ReminderOffsets, now: datetime | None = None) -> int:
+    """Plan the reminders of the scheduled meetings that have come inside the horizon since they
+    were booked (the scheduler runs it hourly). Idempotent: only missing rows are written, so a
+    second run adds nothing. Returns the rows added."""
+    if offsets.horizon is None:
+        return 0
+    now = now or utcnow()
+    kinds = offsets.kinds
+    unplanned = or_(*(~exists().where(Reminder.meeting_id == Invitation.meeting_id,
+                                      Reminder.unit_id == Invitation.unit_id, Reminder.kind == kind)
+                      for kind in kinds))
+    with write_transaction():
+        meetings = list(db.session.scalars(select(Meeting).where(
+            Meeting.status == "scheduled", Meeting.start_at > now, Meeting.start_at <= now + offsets.horizon,
+            exists().where(Invitation.meeting_id == Meeting.id, unplanned))))
+        if not meetings:
+            return 0
+        rows = select(func.count(Reminder.id)).where(Reminder.meeting_id.in_([m.id for m in meetings]))
+        before = db.session.scalar(rows)  # (the driver's rowcount of INSERT ... SELECT is not portable)
+        _insert_missing(meetings, kinds, WorkingCalendar.from_db(offsets.working_days), now)
+        return db.session.scalar(rows) - before
 
 
 REMIND_THROTTLE = timedelta(minutes=10)

@@ -129,15 +129,19 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
 
+    from .labels import format_figure, format_ratio, period_label
+    # globals, not a context processor: imported macros (the report's charts) use them too
+    app.jinja_env.globals.update(format_ratio=format_ratio, format_figure=format_figure,
+                                 period_label=period_label)
+
     @app.context_processor
     def _globals():
         from flask_babel import get_locale
 
-        from .labels import LABELS, describe_series, format_ratio, label
+        from .labels import LABELS, describe_series, label
         return {"current_locale": str(get_locale()),
                 "has_endpoint": lambda name: name in app.view_functions,
-                "labels": LABELS, "label": label, "describe_series": describe_series,
-                "format_ratio": format_ratio}
+                "labels": LABELS, "label": label, "describe_series": describe_series}
 
     logging.getLogger("giaoban").setLevel(logging.INFO)
     return app

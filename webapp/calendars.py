@@ -41,6 +41,7 @@ from scheduler import ical
 from scheduler.briefing import attachment_loader
 
 from .registry import unit_or_404
+from .report_http import not_modified
 
 bp = Blueprint("calendars", __name__)
 ICS = "text/calendar; charset=utf-8"
@@ -61,15 +62,6 @@ def ical_context(base_url: str, organizer_email: str, **options) -> ical.Context
     labels = ical.labels_in(_)
     options.setdefault("load_documents", attachment_loader(current_app.config))
     return ical.make_context(base_url, organizer_email, labels, load_dial=dial_addresses, **options)
-
-
-def not_modified(etag: str, last_modified: datetime) -> bool:
-    """If-None-Match decides when present, by weak comparison (RFC 9110 13.1.2: `W/"x"`
-    matches `"x"`, and `*` matches any); otherwise If-Modified-Since (second precision)."""
-    if request.headers.get("If-None-Match"):
-        return request.if_none_match.contains_weak(etag.strip('"'))
-    since = request.if_modified_since
-    return since is not None and last_modified <= since
 
 
 def _calendar_response(body: bytes | None, etag: str, last_modified: datetime,

@@ -5,6 +5,8 @@ import json
 import sys
 
 import click
+from flask import current_app
+from flask_babel import force_locale
 
 from models.base import utcnow
 from models.errors import DomainError
@@ -14,6 +16,8 @@ from reports.online_ratio import online_ratio
 from reports.periods import parse_period
 from reports.snapshots import freeze_report, frozen_report, get_version
 from reports.xlsx_writer import report_xlsx
+
+from .labels import report_wording
 
 
 def _fmt(value) -> str:
@@ -71,9 +75,11 @@ def online_ratio_command(period: str, fmt: str, version: int | None, output: str
     else:
         report = online_ratio(p, utcnow())
         report["attendance"] = attendance(p)
+    with current_app.test_request_context(), force_locale("vi"):  # the UI's default language
+        words = report_wording()
     body = {"table": lambda: report_table(report).encode(),
             "json": lambda: (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode(),
-            "csv": lambda: report_csv(report), "xlsx": lambda: report_xlsx(report)}[fmt]()
+            "csv": lambda: report_csv(report, words), "xlsx": lambda: report_xlsx(report, words)}[fmt]()
     if output:
         with open(output, "wb") as fh:
             fh.write(body)

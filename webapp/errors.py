@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from apiflask import HTTPError
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 from models.errors import DomainError
+
+from .schema_messages import translate_details
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
@@ -86,11 +89,12 @@ def init_app(app) -> None:
         details = error.detail or {}
         code = (error.extra_data or {}).get("code")
         if error.status_code == 422 and isinstance(details, dict):
-            # APIFlask nests field messages under their location: lift them up.
+            # APIFlask nests marshmallow's field messages under their location: lift them up,
+            # in the reader's language (a domain refusal's details are translated already).
             flat = {}
             for location, fields in details.items():
                 if isinstance(fields, dict):
-                    flat.update(fields)
+                    flat.update(translate_details(fields, _))
                 else:
                     flat[location] = fields
             details = flat

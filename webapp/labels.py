@@ -8,12 +8,14 @@ into words at the edge.
 from __future__ import annotations
 
 from flask import flash
-from flask_babel import format_date, format_percent, get_translations
+from flask_babel import format_date, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from models.errors import DATA_DETAILS, N_, DomainError
+from reports import wording
+from reports.periods import Period, parse_period
 from scheduler.recurrence_words import describe_rrule
 
 CATEGORY_LABELS = {
@@ -29,6 +31,9 @@ LEVEL_LABELS = {"city": _l("City"), "department": _l("Department"), "district": 
 ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organiser"), "clerk": _l("Clerk"),
                "viewer": _l("Viewer")}
 ENDPOINT_KIND_LABELS = {"room_system": _l("Room system (SIP/H.323)"), "software": _l("Software client")}
+FIGURE_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelled": _l("Cancelled"),
+                 "awaiting_outcome": _l("Awaiting outcome"), "ratio": _l("Online ratio"), "target": _l("Target"),
+                 "gap": _l("Gap")}
 ENDPOINT_STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
                           "faulty": _l("Faulty"), "retired": _l("Retired")}
 TASK_STATUS_LABELS = {"assigned": _l("Assigned"), "received": _l("Received"), "in_progress": _l("In progress"),
@@ -44,7 +49,7 @@ LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATU
           "responses": RESPONSE_LABELS, "levels": LEVEL_LABELS, "roles": ROLE_LABELS,
           "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS,
           "document_statuses": DOCUMENT_STATUS_LABELS, "roll_call": ROLL_CALL_LABELS,
-          "task_statuses": TASK_STATUS_LABELS, "task_standings": TASK_STANDING_LABELS}
+          "figures": FIGURE_LABELS, "task_statuses": TASK_STATUS_LABELS, "task_standings": TASK_STANDING_LABELS}
 
 
 def label(kind: str, code: str | None) -> str:
@@ -67,8 +72,26 @@ def describe_series(rule: str, start) -> str:
 
 
 def format_ratio(value) -> str:
-    """A share (0.884) as the locale writes a percentage ("88,4 %" in Vietnamese)."""
-    return "" if value is None else format_percent(value, "#,##0.0 %")
+    """A percentage (88.4) as the request's locale writes it ("88,4%"); "—" for none."""
+    return wording.format_ratio(value, str(get_locale())) or "—"
+
+
+def format_figure(value, signed: bool = False) -> str:
+    """A figure with one decimal (66.7) as the request's locale writes it ("66,7"); "—" for none."""
+    return wording.format_figure(value, str(get_locale()), signed) or "—"
+
+
+def period_label(period: Period | str) -> str:
+    """A period in words in the request's language ("Tháng 3/2019", "Quý I/2019", "Năm 2019")."""
+    if isinstance(period, str):
+        period = parse_period(period)
+    return wording.period_words(period, get_translations().ugettext, str(get_locale()))
+
+
+def report_wording() -> wording.Wording:
+    """The report's words, levels and numbers in the request's language (CSV, XLSX, tables)."""
+    levels = {code: str(text) for code, text in LEVEL_LABELS.items()}  # read now: the files are written later
+    return wording.Wording(get_translations().ugettext, str(get_locale()), lambda code: levels.get(code, code))
 
 
 # --- refusals -------------------------------------------------------------------------------

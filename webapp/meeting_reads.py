@@ -115,8 +115,9 @@ def organisable_units(user) -> list[Unit]:
 
 
 def participant_tree(selected=()) -> dict:
-    """The picker's tree: departments, districts each with its communes, and the rest (the city,
-    communes without a district, and selected units no longer active, so an edit keeps them)."""
+    """The picker's tree: departments, districts each with its communes, the communes under no
+    district (the two-level structure of 1 July 2025), and the rest (the city, and selected units
+    no longer active, so an edit keeps them)."""
     units = _active_units()
     by_parent: dict[int, list[Unit]] = defaultdict(list)
     for u in units:
@@ -124,13 +125,14 @@ def participant_tree(selected=()) -> dict:
             by_parent[u.parent_id].append(u)
     districts = [(d, by_parent.pop(d.id, [])) for d in units if d.level == "district"]
     placed = {u.ref for u in units}
-    rest = [u for u in units if u.level == "city"] + [c for cs in by_parent.values() for c in cs]
+    communes = sorted((c for cs in by_parent.values() for c in cs), key=lambda u: u.search_name)
+    rest = [u for u in units if u.level == "city"]
     gone = [r for r in selected if r not in placed]
     if gone:
         rest += list(db.session.scalars(select(Unit).where(
             Unit.id.in_([u.id for r in gone if (u := find_unit(r)) is not None]))))
     return {"departments": [u for u in units if u.level == "department"], "districts": districts,
-            "rest": rest}
+            "communes": communes, "rest": rest}
 
 
 def unit_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

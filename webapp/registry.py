@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,8 +20,10 @@ from models.permissions import can_log_check, can_manage_endpoints, can_see_unit
 from models.readiness import readiness, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 from models.units import find_province, find_unit, province_of
+from reports.figures_cache import figures_key
 
 from .labels import ENDPOINT_KIND_LABELS, ENDPOINT_STATUS_LABELS, LEVEL_LABELS, Form, flash_form_errors
+from .report_http import conditional, minute_start, person_parts
 
 bp = Blueprint("registry", __name__)
 #: up to this many communes, the tree shows them all inline; beyond, per district on demand
@@ -83,6 +85,15 @@ def units():
         ready = ready_unit_ids((u.id for u in found), now, readiness_max_age())
         return render_template("registry/search.html", q=q, level=level, units=found, ready=ready,
                                levels=LEVEL_LABELS)
+    # The tree depends on the units, endpoints and checks (the data version), and on the clock
+    # through readiness: its validators move with the data version and the minute.
+    key = figures_key("units-tree", minute_start(now), readiness_max_age())
+    return conditional(key, ("html", *person_parts()), lambda: make_response(_tree(now)),
+                       clock_moves=True, now=now)
+
+
+def _tree(now: datetime) -> str:
+    """The registry tree: every unit above the communes, a district's communes on demand."""
     # The tree without the communes of districts when there are many: a district's communes
     # load on demand (/units/<ref>/communes, fetched by app.js when its <details> opens).
     upper = db.session.scalars(units_query().where(Unit.level != "commune")).all()
@@ -105,7 +116,9 @@ def units():
     if province:  # several provinces loaded: one province's tree (its city's code, e.g. 48)
         cities = [c for c in cities if c.code.lstrip("0") == province.lstrip("0")]
     return render_template("registry/tree.html", cities=cities, children=children, ready=ready,
-                           q=q, levels=LEVEL_LABELS, counts=counts, inline=inline)
+                           q="", levels=LEVEL_LABELS, counts=counts, inline=inline)
+
+
 
 
 @bp.route("/units/<ref>/communes")

@@ -31,7 +31,7 @@ from models.meetings import CATEGORIES
 from models.readiness import readiness
 from models.targets import save_target_rule
 from models.units import LEVELS, find_unit
-from reports.access import report_scope
+from reports.access import province_ids, report_provinces, report_scope
 from reports.figures_cache import cached, cached_body, clock_key, figures_key
 from reports.online_ratio import KINDS, NOT_COVERED, meetings_query, monthly_trend
 from reports.periods import month_before, parse_period, shift
@@ -39,14 +39,22 @@ from reports.snapshots import diff_reports, freeze_report, versions
 from reports.targets import plan_years, rules_for_year
 
 from .api.reports import report_file
-from .labels import CATEGORY_LABELS, LEVEL_LABELS, Form, error_details, flash_form_errors
+from .labels import (
+    CATEGORY_LABELS,
+    FIGURE_LABELS,
+    LEVEL_LABELS,
+    Form,
+    error_details,
+    flash_form_errors,
+    period_label,
+)
 from .registry import local_time
-from .report_http import conditional, locale_tag, minute_start, report_figures
+from .report_http import conditional, locale_tag, minute_start, person_parts, report_figures
 
 bp = Blueprint("report_pages", __name__)
 
-KIND_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelled": _l("Cancelled"),
-               "awaiting": _l("Awaiting outcome")}
+#: the drill-down's kinds, labelled as the figures they count
+KIND_LABELS = {kind: FIGURE_LABELS[figure] for kind, figure in KINDS.items()}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -64,9 +72,19 @@ class TargetRuleForm(Form):
     target = DecimalField(_l("Target (%)"), places=1, validators=[Optional()])
 
 
+def _province() -> str | None:
+    """The `province` asked for (a code such as 48), or None."""
+    return request.args.get("province", "").strip()[:8] or None
+
+
 def _scope():
-    """:raise Forbidden: for those who may not read reports (the 403 page)."""
-    return report_scope(current_user)
+    """The reader's scope, within the province asked for.
+    :raise Forbidden: for those who may not read reports (the 403 page). :raise 400: a province
+    that is not loaded."""
+    try:
+        return report_scope(current_user, _province())
+    except ValidationFailed as exc:
+        abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
 
 
 def _admin_only() -> None:
@@ -99,13 +117,13 @@ def online_ratio():
     if scope is not None and current_user.unit is not None and \
             current_user.unit.level in ("district", "commune"):
         parent = current_user.unit
+    province = _province()
+    among = province_ids(province) if province else None  # the readiness of that province only
     max_age = current_app.config["READINESS_MAX_AGE_DAYS"]
     scope_key = None if scope is None else tuple(sorted(scope))
     # The page shows readiness, which follows the clock: its validators move every minute.
     page_key = figures_key("page", period.label, version, scope_key, minute_start(now))
-    # The session's CSRF secret too: the page's forms carry a token of it.
-    person = (current_user.id, current_user.name, current_user.role, locale_tag(),
-              session.get("csrf_token"), request.query_string)
+    person = person_parts()
 
     def render() -> Response:
         # Not stored while flashes wait (the render shows them once) or the session has no
@@ -116,18 +134,18 @@ def online_ratio():
 
     def render_page() -> bytes:
         try:
-            report, _key, _moves = report_figures(period.label, current_user, now, version)
+            report, _key, _moves = report_figures(period.label, current_user, now, version, province)
         except DomainError:
             abort(404)
-        live = report_figures(period.label, current_user, now, None)[0] if version else report
+        live = report_figures(period.label, current_user, now, None, province)[0] if version else report
         year = parse_period(str(period.year))
         trend = cached(figures_key("trend", period.year, scope_key, clock_key(year, now)),
                        lambda: monthly_trend(period.year, now, scope))
         ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
         ready_overall, ready_districts = cached(
             figures_key("readiness", minute_start(now), ready_at, max_age,
-                        parent.id if parent else None),
-            lambda: readiness(now, max_age, parent, at=ready_at))
+                        parent.id if parent else None, province),
+            lambda: readiness(now, max_age, parent, at=ready_at, among=among))
         rules = rules_for_year(period.year)
         return render_template(
             "reports/online_ratio.html", period=period, report=report, live=live,
@@ -139,6 +157,7 @@ def online_ratio():
             ready_on=ready_at.astimezone(LOCAL).date(),
             plan_year=rules[0]["plan_year"] if rules else None,
             is_admin=current_user.role == "admin", not_covered=NOT_COVERED,
+            provinces=report_provinces(current_user), province=province,
             error=None, printed_on=local_time(now)).encode()
     return conditional(page_key, ("html", *person), render, clock_moves=True)
 
@@ -152,12 +171,12 @@ def download():
         abort(400, _("The format must be csv or xlsx."))
     try:
         report, key, clock_moves = report_figures(request.args.get("period", ""), current_user,
-                                                  utcnow(), _version_arg())
+                                                  utcnow(), _version_arg(), _province())
     except ValidationFailed as exc:
         abort(400, "; ".join(m for ms in error_details(exc).values() for m in ms))
     except DomainError:
         abort(404)
-    return conditional(key, (fmt,), lambda: report_file(report, fmt), clock_moves)
+    return conditional(key, (fmt, locale_tag()), lambda: report_file(report, fmt), clock_moves)
 
 
 @bp.route("/reports/online-ratio/meetings")
@@ -201,7 +220,7 @@ def freeze():
         snap = freeze_report(request.form.get("period", ""), current_user)
     except ValidationFailed:
         abort(400, _("Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."))
-    flash(_("Froze %(period)s as version %(version)d.", period=snap.period, version=snap.version),
+    flash(_("Froze %(period)s as version %(version)d.", period=period_label(snap.period), version=snap.version),
           "success")
     return redirect(url_for(".online_ratio", period=snap.period, version=snap.version), 303)
 

@@ -166,7 +166,7 @@ class DemoYear:
         everyone = units["district"] + units["commune"] + units["department"]
         day, slot, length = CITY_BRIEFING
         self._series(city, everyone, day, slot, length, weeks, "online", "giao_ban",
-                     text.city_briefing_title(), ["MCU Thành phố"], real_life=True)
+                     text.city_briefing_title(bool(units["district"])), ["MCU Thành phố"], real_life=True)
         communes_of: dict[int, list[dict]] = {}
         for commune in units["commune"]:
             communes_of.setdefault(commune["parent_id"], []).append(commune)

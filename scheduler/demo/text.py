@@ -69,7 +69,11 @@ def meeting_title(rng: random.Random, category: str, organizer: dict) -> str:
     return f"{title} ({organizer['name']})"
 
 
-def city_briefing_title() -> str:
+def city_briefing_title(districts: bool = True) -> str:
+    """The weekly city briefing's title; since 1 July 2025 (no districts) the city meets its
+    departments and its communes and wards directly."""
+    if not districts:
+        return "Giao ban trực tuyến UBND Thành phố với các sở, ngành và xã, phường"
     return ("Giao ban trực tuyến UBND Thành phố với các quận, huyện, thị xã "
             "và xã, phường, thị trấn")
 

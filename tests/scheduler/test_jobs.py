@@ -80,11 +80,13 @@ def test_the_process_registers_every_job_with_explicit_ids(app):
 
     scheduler = build_scheduler(app.extensions["sqlalchemy"].engine, Settings(tick_seconds=60))
     pending = {j.id: j for j in scheduler.get_jobs()}
-    assert set(pending) == {"send_reminders", "stale_endpoints", "awaiting_outcome", "task_reminders",
+    assert set(pending) == {"send_reminders", "top_up_reminders", "stale_endpoints", "awaiting_outcome",
+                            "task_reminders",
                             "freeze_report"}
     assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
     assert all(j.coalesce and j.misfire_grace_time for j in pending.values())
     assert str(pending["freeze_report"].trigger) == "cron[day='1', hour='7', minute='0']"
+    assert str(pending["top_up_reminders"].trigger) == "cron[minute='15']"  # hourly
 
 
 def test_a_notification_reads_in_each_readers_language(app, hanoi, make_meeting, make_user, auth, client):

@@ -304,3 +304,17 @@ def test_a_unit_removed_gets_a_cancel_that_reads_cancelled(booked, organizer, no
     [event] = cal.walk("VEVENT")
     assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == booked.uid
+
+
+def test_a_series_email_reads_its_recurrence_in_words_in_each_language(
+        english_clerk, equipped, bridge, organizer, clerks, now, app, mail_config, smtp_server):
+    """The rule in words, never FREQ=...: "Hằng tuần vào thứ Hai, 8 buổi, từ 04/03/2019"."""
+    data = meeting_data(bridge=bridge.id, participants=["legacy:00001", "legacy:00004"],
+                        rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=8")
+    book_meeting(data, organizer, now)
+    assert send_due_notices(mail_config, utcnow(), vi(app)) == 2
+    by_to = {str(m["To"]): m.get_body(("plain",)).get_content() for m in smtp_server.messages}
+    vietnamese, english = by_to["vanthu.phuc_xa@hanoi.test"], by_to["vanthu.truc_bach@hanoi.test"]
+    assert "Chuỗi họp: Hằng tuần vào thứ Hai, 8 buổi, từ 04/03/2019" in vietnamese
+    assert "Series: Weekly on Monday, 8 occurrences, from 04/03/2019" in english
+    assert "FREQ=" not in vietnamese + english

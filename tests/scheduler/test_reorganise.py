@@ -164,6 +164,7 @@ def test_a_2019_demo_city_reorganised_to_2025_keeps_its_2019_reports_byte_for_by
     from reports.csv_writer import report_csv
     from reports.online_ratio import online_ratio
     from reports.periods import parse_period
+    from reports.wording import Wording
     from scheduler.demo import generate_demo
 
     import_units(1, "legacy")
@@ -174,7 +175,7 @@ def test_a_2019_demo_city_reorganised_to_2025_keeps_its_2019_reports_byte_for_by
         out = []
         for label in ("2019", "2019-Q1", "2019-03", "2019-12"):
             report = online_ratio(parse_period(label), now)
-            out += [json.dumps(report, ensure_ascii=False, sort_keys=True).encode(), report_csv(report)]
+            out += [json.dumps(report, ensure_ascii=False, sort_keys=True).encode(), report_csv(report, Wording())]
         return out
 
     before = reports()

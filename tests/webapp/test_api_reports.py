@@ -57,20 +57,20 @@ def test_csv_and_xlsx_carry_the_same_figures(client, cases, admin_headers):
     r = client.get("/api/v1/reports/online-ratio?period=2019-03&format=csv", headers=admin_headers)
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert "ty-le-hop-truc-tuyen-2019-03.csv" in r.headers["Content-Disposition"]
-    rows = {(row[0], row[1]): row for row in csv.reader(io.StringIO(r.get_data().decode("utf-8-sig")))
+    rows = {(row[0], row[2]): row for row in csv.reader(io.StringIO(r.get_data().decode("utf-8-sig")))
             if len(row) > 2}
-    for code, expected in EXPECTED_MARCH["rules"].items():
+    for code, expected in EXPECTED_MARCH["rules"].items():  # numbers as Vietnamese writes them
         assert rows[("Theo chỉ tiêu", code)][3:] == [
-            str(expected[k]) for k in ("held", "held_online", "cancelled", "awaiting_outcome",
+            str(expected[k]).replace(".", ",") for k in ("held", "held_online", "cancelled", "awaiting_outcome",
                                        "ratio", "target", "gap")]
     r = client.get("/api/v1/reports/online-ratio?period=2019-03&format=xlsx", headers=admin_headers)
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(r.get_data()))
-    districts = {row[0]: row for row in wb["Theo quận, huyện"].iter_rows(min_row=4, values_only=True)}
+    districts = {row[1]: row for row in wb["Theo quận, huyện"].iter_rows(min_row=4, values_only=True)}
     for ref, expected in EXPECTED_MARCH["districts"].items():
         assert districts[ref][2:] == tuple(expected[k] for k in (
             "held", "held_online", "cancelled", "awaiting_outcome", "ratio", "target", "gap"))
-    organizers = {row[0]: row for row in wb["Theo đơn vị tổ chức"].iter_rows(min_row=4, values_only=True)}
+    organizers = {row[1]: row for row in wb["Theo đơn vị tổ chức"].iter_rows(min_row=4, values_only=True)}
     assert set(organizers) == set(EXPECTED_MARCH["organizers"])
 
 
@@ -86,12 +86,12 @@ def test_cli_prints_the_same_figures(runner, cases, tmp_path):
     result = runner.invoke(args=["report", "online-ratio", "--period", "2019-03", "--format", "xlsx",
                                  "--output", str(out)])
     assert result.exit_code == 0
-    rules = {row[0]: row for row in load_workbook(out)["Theo chỉ tiêu"].iter_rows(min_row=4, values_only=True)}
+    rules = {row[1]: row for row in load_workbook(out)["Theo chỉ tiêu"].iter_rows(min_row=4, values_only=True)}
     assert rules["city_80"][2:] == (2, 1, 0, 0, 50.0, 80.0, -30.0)
     result = runner.invoke(args=["report", "online-ratio", "--period", "2019-03", "--format", "csv"])
-    rows = {(row[0], row[1]): row for row in csv.reader(io.StringIO(result.output.lstrip("\ufeff")))
+    rows = {(row[0], row[2]): row for row in csv.reader(io.StringIO(result.output.lstrip("\ufeff")))
             if len(row) > 2}
-    assert rows[("Theo chỉ tiêu", "below_city_30")][3:] == ["6", "4", "1", "1", "66.7", "30.0", "36.7"]
+    assert rows[("Theo chỉ tiêu", "below_city_30")][3:] == ["6", "4", "1", "1", "66,7", "30,0", "36,7"]
     result = runner.invoke(args=["report", "online-ratio", "--period", "march"])
     assert result.exit_code == 2 and "--period" in result.output
 
@@ -144,3 +144,13 @@ def test_openapi_describes_the_report(client):
     schemas = doc["components"]["schemas"]
     report = next(v for k, v in schemas.items() if k.startswith("RatioReport"))
     assert {"period", "rules", "not_covered", "organizers", "districts"} <= set(report["properties"])
+
+
+def test_the_files_follow_accept_language(client, cases, admin_headers):
+    url = "/api/v1/reports/online-ratio?period=2019-Q1&format=csv"
+    vi = client.get(url, headers=admin_headers)
+    en = client.get(url, headers={**admin_headers, "Accept-Language": "en"})
+    assert vi.get_data().decode("utf-8-sig").startswith("Kỳ báo cáo: Quý I/2019\r\n")
+    text = en.get_data().decode("utf-8-sig")
+    assert text.startswith("Report period: Quarter I/2019\r\n") and "By target rule" in text
+    assert vi.headers["ETag"] != en.headers["ETag"]

@@ -30,9 +30,9 @@ def test_the_confirmation_page_states_the_scope_count_and_units(client, auth, or
     assert "2 đơn vị được mời sẽ được thông báo" in summary
     whole = section(client.get(f"/meetings/{series[1].id}/cancel?scope=all").get_data(as_text=True),
                     "cancel-summary")
-    assert "huỷ cả chuỗi họp: 4 buổi sắp tới" in whole
+    assert "hủy cả chuỗi họp: 4 buổi sắp tới" in whole
     one = section(client.get(f"/meetings/{series[1].id}/cancel").get_data(as_text=True), "cancel-summary")
-    assert "chỉ huỷ buổi họp này" in one
+    assert "chỉ hủy buổi họp này" in one
     assert statuses(series) == ["scheduled"] * 4  # looking cancels nothing
 
 
@@ -66,7 +66,7 @@ def test_undo_restores_the_series_rebooks_endpoints_and_tells_the_units(client, 
     assert r.status_code == 303 and statuses(series) == ["cancelled"] * 3
     revisions = [db.session.get(Meeting, m.id).revision for m in series]
     page = client.get(f"/meetings/{series[2].id}").get_data(as_text=True)
-    assert "Hoàn tác việc huỷ (3 cuộc họp)" in section(page, "undo-form")
+    assert "Hoàn tác việc hủy (3 cuộc họp)" in section(page, "undo-form")
     r = client.post(f"/meetings/{series[2].id}/restore", data={"csrf_token": csrf_of(page)})
     assert r.status_code == 303 and statuses(series) == ["scheduled"] * 3
     assert [db.session.get(Meeting, m.id).revision for m in series] == [v + 1 for v in revisions]
@@ -96,7 +96,7 @@ def test_undo_is_refused_with_the_clashes_when_the_slot_was_taken(client, auth, 
     assert r.status_code == 409
     body = r.get_data(as_text=True)
     assert "Họp khác đã lấy giờ" in section(body, "conflicts")
-    assert "Không thể hoàn tác việc huỷ: khung giờ đã bị" in section(body, "problems")
+    assert "Không thể hoàn tác việc hủy: khung giờ đã bị" in section(body, "problems")
     assert statuses([m]) == ["cancelled"]
     assert not db.session.scalars(select(Notice).where(Notice.kind == "restored")).all()
     # in English for a user who chose English

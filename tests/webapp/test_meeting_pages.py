@@ -91,6 +91,7 @@ def test_book_weekly_city_wide_series_through_the_form(client, auth, organizer, 
     assert "Sở Nội vụ" not in participants
     series = section(page, "series")
     assert all(f"/meetings/{m.id}" in series for m in meetings)
+    assert f"Hằng tuần vào thứ Hai, 4 buổi, từ {monday:%d/%m/%Y}" in page and "FREQ=" not in page  # words, not the rule
     assert organizer.email in section(page, "history")
     listed = section(client.get("/meetings").get_data(as_text=True), "meetings")
     assert all(f"/meetings/{m.id}\"" in listed for m in meetings)

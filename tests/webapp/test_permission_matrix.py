@@ -144,6 +144,8 @@ RULES = {
     ("api.get_readiness", "GET"): ("/api/v1/readiness", SIGNED_IN, None),
     ("api.get_readiness_report", "GET"): ("/api/v1/reports/readiness", SIGNED_IN, None),
     ("api.get_online_ratio", "GET"): ("/api/v1/reports/online-ratio?period=2019-03", READS_REPORTS, None),
+    ("api.get_rollup", "GET"): ("/api/v1/reports/online-ratio/as-of-today?period=2019&format=csv",
+                                READS_REPORTS, None),
     ("api.list_bridges", "GET"): ("/api/v1/bridges", SIGNED_IN, None),
     ("api.create_bridge", "POST"): ("/api/v1/bridges", ADMIN, {"name": "MCU {actor}", "capacity": 5}),
     ("api.list_meetings", "GET"): ("/api/v1/meetings", SIGNED_IN, None),

@@ -20,7 +20,7 @@ def test_pages_need_sign_in(client, hanoi):
 def test_sign_in_wrong_password_then_right(client, hanoi, make_user, auth):
     user = make_user("viewer", hanoi["city"])
     r = auth.login(user, password="wrong")
-    assert r.status_code == 200 and "Sai e-mail hoặc mật khẩu" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Sai thư điện tử hoặc mật khẩu" in r.get_data(as_text=True)
     r = auth.login(user)
     assert r.status_code == 302
     assert client.get("/units").status_code == 200
@@ -136,7 +136,7 @@ def test_endpoint_permissions_on_api(client, hanoi, make_user, token_for, role, 
 def test_readiness_dashboard(client, hanoi, make_user, auth):
     auth.login(make_user("viewer", hanoi["city"]))
     page = client.get("/readiness").get_data(as_text=True)
-    assert "Quận Ba Đình" in page and "<svg" in page and 'data-testid="readiness-share">0.0%' in page
+    assert "Quận Ba Đình" in page and "<svg" in page and 'data-testid="readiness-share">0,0%' in page
 
 
 def test_english_on_request(client, hanoi, make_user, auth):

@@ -27,7 +27,7 @@ def figures(page: str, testid: str) -> dict:
     for field in FIELDS:
         cell = re.search(rf'data-testid="{re.escape(testid)}-{field}">(.*?)</td>', page, re.S).group(1)
         text = re.sub(r"<[^>]+>", "", cell).strip()
-        out[field] = None if text == "—" else (int(text) if field in FIELDS[:4] else float(text))
+        out[field] = None if text == "—" else (int(text) if field in FIELDS[:4] else float(text.replace(",", ".")))
     return out
 
 
@@ -47,8 +47,8 @@ def test_page_shows_the_hand_worked_figures_with_links(client, cases, make_user,
     assert 'class="badge text-bg-success" data-testid="report-state"' in page  # live, not frozen
     assert page.count("<svg class=\"report-chart\"") == 3
     assert 'href="/reports/online-ratio/meetings?period=2019-03&amp;kind=held&amp;rule=below_city_30"' in page
-    assert re.search(r'data-testid="attendance-connected"><a href="[^"]+">66.7%', page)
-    assert re.search(r'data-testid="attendance-confirmed"><a href="[^"]+">33.3%', page)
+    assert re.search(r'data-testid="attendance-connected"><a href="[^"]+">66,7%', page)
+    assert re.search(r'data-testid="attendance-confirmed"><a href="[^"]+">33,3%', page)
     assert ' style="' not in page and "<script>" not in page
 
 
@@ -117,7 +117,7 @@ def test_download_xlsx_from_the_page(client, cases, make_user, auth):
     r = client.get("/reports/online-ratio/download?period=2019-03&format=xlsx")
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.get_data()))
-    rules = {row[0]: row for row in wb["Theo chỉ tiêu"].iter_rows(min_row=4, values_only=True)}
+    rules = {row[1]: row for row in wb["Theo chỉ tiêu"].iter_rows(min_row=4, values_only=True)}
     assert rules["below_city_30"][2:] == tuple(EXPECTED_MARCH["rules"]["below_city_30"][k] for k in FIELDS)
     assert client.get("/reports/online-ratio/download?period=2019-03&format=pdf").status_code == 400
 
@@ -136,7 +136,7 @@ def test_admin_freezes_then_sees_the_difference(client, cases, make_user, auth):
     page = client.get("/reports/online-ratio?period=2019-03&version=1").get_data(as_text=True)
     assert figures(page, "rule-below_city_30") == EXPECTED_MARCH["rules"]["below_city_30"]
     diff = re.search(r'data-testid="report-diff">(.*?)</table>', page, re.S).group(1)
-    assert "held_online" in diff and "66.7" in diff and "71.4" in diff
+    assert "Tổ chức trực tuyến" in diff and "66,7" in diff and "71,4" in diff and "held_online" not in diff
     live = client.get("/reports/online-ratio?period=2019-03").get_data(as_text=True)
     assert figures(live, "rule-below_city_30")["held"] == 7
     assert client.get("/reports/online-ratio?period=2019-03&version=5").status_code == 404
@@ -192,3 +192,43 @@ def test_bad_target_rules_are_refused_with_the_field(client, hanoi, make_user, a
     assert re.search(rf'class="[^"]*is-invalid[^"]*" id="{field}"', page) or \
         f'data-testid="error-{field}"' in page
     assert db.session.scalar(select(TargetRule).where(TargetRule.code == "ok_rule")) is None
+
+
+def test_the_report_reads_in_the_readers_language(client, cases, make_user, auth):
+    """Periods in words, rules by name in the charts, numbers and files as the locale writes them."""
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio?period=2019-03").get_data(as_text=True)
+    assert "· Tháng 3/2019</h1>" in page and "← Tháng 2/2019</a>" in page and "Tháng 4/2019 →</a>" in page
+    assert ">Quý I/2019</a>" in page and ">Năm 2019</a>" in page and "2019-03</h1>" not in page
+    bars = re.findall(r'text-anchor="end" fill="#212529">([^<]+)</text>', page)
+    assert bars and not any(code in b for b in bars for code in ("below_city_30", "city_80"))
+    vi_csv = client.get("/reports/online-ratio/download?period=2019-03&format=csv")
+    assert vi_csv.get_data().decode("utf-8-sig").startswith("Kỳ báo cáo: Tháng 3/2019\r\n")
+    page = client.get("/reports/online-ratio?period=2019-Q1&lang=en").get_data(as_text=True)
+    assert "· Quarter I/2019</h1>" in page and ">Year 2019</a>" in page
+    page = client.get("/reports/online-ratio?period=2019-03").get_data(as_text=True)
+    assert re.search(r'data-testid="attendance-connected"><a href="[^"]+">66.7%', page)
+    en_csv = client.get("/reports/online-ratio/download?period=2019-03&format=csv")
+    text = en_csv.get_data().decode("utf-8-sig")
+    assert text.startswith("Report period: March 2019\r\n") and "Online ratio (%)" in text
+    assert en_csv.headers["ETag"] != vi_csv.headers["ETag"]  # a cached file never changes language
+
+
+def test_a_long_rule_name_takes_two_lines_in_the_chart_not_an_ellipsis(client, cases, make_user, auth):
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio?period=2019-03").get_data(as_text=True)
+    two = re.findall(r'data-lines="2"><tspan x="232">([^<]+)</tspan><tspan x="232" dy="12">([^<]+)</tspan>', page)
+    assert ("Họp của Sở, ngành, quận, huyện, xã,", "phường") in two
+    legend = re.findall(r'data-testid="trend-legend">([^<]+)</text>', page)
+    assert "Họp của Sở, ngành, quận, huyện, xã, phường (chỉ tiêu 30,0%)" in legend
+    r = client.post("/reports/online-ratio/freeze", data={"period": "2019-03", "csrf_token": csrf_of(page)},
+                    follow_redirects=True)
+    assert "Đã chốt số liệu kỳ Tháng 3/2019: bản chốt số 1." in r.get_data(as_text=True)
+
+
+def test_the_drill_down_shows_modes_and_statuses_by_label(client, cases, make_user, auth):
+    auth.login(make_user("admin"))
+    page = client.get("/reports/online-ratio/meetings?period=2019-03&rule=below_city_30").get_data(as_text=True)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert "Đã tổ chức" in cells and "Trực tuyến" in cells
+    assert not {"online", "hybrid", "in_person", "held", "cancelled", "scheduled"} & set(cells)

@@ -171,3 +171,56 @@ def test_the_api_message_follows_accept_language_and_the_code_stays(client, equi
     error = r.json["error"]
     assert error["code"] == "invalid" and error["message"] == message
     assert error["details"]["bridge"] == [field]
+
+
+def _vietnamese_entries() -> dict[str, str]:
+    with PO.open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    return {(m.id[0] if isinstance(m.id, tuple) else m.id): " ".join(m.string) if isinstance(m.string, tuple)
+            else m.string for m in catalog if m.id}
+
+
+def test_the_catalog_reads_as_an_administrative_document():
+    """One spelling per word (the tone on the vowel as administrative documents write it:
+    "hủy", "khóa", "xóa"); "Hôm nay" for today; a calendar feed is not "Lịch đăng ký"."""
+    entries = _vietnamese_entries()
+    text = " ".join(entries.values())
+    for new, old in (("huỷ", "hủy"), ("khoá", "khóa"), ("xoá", "xóa")):
+        assert new not in text.lower(), f"write {old!r}, not {new!r}"
+    assert entries["Today"] == "Hôm nay"
+    assert "Lịch đăng ký" not in text
+    assert "Cancel" in entries and entries["Cancel"].startswith("Hủy")
+    assert entries["E-mail"] == "Thư điện tử" and "e-mail" not in text.lower()
+    assert "phiên bản" not in text  # a frozen report is a "bản chốt", everywhere
+    assert "đường dẫn lịch" not in text.lower()  # a feed is an "địa chỉ lịch", as on its renewal
+    assert "trực tiếp" not in entries["Live figures"]  # "trực tiếp" is in person
+
+
+@pytest.mark.parametrize("language", [None, "vi", "en"])
+def test_the_apis_schema_messages_follow_accept_language(client, equipped, organizer, token_for, language):
+    """Marshmallow's own field messages (required, type, length, choice, range, list items) come
+    back in Vietnamese by default and with `vi`, in English with `en`; field names stay codes."""
+    body = {"title": "x" * 1000, "category": "party", "mode": "online", "start": 5,
+            "participants": ["legacy:00001", ""], "unknown_field": 1}
+    headers = {**token_for(organizer), **({"Accept-Language": language} if language else {})}
+    r = client.post("/api/v1/meetings", json=body, headers=headers)
+    assert r.status_code == 422
+    error = r.json["error"]
+    assert error["code"] == "invalid"
+    details = error["details"]
+    assert {"title", "category", "start", "end", "participants", "organizer"} <= set(details)
+    said = " ".join(str(v) for v in details.values())
+    if language == "en":
+        assert details["end"] == ["Missing data for required field."]
+        assert details["title"] == ["Length must be between 1 and 300."]
+        assert details["category"][0].startswith("Must be one of: ")
+        return
+    assert details["end"] == ["Thiếu dữ liệu của trường bắt buộc."]
+    assert details["title"] == ["Độ dài phải từ 1 đến 300."]
+    assert details["category"][0].startswith("Phải là một trong các giá trị: ")
+    assert details["start"] == ["Thời điểm không hợp lệ: hãy ghi theo ISO 8601."]
+    assert details["participants"] == {"1": ["Độ dài phải từ 1 đến 80."]}
+    assert details["unknown_field"] == ["Trường không xác định."]
+    assert not english_in(said), english_in(said)
+    for message in ("Missing data", "Length must", "Must be one of", "Not a valid", "Unknown field"):
+        assert message not in said

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from models.base import LOCAL
 from models.endpoints import KINDS
 from models.endpoints import STATUSES as ENDPOINT_STATUSES
+from models.errors import N_
 from models.units import LEVELS
 
 #: the offset of an ISO 8601 time: hours and minutes (fromisoformat reads +07:60 as +08:00)
@@ -30,18 +31,18 @@ class LocalDateTime(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError("Not a valid datetime: give an ISO 8601 string.")
+            raise ValidationError(N_("Not a valid datetime: give an ISO 8601 string."))
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as exc:
-            raise ValidationError("Not a valid ISO 8601 datetime.") from exc
+            raise ValidationError(N_("Not a valid ISO 8601 datetime.")) from exc
         offset = _OFFSET.search(value.strip().split("T", 1)[-1]) if "T" in value else None
         if offset and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
-            raise ValidationError("Not a valid UTC offset: give ±HH:MM with minutes below 60.")
+            raise ValidationError(N_("Not a valid UTC offset: give ±HH:MM with minutes below 60."))
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=LOCAL)
         if not (1900 <= parsed.year <= 2200):
-            raise ValidationError("Year out of range.")
+            raise ValidationError(N_("Year out of range."))
         return parsed.astimezone(UTC)
 
 
