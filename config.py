@@ -58,6 +58,8 @@ class Config:
     # daily series to the city is 400,000 rows otherwise).
     REMINDER_HORIZON = (timedelta(days=_int("REMINDER_HORIZON_DAYS", 14))
                         if _int("REMINDER_HORIZON_DAYS", 14) > 0 else None)
+    # A follow-up task's lead unit is reminded from this many local days before its due day.
+    TASK_REMIND_DAYS_BEFORE = _int("TASK_REMIND_DAYS_BEFORE", 2)
     # The scheduler process: reminder interval, SQLite leader takeover, how often a standby tries.
     SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 20))
     SCHEDULER_LOCK_TIMEOUT = float(os.environ.get("SCHEDULER_LOCK_TIMEOUT", 60))

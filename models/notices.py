@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import UTCDateTime, db, utcnow
 
 NOTICE_KINDS = ("booked", "changed", "unit_added", "unit_removed", "cancelled", "restored", "outcome_request",
-                "documents_published")
+                "documents_published", "minutes_published", "tasks_assigned", "task_due_soon", "task_overdue")
 CHANNELS = ("in_app", "email")  # a gateway channel (sms, zalo) adds its name and a Transport
 
 

@@ -80,3 +80,28 @@ def visible_unit_ids(user: User) -> set[int] | None:
     if user.role == "clerk":
         return {user.unit_id}
     return subtree_ids(user.unit_id)
+
+
+# --- follow-up (minutes, conclusions notice, tasks) ---------------------------------------
+
+def can_manage_followup(user: User, meeting) -> bool:
+    """Write and publish a meeting's minutes and conclusions: those who organise it."""
+    return can_organize_for(user, meeting.organizer)
+
+
+def can_update_task(user: User, task) -> bool:
+    """Report a task's status: the lead unit's clerk, the meeting's organisers and admins."""
+    if user.role == "clerk":
+        return user.unit_id == task.lead_unit_id
+    return can_manage_followup(user, task.conclusions.meeting)
+
+
+def can_see_task(user: User, task) -> bool:
+    """A published task: whoever sees its meeting or has its lead or a supporting unit in scope."""
+    meeting = task.conclusions.meeting
+    if can_manage_followup(user, meeting):
+        return True
+    if task.conclusions.status != "published":
+        return False
+    units = [task.lead_unit] + [s.unit for s in task.supporters]
+    return can_see_meeting(user, meeting) or any(in_scope(user, u) for u in units)

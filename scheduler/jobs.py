@@ -178,6 +178,18 @@ def awaiting_outcome(app=None) -> int:
             db.session.remove()
 
 
+def task_reminders(app=None) -> int:
+    """Hourly: remind lead units of follow-up tasks due soon, and once when overdue."""
+    from .followup import remind_tasks
+
+    app = _app(app)
+    with app.app_context():
+        try:
+            return remind_tasks(utcnow(), app.config["TASK_REMIND_DAYS_BEFORE"])
+        finally:
+            db.session.remove()
+
+
 def freeze_report(app=None):
     """Monthly, on the 1st at 07:00 local: freeze last month's report."""
     from reports.snapshots import freeze_last_month

@@ -40,6 +40,7 @@ log = logging.getLogger("giaoban.notices")
 Gettext = Callable[[str], str]
 REQUEST_KINDS = ("booked", "changed", "unit_added", "restored")
 CANCEL_KINDS = ("cancelled", "unit_removed")
+TASK_KINDS = ("task_due_soon", "task_overdue")  # rendered by scheduler.followup
 UNFOLDED = default_policy.clone(max_line_length=998)
 
 SUBJECTS = {
@@ -53,6 +54,8 @@ SUBJECTS = {
     "reminder_pending": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_manual": N_("Please confirm attendance: %(title)s (%(when)s)"),
     "reminder_upcoming": N_("Reminder: %(title)s (%(when)s)"),
+    "minutes_published": N_("Minutes published: %(title)s (%(when)s)"),
+    "tasks_assigned": N_("Tasks assigned: %(title)s (%(when)s)"),
     "documents_published": N_("Documents: %(title)s (%(when)s)"),
 }
 INTROS = {
@@ -68,6 +71,8 @@ INTROS = {
     "reminder_manual": N_("Your unit has not yet confirmed its attendance of the meeting below. "
                           "Please confirm, or decline with a reason, before it starts."),
     "reminder_upcoming": N_("A reminder of the meeting below, coming up soon."),
+    "minutes_published": N_("The minutes of the meeting below are published."),
+    "tasks_assigned": N_("The conclusions notice of the meeting below assigns tasks to your unit."),
     "documents_published": N_("A document of the meeting below has been published."),
 }
 #: kinds whose e-mail carries the one-click confirm and decline links
@@ -333,11 +338,17 @@ def shown_notification(notification, gettext: Gettext) -> tuple[str, str | None]
 
 
 def subject_of(notice: Notice, gettext: Gettext) -> str:
+    if notice.kind in TASK_KINDS:  # a follow-up task's reminder speaks of the task
+        from .followup import task_subject
+        return task_subject(notice, gettext)
     return render_subject(notice.kind, notice.meeting, gettext)
 
 
 def body_lines(notice: Notice, gettext: Gettext, config) -> list[tuple[str, str | None]]:
     """The e-mail's lines as (text, link or None)."""
+    if notice.kind in TASK_KINDS:
+        from .followup import task_lines
+        return task_lines(notice, gettext, config)
     return render_lines(notice.kind, notice.meeting, notice.unit, gettext, config, changes=notice.changes,
                         reason=notice.reason, occurrences=notice.occurrences)
 

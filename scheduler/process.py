@@ -162,6 +162,9 @@ def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
     scheduler.add_job("scheduler.jobs:awaiting_outcome", CronTrigger(minute=5),
                       id="awaiting_outcome", name="Meetings awaiting an outcome",
                       misfire_grace_time=1800, **common)
+    scheduler.add_job("scheduler.jobs:task_reminders", CronTrigger(minute=10),
+                      id="task_reminders", name="Follow-up tasks due soon or overdue",
+                      misfire_grace_time=1800, **common)
     scheduler.add_job("scheduler.jobs:freeze_report", CronTrigger(day=1, hour=7, minute=0),
                       id="freeze_report", name="Freeze last month's report",
                       misfire_grace_time=12 * 3600, **common)

@@ -99,6 +99,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         cli,
         cli_bridges,
         errors,
+        followup_pages,
+        followup_report,
         hardening,
         meeting_record,
         meetings,
@@ -116,7 +118,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
 
     for module in (auth, registry, meetings, attendance, calendars, report_pages, ops, notices, admin_bridges,
                    admin_accounts, admin_audit, meeting_record, calendar_admin, reorganise,
-                   report_rollup, readiness_pages, briefing, roll_call):
+                   report_rollup, readiness_pages, briefing, roll_call, followup_pages,
+                   followup_report):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -36,6 +36,10 @@ FIGURE_LABELS = {"held": _l("Held"), "held_online": _l("Held online"), "cancelle
                  "gap": _l("Gap")}
 ENDPOINT_STATUS_LABELS = {"planned": _l("Planned"), "installed": _l("Installed"), "ready": _l("Ready"),
                           "faulty": _l("Faulty"), "retired": _l("Retired")}
+TASK_STATUS_LABELS = {"assigned": _l("Assigned"), "received": _l("Received"), "in_progress": _l("In progress"),
+                      "done": _l("Done")}
+TASK_STANDING_LABELS = {"done_on_time": _l("Done on time"), "done_late": _l("Done late"),
+                        "overdue": _l("Overdue"), "open": _l("Open, not yet due")}
 DOCUMENT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
 ROLL_CALL_LABELS = {"connected": _l("Connected"), "in_person": _l("In person"), "absent": _l("Absent"),
                     "unknown": _l("Not yet known")}
@@ -45,7 +49,7 @@ LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATU
           "responses": RESPONSE_LABELS, "levels": LEVEL_LABELS, "roles": ROLE_LABELS,
           "endpoint_kinds": ENDPOINT_KIND_LABELS, "endpoint_statuses": ENDPOINT_STATUS_LABELS,
           "document_statuses": DOCUMENT_STATUS_LABELS, "roll_call": ROLL_CALL_LABELS,
-          "figures": FIGURE_LABELS}
+          "figures": FIGURE_LABELS, "task_statuses": TASK_STATUS_LABELS, "task_standings": TASK_STANDING_LABELS}
 
 
 def label(kind: str, code: str | None) -> str:

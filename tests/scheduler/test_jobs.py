@@ -81,6 +81,7 @@ def test_the_process_registers_every_job_with_explicit_ids(app):
     scheduler = build_scheduler(app.extensions["sqlalchemy"].engine, Settings(tick_seconds=60))
     pending = {j.id: j for j in scheduler.get_jobs()}
     assert set(pending) == {"send_reminders", "top_up_reminders", "stale_endpoints", "awaiting_outcome",
+                            "task_reminders",
                             "freeze_report"}
     assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
     assert all(j.coalesce and j.misfire_grace_time for j in pending.values())

@@ -19,13 +19,43 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXAMPLES = 10
 pytestmark = pytest.mark.slow
 
+FOLLOWUP_PATHS = {"/api/v1/meetings/{meeting_id}/minutes", "/api/v1/meetings/{meeting_id}/minutes/publish",
+                  "/api/v1/meetings/{meeting_id}/conclusions", "/api/v1/meetings/{meeting_id}/conclusions/tasks",
+                  "/api/v1/meetings/{meeting_id}/conclusions/publish", "/api/v1/tasks/{task_id}",
+                  "/api/v1/tasks/{task_id}/updates", "/api/v1/tasks", "/api/v1/reports/followup"}
+
+
+def followup_world(hanoi, admin):
+    """Meeting 1 with published minutes and task 1 of its published notice, for ids the fuzz draws."""
+    from datetime import timedelta
+
+    from models import Invitation, Meeting, db
+    from models.base import LOCAL, utcnow
+    from scheduler import followup
+
+    start = utcnow() - timedelta(days=3)
+    meeting = Meeting(uid="fuzz@giaoban", title="Giao ban", category="giao_ban", organizer=hanoi["ba_dinh"],
+                      mode="online", start_at=start, end_at=start + timedelta(hours=1), status="held",
+                      outcome_mode="online", invitations=[Invitation(unit=hanoi["phuc_xa"], connected=True)])
+    db.session.add(meeting)
+    db.session.commit()
+    followup.save_minutes(meeting, "# Biên bản", admin, utcnow())
+    followup.publish_minutes(meeting, admin, utcnow())
+    followup.add_task(meeting, {"title": "Báo cáo", "lead_unit": hanoi["phuc_xa"].ref,
+                                "due_on": start.astimezone(LOCAL).date().isoformat()}, admin, utcnow())
+    followup.publish_conclusions(meeting, admin, utcnow())
+
 
 def test_api_answers_bad_input_with_4xx_as_documented(web_app, hanoi, equipped, bridge, make_user,
                                                       token_for):
-    headers = token_for(make_user("admin"))
+    admin = make_user("admin")
+    headers = token_for(admin)
+    followup_world(hanoi, admin)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", web_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 15
+    assert len(operations) >= 26
+    paths = {operation.path for operation in operations}
+    assert FOLLOWUP_PATHS <= paths, FOLLOWUP_PATHS - paths
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)

@@ -33,6 +33,8 @@ READS_REPORTS = {"admin", "org_in", "org_out", "viewer_in", "viewer_out"}
 BOOKS = {"admin", "org_in", "org_out"}
 #: reading a feed address is SEES_MEETING; renewing it is the unit's clerk's, its organisers' and admins'
 RENEWS_FEED = {"admin", "org_in", "clerk_in"}
+#: a follow-up task led by Phúc Xá: its clerk, the meeting's organisers and admins report its status
+UPDATES_TASK = {"admin", "org_in", "clerk_in"}
 
 # (endpoint, method) -> (path template, who gets through, body)
 #   {m} meeting id, {b} bridge id, {e} endpoint id, {t} unit feed token, {link} a signed answer link
@@ -191,6 +193,37 @@ RULES = {
     ("api.put_mark", "PUT"): ("/api/v1/meetings/{m}/roll-call/legacy:00001", ORGANISES, {"state": "connected"}),
     ("api.post_check_in", "POST"): ("/api/v1/meetings/{m}/roll-call/legacy:00001/check-in", ANSWERS, None),
     ("api.get_proposal", "GET"): ("/api/v1/meetings/{m}/roll-call/outcome", ORGANISES, None),
+    # Follow-up (#16): {tk} is a published task of the meeting, led by Phúc Xá
+    ("followup.minutes", "GET"): ("/meetings/{m}/minutes", SEES_MEETING, None),
+    ("followup.minutes", "POST"): ("/meetings/{m}/minutes", ORGANISES, {"body": "Biên bản {actor}"}),
+    ("followup.publish_minutes", "POST"): ("/meetings/{m}/minutes/publish", ORGANISES, {}),
+    ("followup.conclusions", "GET"): ("/meetings/{m}/conclusions", SEES_MEETING, None),
+    ("followup.conclusions", "POST"): ("/meetings/{m}/conclusions", ORGANISES, {"body": "Kết luận"}),
+    ("followup.add_task", "POST"): ("/meetings/{m}/conclusions/tasks", ORGANISES, {}),
+    ("followup.remove_task", "POST"): ("/meetings/{m}/conclusions/tasks/{tk}/remove", ORGANISES, {}),
+    ("followup.publish_conclusions", "POST"): ("/meetings/{m}/conclusions/publish", ORGANISES, {}),
+    ("followup.task", "GET"): ("/tasks/{tk}", SEES_MEETING, None),
+    ("followup.task", "POST"): ("/tasks/{tk}", UPDATES_TASK, {"status": "received"}),
+    ("followup.evidence", "GET"): ("/tasks/{tk}/evidence/{ev}", SEES_MEETING, None),
+    ("api.add_evidence", "POST"): ("/api/v1/tasks/{tk}/evidence", UPDATES_TASK, None),
+    ("api.get_evidence", "GET"): ("/api/v1/tasks/{tk}/evidence/{ev}", SEES_MEETING, None),
+    ("followup.unit_tasks", "GET"): ("/tasks?unit=legacy:00001", SEES_MEETING, None),
+    ("followup_report.report", "GET"): ("/reports/followup?period=2030-01", READS_REPORTS, None),
+    ("followup_report.download", "GET"): ("/reports/followup/download?period=2030-01&format=xlsx",
+                                          READS_REPORTS, None),
+    ("followup_report.tasks", "GET"): ("/reports/followup/tasks?period=2030&standing=open", READS_REPORTS, None),
+    ("api.get_minutes", "GET"): ("/api/v1/meetings/{m}/minutes", SEES_MEETING, None),
+    ("api.put_minutes", "PUT"): ("/api/v1/meetings/{m}/minutes", ORGANISES, {"body": "Biên bản {actor}"}),
+    ("api.publish_minutes", "POST"): ("/api/v1/meetings/{m}/minutes/publish", ORGANISES, None),
+    ("api.get_conclusions", "GET"): ("/api/v1/meetings/{m}/conclusions", SEES_MEETING, None),
+    ("api.put_conclusions", "PUT"): ("/api/v1/meetings/{m}/conclusions", ORGANISES, {"body": "Kết luận"}),
+    ("api.add_task", "POST"): ("/api/v1/meetings/{m}/conclusions/tasks", ORGANISES,
+                               {"title": "Nhiệm vụ {actor}", "lead_unit": "legacy:00001", "due_on": "2099-01-01"}),
+    ("api.publish_conclusions", "POST"): ("/api/v1/meetings/{m}/conclusions/publish", ORGANISES, None),
+    ("api.get_task", "GET"): ("/api/v1/tasks/{tk}", SEES_MEETING, None),
+    ("api.update_task", "POST"): ("/api/v1/tasks/{tk}/updates", UPDATES_TASK, {"status": "in_progress"}),
+    ("api.list_tasks", "GET"): ("/api/v1/tasks?unit=legacy:00001", SEES_MEETING, None),
+    ("api.get_followup_report", "GET"): ("/api/v1/reports/followup?period=2030", READS_REPORTS, None),
 }
 #: routes where "denied" is a 404 by design (the object is hidden from those who may not see it)
 HIDDEN_IS_404 = {"meetings.detail", "meetings.edit", "meetings.cancel", "meetings.restore", "meetings.outcome",
@@ -237,6 +270,14 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     secret = web_app.config["SECRET_KEY"]
     link = answer_path(meeting.id, "legacy:00001", "confirmed") + "?t=" + answer_token(
         secret, meeting, hanoi["phuc_xa"], "confirmed")
+    from scheduler import followup
+    followup.save_minutes(meeting, "Biên bản", org_in, utcnow())
+    followup.publish_minutes(meeting, org_in, utcnow())
+    task = followup.add_task(meeting, {"title": "Báo cáo", "lead_unit": "legacy:00001",
+                                       "due_on": (start + timedelta(days=5)).date().isoformat()}, org_in, utcnow())
+    followup.publish_conclusions(meeting, org_in, utcnow())
+    followup.update_task(task, {"status": "received"}, org_in, utcnow(), [(BRIEFING_PDF, "Minh chứng.pdf")],
+                         DOCUMENT_SETTINGS)
     headers = {name: token_for(user) for name, user in users.items()}
     from models.users import ApiToken, issue_api_token
     spare = {name: issue_api_token(user) for name, user in users.items()}
@@ -250,7 +291,7 @@ def world(hanoi, equipped, bridge, make_user, token_for, web_app):
     return {"users": users, "m": meeting.id, "d": document.id,
             "dt": document_token(web_app.config["SECRET_KEY"], document), "b": bridge.id, "k": spare_ids,
             "u": users["viewer_out"].id,
-            "e": endpoint.id, "t": token, "link": link,
+            "e": endpoint.id, "t": token, "link": link, "tk": task.id, "ev": task.evidence[0].id,
             "headers": headers, "start": start, "phuc_xa": hanoi["phuc_xa"]}
 
 
@@ -280,7 +321,8 @@ def test_each_role_reaches_exactly_its_routes(web_app, world, actor):
     for (endpoint, method), (template, allowed, body) in sorted(RULES.items()):
         token = feed_token_for_unit(world["phuc_xa"]).token  # earlier rows may have renewed it
         path = template.format(m=world["m"], d=world["d"], dt=world["dt"], b=world["b"], k=world["k"][actor],
-                               u=world["u"], e=world["e"], t=token, link=world["link"], actor=actor)
+                               u=world["u"], e=world["e"], t=token, link=world["link"], actor=actor,
+                               tk=world["tk"], ev=world["ev"])
         if endpoint.startswith("api."):
             headers = dict(world["headers"][actor]) if actor != "anon" else {}
             if body == "booking":

@@ -176,9 +176,11 @@ def main_pages(site) -> dict[str, list[str]]:
                   f"/meetings/{m}/responses", "/notifications", "/admin/bridges",
                   f"/admin/bridges/{site['bridge']}", "/admin/accounts", "/admin/calendar/",
                   "/me/feed", "/units/legacy:001/feed", "/meetings/awaiting", "/reports/targets",
-                  f"/meetings/{m}/briefing", f"/meetings/{m}/roll-call"],
+                  f"/meetings/{m}/briefing", f"/meetings/{m}/roll-call",
+                  f"/meetings/{m}/minutes", f"/meetings/{m}/conclusions", "/reports/followup",
+                  "/reports/followup/tasks?period=2019"],
         "clerk": ["/my-unit", f"/meetings/{m}", "/units/legacy:00001", "/notifications",
-                  "/me/feed", f"/meetings/{m}/briefing"],
+                  "/me/feed", f"/meetings/{m}/briefing", "/tasks"],
     }
 
 

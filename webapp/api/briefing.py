@@ -268,10 +268,12 @@ def get_proposal(meeting_id):
 def document_types(spec: dict) -> dict:
     """The download answers the file's own type: list every accepted one in the document
     (called by the app's one spec processor, `webapp.errors`)."""
-    operation = spec.get("paths", {}).get("/api/v1/meetings/{meeting_id}/documents/{document_id}/content", {})
-    content = operation.get("get", {}).get("responses", {}).get("200", {}).get("content")
-    if content is not None:
-        for kind in EXTENSIONS:
-            content[kind] = {"schema": {"type": "string", "format": "binary"}}
+    for path in ("/api/v1/meetings/{meeting_id}/documents/{document_id}/content",
+                 "/api/v1/tasks/{task_id}/evidence/{evidence_id}"):  # a follow-up task's evidence too
+        operation = spec.get("paths", {}).get(path, {})
+        content = operation.get("get", {}).get("responses", {}).get("200", {}).get("content")
+        if content is not None:
+            for kind in EXTENSIONS:
+                content[kind] = {"schema": {"type": "string", "format": "binary"}}
     return spec
 
