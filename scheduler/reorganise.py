@@ -7,7 +7,9 @@ each dissolved unit to which successor:
 - its endpoints, its users, its live feed tokens (subscribed calendars keep working and now show
   the successor's meetings) and its contact addresses;
 - its invitations to meetings that have not started (with their endpoint bookings and unsent
-  reminders), and the meetings it organises that have not started.
+  reminders), and the meetings it organises that have not started;
+- the follow-up tasks not yet done that it leads or supports (#16: the successor carries on the
+  work; done tasks stay with the dissolved unit, as the follow-up report counted them).
 
 What has happened stays with the dissolved unit as history: past invitations and outcomes,
 meetings that started before `now`, revoked feed tokens, frozen reports (never re-keyed).
@@ -37,6 +39,7 @@ from models.base import db
 from models.database import write_transaction
 from models.endpoints import Endpoint
 from models.errors import N_, ValidationFailed
+from models.followup import Task, TaskSupporter
 from models.meetings import EndpointBooking, Invitation, Meeting
 from models.notifications import FeedToken, Reminder
 from models.text import search_key
@@ -58,11 +61,12 @@ class UnitMove:
     organised: int = 0  # meetings not yet started that it organises
     past_invitations: int = 0  # history: stays
     past_organised: int = 0  # history: stays
+    tasks: int = 0  # follow-up tasks not done that it leads or supports (done ones stay)
 
     @property
     def holds_anything(self) -> bool:
         return bool(self.endpoints or self.users or self.feed_tokens or self.contacts
-                    or self.invitations or self.organised)
+                    or self.invitations or self.organised or self.tasks)
 
 
 @dataclass
@@ -89,7 +93,7 @@ class Plan:
 
     def totals(self) -> dict[str, int]:
         keys = ("endpoints", "users", "feed_tokens", "invitations", "organised",
-                "past_invitations", "past_organised")
+                "past_invitations", "past_organised", "tasks")
         out = {k: sum(getattr(m, k) for m in self.moves) for k in keys}
         out["contacts"] = sum(len(m.contacts) for m in self.moves)
         out["units"] = len(self.moves)
@@ -101,7 +105,7 @@ class Plan:
                     "to_name": m.to.name if m.to else None, "endpoints": m.endpoints, "users": m.users,
                     "feed_tokens": m.feed_tokens, "contacts": m.contacts, "invitations": m.invitations,
                     "organised": m.organised, "past_invitations": m.past_invitations,
-                    "past_organised": m.past_organised}
+                    "past_organised": m.past_organised, "tasks": m.tasks}
         return {"dataset": self.dataset, "now": self.now.isoformat(), "totals": self.totals(),
                 "moves": [row(m) for m in self.moves], "unresolved": [row(m) for m in self.unresolved],
                 "splits": [{"unit": s.unit.ref, "name": s.unit.name, "default": s.default.ref,
@@ -167,6 +171,10 @@ def plan_reorganisation(dataset: str, now: datetime, choices: Mapping[int, int] 
         return _counts(select(Meeting.organizer_id, func.count()).where(
             Meeting.organizer_id.in_(ids), when).group_by(Meeting.organizer_id)) if ids else {}
 
+    led = _counts(select(Task.lead_unit_id, func.count()).where(
+        Task.lead_unit_id.in_(ids), Task.status != "done").group_by(Task.lead_unit_id)) if ids else {}
+    supported = _counts(select(TaskSupporter.unit_id, func.count()).join(Task).where(
+        TaskSupporter.unit_id.in_(ids), Task.status != "done").group_by(TaskSupporter.unit_id)) if ids else {}
     scheduled = Meeting.status == "scheduled"
     inv_up, inv_past = invitations(upcoming & scheduled), invitations(~(upcoming & scheduled))
     org_up, org_past = organised(upcoming & scheduled), organised(~(upcoming & scheduled))
@@ -179,7 +187,8 @@ def plan_reorganisation(dataset: str, now: datetime, choices: Mapping[int, int] 
             to = next((o for o in options if o.id == choices.get(unit_id)), default)
         move = UnitMove(unit, to, endpoints.get(unit_id, 0), users.get(unit_id, 0), tokens.get(unit_id, 0),
                         _lines(unit.contact_emails), inv_up.get(unit_id, 0), org_up.get(unit_id, 0),
-                        inv_past.get(unit_id, 0), org_past.get(unit_id, 0))
+                        inv_past.get(unit_id, 0), org_past.get(unit_id, 0),
+                        led.get(unit_id, 0) + supported.get(unit_id, 0))
         if not move.holds_anything:
             continue
         if to is None:
@@ -248,10 +257,12 @@ def apply_reorganisation(dataset: str, now: datetime, actor: User | None,
             for chunk in _chunks(sorted(organised)):
                 db.session.execute(update(Meeting).where(Meeting.id.in_(chunk)).values(organizer_id=new))
             touched |= organised
+            _move_open_tasks(old, new, now)
             audit.record(actor, "reorganise", "unit", old, before={"unit": move.unit.ref},
                          after={"to": move.to.ref, "endpoints": move.endpoints, "users": move.users,
                                 "feed_tokens": move.feed_tokens, "contacts": len(move.contacts),
-                                "invitations": move.invitations, "organised": move.organised})
+                                "invitations": move.invitations, "organised": move.organised,
+                                "tasks": move.tasks})
         for chunk in _chunks(sorted(touched)):
             db.session.execute(update(Meeting).where(Meeting.id.in_(chunk))
                                .values(revision=Meeting.revision + 1, updated_at=now))
@@ -263,6 +274,27 @@ def apply_reorganisation(dataset: str, now: datetime, actor: User | None,
             before = {m.id: {inv.unit_id for inv in m.invitations} - added[m.id] for m in meetings}
             record_notices(None, meetings=meetings, change="changed", before_units=before)
     return plan
+
+
+def _move_open_tasks(old: int, new: int, now: datetime) -> None:
+    """Follow-up tasks not done pass to the successor, as lead or as supporter (a successor that
+    already leads or supports a task keeps its one place); done tasks stay as history."""
+    open_tasks = select(Task.id).where(Task.status != "done")
+    db.session.execute(update(Task).where(Task.lead_unit_id == old, Task.id.in_(open_tasks))
+                       .values(lead_unit_id=new, updated_at=now))
+    db.session.execute(delete(TaskSupporter).where(  # a successor now leading what it supported
+        TaskSupporter.unit_id == new, TaskSupporter.task_id.in_(open_tasks.where(Task.lead_unit_id == new))))
+    supported = set(db.session.scalars(select(TaskSupporter.task_id).where(
+        TaskSupporter.unit_id == old, TaskSupporter.task_id.in_(open_tasks))))
+    placed = set(db.session.scalars(select(TaskSupporter.task_id).where(
+        TaskSupporter.unit_id == new, TaskSupporter.task_id.in_(supported))))
+    placed |= set(db.session.scalars(select(Task.id).where(Task.id.in_(supported), Task.lead_unit_id == new)))
+    for chunk in _chunks(sorted(placed)):
+        db.session.execute(delete(TaskSupporter).where(TaskSupporter.unit_id == old,
+                                                       TaskSupporter.task_id.in_(chunk)))
+    for chunk in _chunks(sorted(supported - placed)):
+        db.session.execute(update(TaskSupporter).where(TaskSupporter.unit_id == old,
+                                                       TaskSupporter.task_id.in_(chunk)).values(unit_id=new))
 
 
 def _chunks(ids: list[int], size: int = 900):

@@ -53,7 +53,8 @@ def units_reorganise(dataset: str, choose: tuple[str, ...], apply_: bool, as_jso
         click.echo(("Moved" if apply_ else "Would move") + f" from {totals['units']} dissolved units: "
                    f"{totals['endpoints']} endpoints, {totals['users']} users, {totals['feed_tokens']} feed tokens, "
                    f"{totals['contacts']} contact addresses, {totals['invitations']} upcoming invitations, "
-                   f"{totals['organised']} upcoming meetings organised.")
+                   f"{totals['organised']} upcoming meetings organised, {totals['tasks']} follow-up tasks "
+                   "not yet done.")
         click.echo(f"Stays as history: {totals['past_invitations']} past invitations, "
                    f"{totals['past_organised']} past meetings organised.")
         for move in plan.moves:

@@ -191,3 +191,48 @@ def test_a_2019_demo_city_reorganised_to_2025_keeps_its_2019_reports_byte_for_by
     assert all(u.dissolved_on is None for u in owners if u.level == "commune")
     assert reports() == before
     assert plan_reorganisation("2025", now).empty
+
+
+def test_open_follow_up_tasks_pass_to_the_successors_and_done_ones_stay(city, admin, make_meeting):
+    """#16 with #18: a task not done is carried on by the successor, as lead or as supporter (one
+    place per unit); a done task stays with the dissolved unit, as the report counted it."""
+    from models.followup import Conclusions, Task, TaskSupporter, deadline_of
+
+    old, new = city["old"], city["new"]
+    held = make_meeting(city["city"], NOW - timedelta(days=20), participants=list(old.values()),
+                        status="held", outcome_mode="online", title="Giao ban tháng 8")
+    notice = Conclusions(meeting_id=held.id, status="published", body="Kết luận")
+    db.session.add(notice)
+    db.session.flush()
+    due = (NOW + timedelta(days=10)).date()
+
+    def task(title, lead, status="in_progress", supporters=()):
+        t = Task(conclusions_id=notice.id, title=title, lead_unit_id=lead.id, due_on=due,
+                 deadline_at=deadline_of(due), status=status,
+                 done_at=NOW - timedelta(days=1) if status == "done" else None,
+                 supporters=[TaskSupporter(unit_id=u.id) for u in supporters])
+        db.session.add(t)
+        return t
+
+    t1 = task("Rà soát điểm cầu", old["ngoc_ha"])
+    t2 = task("Báo cáo tháng 8", old["ngoc_ha"], status="done")
+    t3 = task("Tập huấn", new["giang_vo"], supporters=[old["kim_ma"], old["giang_vo"]])
+    t4 = task("Kiểm tra", old["giang_vo"], status="assigned", supporters=[new["giang_vo"]])
+    db.session.commit()
+    plan = plan_reorganisation("2025", NOW)
+    assert {m.unit.ref: m.tasks for m in plan.moves} == {
+        old["ngoc_ha"].ref: 1, old["kim_ma"].ref: 1, old["giang_vo"].ref: 2}
+    assert plan.totals()["tasks"] == 4
+    apply_reorganisation("2025", NOW, admin)
+    db.session.expire_all()
+
+    def places(t):
+        t = db.session.get(Task, t.id)
+        return t.lead_unit_id, sorted(s.unit_id for s in t.supporters)
+
+    assert places(t1) == (new["ngoc_ha"].id, [])
+    assert places(t2) == (old["ngoc_ha"].id, [])  # done: history
+    assert places(t3) == (new["giang_vo"].id, [new["ngoc_ha"].id])  # Kim Mã's default: Ngọc Hà
+    assert places(t4) == (new["giang_vo"].id, [])
+    again = plan_reorganisation("2025", NOW)
+    assert all(m.tasks == 0 for m in again.moves + again.unresolved)
