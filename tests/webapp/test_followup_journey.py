@@ -9,23 +9,13 @@ import pytest
 from models import db
 from models.base import LOCAL, utcnow
 from scheduler import jobs
-from tests.webapp.test_journeys import CHROMIUM, server, shot, sign_in  # noqa: F401
+from tests.webapp.test_journeys import CHROMIUM, browser, server, shot, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                  reason="Debian's chromium is not installed")]
 COMMUNES = ("phuc_xa", "truc_bach", "vinh_phuc")
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def new_page(browser, server, width=1280):  # noqa: F811 - the journeys' server fixture

@@ -8,22 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from models import Bridge, Invitation, Meeting, Notice, User, db
-from tests.webapp.test_journeys import CHROMIUM, next_monday, server, shot, sign_in  # noqa: F401
+from tests.webapp.test_journeys import CHROMIUM, browser, next_monday, server, shot, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                  reason="Debian's chromium is not installed")]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def new_page(browser, server):  # noqa: F811 - the journeys' server fixture
