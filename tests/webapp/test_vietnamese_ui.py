@@ -224,3 +224,13 @@ def test_the_apis_schema_messages_follow_accept_language(client, equipped, organ
     assert not english_in(said), english_in(said)
     for message in ("Missing data", "Length must", "Must be one of", "Not a valid", "Unknown field"):
         assert message not in said
+
+
+def test_the_apis_answers_say_they_vary_by_language(client, equipped, organizer, token_for):
+    """What follows Accept-Language says so (Vary), refusals included, so a shared cache cannot
+    hand a Vietnamese answer to an English client."""
+    headers = token_for(organizer)
+    for r in (client.get("/api/v1/units?q=phuc", headers=headers),
+              client.post("/api/v1/meetings", json={"title": ""}, headers=headers),
+              client.get("/api/v1/units")):  # 401
+        assert "Accept-Language" in r.headers.get("Vary", ""), (r.status_code, r.headers)

@@ -14,6 +14,13 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 auth = HTTPTokenAuth(scheme="Bearer", description="A token from `flask users token EMAIL`.")
 
 
+@bp.after_request
+def _vary_by_language(response):
+    """The API's messages and files follow Accept-Language: a shared cache must key on it too."""
+    response.vary.add("Accept-Language")
+    return response
+
+
 @auth.verify_token
 def _verify(token: str) -> User | None:
     return user_for_token(token) if token else None
