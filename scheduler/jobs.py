@@ -17,7 +17,7 @@ from models.base import LOCAL, utcnow
 from models.database import write_transaction
 from models.endpoints import READY_STATUSES
 
-from .notices import Gettext, catalog_translator, notification_text
+from .notices import Gettext, catalog_translator, notification_text, outcome_request, send_due_notices
 
 log = logging.getLogger("giaoban.jobs")
 AWAITING_LOOKBACK = timedelta(days=90)
@@ -86,8 +86,6 @@ def stale_endpoint_notices(now: datetime, max_age_days: int, gettext: Gettext | 
 
 def awaiting_outcome_notices(now: datetime, gettext: Gettext | None = None) -> int:
     """A notice to the organiser unit of each meeting that ended with no outcome recorded."""
-    from .notices import outcome_request
-
     gettext = gettext or catalog_translator()(None)
     with write_transaction():
         meetings = db.session.scalars(
@@ -108,15 +106,11 @@ def awaiting_outcome_notices(now: datetime, gettext: Gettext | None = None) -> i
 
 def translator_for(app):
     """gettext of the app's catalog per locale ('en': English; unknown: Vietnamese), loaded once."""
-    from .notices import catalog_translator
-
     return catalog_translator(os.path.join(app.root_path, "translations"))
 
 
 def send_notices(app=None) -> int:
     """Every few seconds: deliver the notices' e-mails (and any gateway channel)."""
-    from .notices import send_due_notices
-
     app = _app(app)
     with app.app_context():
         try:
