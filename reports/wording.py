@@ -35,15 +35,17 @@ def format_figure(value: float | None, locale: str, signed: bool = False) -> str
 
 
 def period_words(period: Period, gettext: Callable[[str], str], locale: str) -> str:
-    """ "Tháng 3/2019", "Quý I/2019", "Năm 2019" (in English "March 2019", "Quarter I/2019", "Year 2019").
+    """ "Tháng 3/2019", "Quý I/2019", "Năm 2019" (in English "March 2019", "Q1 2019", "Year 2019").
 
-    A month's name is Babel's, standing alone, in the locale ("Tháng 3", "March")."""
+    A month's name is Babel's, standing alone, in the locale ("Tháng 3", "March"). Vietnamese
+    documents number quarters in Roman numerals (Quý I/2019), English in digits (Q1 2019)."""
     if period.kind == "month":
         name = get_month_names("wide", "stand-alone", locale=locale)[period.first_month]
         return gettext(N_("%(month_name)s %(year)d")) % {"month_name": name, "year": period.year}
     if period.kind == "quarter":
-        return gettext(N_("Quarter %(quarter)s/%(year)d")) % {
-            "quarter": ROMAN[(period.first_month - 1) // 3], "year": period.year}
+        number = (period.first_month - 1) // 3
+        return gettext(N_("Q%(quarter)s %(year)d")) % {
+            "quarter": ROMAN[number] if locale.startswith("vi") else number + 1, "year": period.year}
     return gettext(N_("Year %(year)d")) % {"year": period.year}
 
 

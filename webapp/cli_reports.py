@@ -15,40 +15,10 @@ from reports.csv_writer import report_csv
 from reports.online_ratio import online_ratio
 from reports.periods import parse_period
 from reports.snapshots import freeze_report, frozen_report, get_version
+from reports.text_writer import report_text
 from reports.xlsx_writer import report_xlsx
 
 from .labels import report_wording
-
-
-def _fmt(value) -> str:
-    return "—" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
-
-
-def report_table(report: dict) -> str:
-    """The report as plain-text tables for a terminal."""
-    head = f"{'':<34}{'held':>7}{'online':>8}{'cancel':>8}{'await':>7}{'ratio%':>8}{'target%':>9}{'gap':>7}"
-    lines = [f"Online-meeting ratio, {report['period']}"
-             + (f" (frozen version {report['version']})" if report.get("frozen") else " (live)")]
-
-    def block(title, rows):
-        lines.extend(["", title, head])
-        for label, r in rows:
-            lines.append(f"{label[:33]:<34}{r['held']:>7}{r['held_online']:>8}{r['cancelled']:>8}"
-                         f"{r['awaiting_outcome']:>7}{_fmt(r['ratio']):>8}"
-                         f"{_fmt(r.get('target')):>9}{_fmt(r.get('gap')):>7}")
-
-    block("Per target rule", [(r["code"], r) for r in report["rules"]]
-          + [("not covered by a target", report["not_covered"])])
-    block("Per organiser unit", [(f"{r['unit']} {r.get('unit_name', '')}", r) for r in report["organizers"]])
-    block("Per district (with its communes)",
-          [(f"{r['unit']} {r.get('unit_name', '')}", r) for r in report["districts"]])
-    if report.get("attendance"):
-        a = report["attendance"]
-        lines += ["", f"Attendance at held online meetings: {a['connected']}/{a['invited']} invited "
-                      f"units connected ({_fmt(a['connected_share'])}%), {a['confirmed_before']} "
-                      f"confirmed beforehand ({_fmt(a['confirmed_share'])}%)"]
-    return "\n".join(lines) + "\n"
-
 
 group = click.Group("report", help="Reports: the online-meeting ratio.")
 
@@ -57,10 +27,12 @@ group = click.Group("report", help="Reports: the online-meeting ratio.")
 @click.option("--period", required=True, help="2019-03, 2019-Q1 or 2019 (local dates).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
               default="table", show_default=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="The language of the table, CSV and XLSX (their words and how numbers are written).")
 @click.option("--version", type=int, help="A frozen version instead of the live figures.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
-def online_ratio_command(period: str, fmt: str, version: int | None, output: str | None):
+def online_ratio_command(period: str, fmt: str, lang: str, version: int | None, output: str | None):
     """The online-meeting ratio of a month, quarter or year, for the whole city."""
     try:
         p = parse_period(period)
@@ -75,9 +47,9 @@ def online_ratio_command(period: str, fmt: str, version: int | None, output: str
     else:
         report = online_ratio(p, utcnow())
         report["attendance"] = attendance(p)
-    with current_app.test_request_context(), force_locale("vi"):  # the UI's default language
+    with current_app.test_request_context(), force_locale(lang):
         words = report_wording()
-    body = {"table": lambda: report_table(report).encode(),
+    body = {"table": lambda: report_text(report, words).encode(),
             "json": lambda: (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode(),
             "csv": lambda: report_csv(report, words), "xlsx": lambda: report_xlsx(report, words)}[fmt]()
     if output:
