@@ -9,13 +9,15 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .csv_writer import _cell
+from .wording import Wording
 from .xlsx_writer import HEADER_FILL, HEADER_FONT, _put
 
 Sheet = tuple[str, list[str], list[list]]  # title, headers, rows
 
 
-def sheets_csv(sheets: list[Sheet], heading: str | None = None) -> bytes:
-    """UTF-8 with a BOM; with several sheets, a first column names the one each line is from."""
+def sheets_csv(sheets: list[Sheet], heading: str | None = None, words: Wording | None = None) -> bytes:
+    """UTF-8 with a BOM; with several sheets, a first column names the one each line is from.
+    With `words`, decimals are written as the reader's locale writes them ("66,7" in Vietnamese)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if heading:
@@ -27,7 +29,7 @@ def sheets_csv(sheets: list[Sheet], heading: str | None = None) -> bytes:
             writer.writerow(([""] if several else []) + [_cell(h) for h in headers])
             written = headers
         for values in rows:
-            writer.writerow(([_cell(title)] if several else []) + [_cell(v) for v in values])
+            writer.writerow(([_cell(title)] if several else []) + [_cell(v, words) for v in values])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

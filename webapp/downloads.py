@@ -6,13 +6,15 @@ from flask_babel import gettext as _
 
 from reports.sheets import Sheet, sheets_csv, sheets_xlsx
 
+from .labels import report_wording
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def sheet_download(sheets: list[Sheet], fmt: str, name: str, heading: str | None = None) -> Response:
     """:raise 400: unless `fmt` is csv or xlsx."""
     if fmt == "csv":
-        body, mimetype = sheets_csv(sheets, heading), "text/csv; charset=utf-8"
+        body, mimetype = sheets_csv(sheets, heading, report_wording()), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         body, mimetype = sheets_xlsx(sheets, heading), XLSX
     else:

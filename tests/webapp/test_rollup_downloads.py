@@ -32,8 +32,10 @@ def test_the_page_downloads_the_rollup_as_csv_and_xlsx(client, auth, make_user, 
     lines = _csv(r)
     assert "2025" in lines[0][0]  # the heading names the period and says what the figures are
     by_code = {line[1]: line for line in lines[2:]}
-    assert by_code["2025:00004"][3:6] == ["3", "2", "66.7"]  # old and new Ngọc Hà under today's
+    assert by_code["2025:00004"][3:6] == ["3", "2", "66,7"]  # old and new Ngọc Hà under today's
     assert lines[-1][3:5] == ["3", "2"]                        # the total: the historic total
+    english = _csv(client.get("/reports/online-ratio/as-of-today?period=2025&format=csv&lang=en"))
+    assert {line[1]: line for line in english[2:]}["2025:00004"][3:6] == ["3", "2", "66.7"]
     x = client.get("/reports/online-ratio/as-of-today?period=2025&format=xlsx")
     assert x.status_code == 200 and x.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(x.get_data())).active
