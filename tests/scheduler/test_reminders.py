@@ -96,7 +96,7 @@ def test_the_email_has_recipients_vietnamese_text_and_an_ics(book, people, mail_
     assert body_part.get_content_charset() == "utf-8"
     body = body_part.get_content()
     assert "Kính gửi: Phường Phúc Xá" in body and "09:00–11:00 ngày 06/03/2030" in body
-    assert "Hình thức: Trực tuyến" in body and "Đơn vị chủ trì: Quận Ba Đình" in body
+    assert "Hình thức: Trực tuyến" in body and "Đơn vị tổ chức: Quận Ba Đình" in body
     [ics] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert ics.get_param("method") == "REQUEST"
     calendar = icalendar.Calendar.from_ical(ics.get_payload(decode=True))
@@ -257,7 +257,7 @@ def test_each_reader_gets_the_reminder_in_the_language_they_chose(book, people, 
     assert str(vi["Message-ID"]) != str(en["Message-ID"])
     vi_text, en_text = vi.get_body(("plain",)).get_content(), en.get_body(("plain",)).get_content()
     assert "Kính gửi: Phường Phúc Xá" in vi_text and "Đơn vị chưa xác nhận tham dự" in vi_text
-    assert "Hình thức: Trực tuyến" in vi_text and "Đơn vị chủ trì: Quận Ba Đình" in vi_text
+    assert "Hình thức: Trực tuyến" in vi_text and "Đơn vị tổ chức: Quận Ba Đình" in vi_text
     assert "Xác nhận tham dự: https://giaoban.hanoi.test/answer/" in vi_text
     assert "To: Phường Phúc Xá" in en_text and "has not yet confirmed its attendance" in en_text
     assert "Mode: Online" in en_text and "Organiser: Quận Ba Đình" in en_text

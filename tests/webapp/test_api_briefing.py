@@ -39,7 +39,7 @@ def test_programme_round_trip_and_field_errors(client, world):
     assert r.status_code == 422 and body["error"]["code"] == "invalid"
     assert "items.0.presenter" in body["error"]["details"]
     r = client.put(url, json={"items": [{"title": "A"}]}, headers={**world["clerk"], "Accept-Language": "vi"})
-    assert r.status_code == 403 and r.get_json()["error"]["message"].startswith("Chỉ đơn vị chủ trì")
+    assert r.status_code == 403 and r.get_json()["error"]["message"].startswith("Chỉ đơn vị tổ chức")
     assert client.get(url, headers=world["outsider"]).status_code == 404
 
 

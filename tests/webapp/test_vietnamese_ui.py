@@ -194,6 +194,10 @@ def test_the_catalog_reads_as_an_administrative_document():
     assert "phiên bản" not in text  # a frozen report is a "bản chốt", everywhere
     assert "đường dẫn lịch" not in text.lower()  # a feed is an "địa chỉ lịch", as on its renewal
     assert "trực tiếp" not in entries["Live figures"]  # "trực tiếp" is in person
+    # a meeting's organiser is its "đơn vị tổ chức" everywhere; "đơn vị chủ trì" is a task's lead
+    organiser = {msgid: text for msgid, text in entries.items() if re.search(r"\b(organi[sz]\w*|host)\b", msgid, re.I)
+                 and not re.search(r"\btasks?\b|\blead", msgid, re.I)}
+    assert organiser and not [m for m, t in organiser.items() if "chủ trì" in t.lower()]
 
 
 @pytest.mark.parametrize("language", [None, "vi", "en"])
