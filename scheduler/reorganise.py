@@ -23,7 +23,9 @@ unresolved and keeps it.
 `apply_reorganisation` recomputes the plan inside one write transaction, applies it with a
 handful of set-based UPDATEs, audits one row per moved unit, bumps the revision of every meeting
 whose invitations changed (the feeds' caches follow) and tells each successor of the meetings it
-newly joins (the notices' outbox). Run again, it finds nothing to move and changes nothing.
+newly joins (the notices' outbox); where the moved endpoints change how an upcoming online
+meeting is joined (its organiser's dial-in addresses), its invitees are told the new addresses
+(`scheduler.joining.organisers_moved`). Run again, it finds nothing to move and changes nothing.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from sqlalchemy import delete, func, select, update
 
 from models import audit
 from models.base import db
+from models.calendar_feeds import dial_addresses
 from models.database import write_transaction
 from models.endpoints import Endpoint
 from models.errors import N_, ValidationFailed
@@ -45,6 +48,8 @@ from models.notifications import FeedToken, Reminder
 from models.text import search_key
 from models.units import Unit, unit_successions
 from models.users import User
+
+from .joining import online_organisers, organisers_moved
 
 
 @dataclass
@@ -217,6 +222,9 @@ def apply_reorganisation(dataset: str, now: datetime, actor: User | None,
         raise Forbidden(N_("Only administrators reorganise the units."))
     with write_transaction():
         plan = plan_reorganisation(dataset, now, choices)
+        involved = {m.unit.id for m in plan.moves} | {m.to.id for m in plan.moves}
+        organisers = online_organisers(involved, now)  # how their invitees join, before
+        dials = dial_addresses(involved)
         touched: set[int] = set()
         added: dict[int, set[int]] = defaultdict(set)  # meeting id -> successors newly invited
         for move in plan.moves:
@@ -273,6 +281,7 @@ def apply_reorganisation(dataset: str, now: datetime, actor: User | None,
                                           .order_by(Meeting.start_at)).all()
             before = {m.id: {inv.unit_id for inv in m.invitations} - added[m.id] for m in meetings}
             record_notices(None, meetings=meetings, change="changed", before_units=before)
+        organisers_moved(organisers, dials, now)  # a successor's endpoints: new dial-in addresses
     return plan
 
 

@@ -236,3 +236,38 @@ def test_open_follow_up_tasks_pass_to_the_successors_and_done_ones_stay(city, ad
     assert places(t4) == (new["giang_vo"].id, [])
     again = plan_reorganisation("2025", NOW)
     assert all(m.tasks == 0 for m in again.moves + again.unresolved)
+
+
+def test_a_successor_taking_endpoints_tells_the_invitees_of_its_online_meetings_how_to_join(
+        city, holdings, admin, make_meeting):
+    """#13 with #18: Ngọc Hà's endpoint passes to the new Ngọc Hà, so the meetings the new ward
+    organises (and those the old one organised, now its) are joined at new addresses; each
+    invitee is told, once; a meeting whose addresses stay the same tells nobody."""
+    old, new = city["old"], city["new"]
+    db.session.add(Endpoint(unit=new["ngoc_ha"], name="Phòng họp UBND", kind="room_system", status="ready",
+                            address="sip:2025-00004@hn.vn"))
+    db.session.commit()
+    hosted = make_meeting(new["ngoc_ha"], NOW + timedelta(days=4), participants=[new["giang_vo"]],
+                          title="Họp phường mới")
+    inherited = make_meeting(old["ngoc_ha"], NOW + timedelta(days=6), participants=[old["kim_ma"]],
+                             title="Họp phường cũ")
+    in_person = make_meeting(new["ngoc_ha"], NOW + timedelta(days=8), participants=[new["giang_vo"]],
+                             mode="in_person", title="Họp tại chỗ")
+    unchanged = holdings["organised"]  # old Giảng Võ -> new Giảng Võ: neither has an endpoint
+    apply_reorganisation("2025", NOW, admin)
+    db.session.expire_all()
+
+    def dial_notices(meeting):
+        return [(n.unit_id, n.changes) for n in db.session.scalars(select(Notice).where(
+            Notice.meeting_id == meeting.id, Notice.kind == "changed")) if any(
+            c.get("field") == "dial_in" for c in n.changes or [])]
+
+    both = ["sip:16@hn.vn", "sip:2025-00004@hn.vn"]  # the endpoints in the order they were made
+    assert dial_notices(hosted) == [(new["giang_vo"].id, [
+        {"field": "dial_in", "before": ["sip:2025-00004@hn.vn"], "after": both}])]
+    [(unit, changes)] = dial_notices(inherited)  # Kim Mã's invitation went to its default, Ngọc Hà
+    assert changes == [{"field": "dial_in", "before": ["sip:16@hn.vn"], "after": both}]
+    assert dial_notices(in_person) == [] and dial_notices(unchanged) == []
+    notices = db.session.scalar(select(func.count()).select_from(Notice))
+    apply_reorganisation("2025", NOW, admin)  # a second run moves nothing and tells nobody
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == notices
