@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from models import Meeting, db
+from models.base import utcnow
 from scheduler.demo import DemoError, create_demo_accounts, generate_demo
+from scheduler.demo.briefing import furnish_briefings
+from scheduler.demo.recent import demo_now
 
 SHOWN = ("meetings", "series", "invitations", "bookings", "held", "cancelled", "scheduled",
          "online", "in_person", "endpoints", "checks", "bridges")
@@ -49,6 +53,9 @@ def generate(year: int, seed: int, scale: float, if_empty: bool, today, recent: 
         for user, password in accounts:
             click.echo(f"  {user.email:34} {user.role:9} {user.unit.ref:14} {password}")
         click.echo("=" * 60)
+    if recent:
+        made = furnish_briefings(demo_now(today.date()) if today else utcnow(), current_app.config)
+        click.echo("Briefing: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in made.items()))
 
 
 def init_app(app) -> None:

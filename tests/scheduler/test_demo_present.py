@@ -82,14 +82,51 @@ def test_no_present_when_asked(legacy_units):
     assert db.session.scalar(select(func.max(Meeting.start_at))).year == 2019
 
 
-def test_the_cli_makes_the_present_around_the_given_today(legacy_units, runner):
+def test_the_cli_makes_the_present_around_the_given_today(legacy_units, runner, app):
     result = runner.invoke(args=["demo", "generate", "--year", "2019", "--scale", "0.01",
                                  "--today", "2026-12-02"])
     assert result.exit_code == 0, result.output
     last = db.session.scalar(select(func.max(Meeting.start_at))).astimezone(LOCAL).date()
     assert date(2026, 12, 23) <= last <= date(2026, 12, 30)
+    _the_demo_shows_a_paperless_briefing_told_in_the_app_only(result.output, app)
     bare = runner.invoke(args=["demo", "generate", "--year", "2019", "--today", "2026-02-30"])
     assert bare.exit_code != 0
+
+
+def _the_demo_shows_a_paperless_briefing_told_in_the_app_only(output: str, app) -> None:
+    """#16 on the demo: the next City briefing has its programme and documents (one published),
+    the last one held online its roll call (from who connected), published minutes and a
+    published conclusions notice whose tasks are done, in progress and overdue; nothing is
+    e-mailed, and a second run adds nothing."""
+    from models import Delivery, Notice
+    from models.briefing import AgendaItem, Document, RollCallMark
+    from models.followup import Conclusions, Minutes, Task
+    from models.users import User
+
+    assert "Briefing: 1 programmes, 2 documents, 1 roll calls, 3 tasks" in output
+    now = demo_now(date(2026, 12, 2))
+    [upcoming] = [db.session.get(Meeting, m) for m in set(db.session.scalars(select(AgendaItem.meeting_id)))]
+    assert upcoming.start_at > now and upcoming.organizer.ref == "legacy:01" and len(upcoming.agenda_items) == 5
+    assert sorted(d.status for d in db.session.scalars(select(Document))) == ["draft", "published"]
+    [held] = [db.session.get(Meeting, c.meeting_id) for c in db.session.scalars(select(Conclusions))]
+    assert held.status == "held" and held.end_at < now and held.outcome_mode == "online"
+    marks = {m.unit_id: m for m in db.session.scalars(select(RollCallMark).where(RollCallMark.meeting_id == held.id))}
+    assert set(marks) == {i.unit_id for i in held.invitations}
+    assert all((marks[i.unit_id].state == "connected") == i.connected for i in held.invitations)
+    assert all(m.reason for m in marks.values() if m.state == "absent")
+    assert db.session.scalar(select(Minutes.status).where(Minutes.meeting_id == held.id)) == "published"
+    tasks = db.session.scalars(select(Task)).all()
+    assert sorted(t.status for t in tasks) == ["assigned", "done", "in_progress"]
+    [late] = [t for t in tasks if t.status == "assigned"]
+    assert late.deadline_at < now  # overdue on the demo's today
+    clerk = db.session.scalar(select(User).where(User.email == "demo.phuongphucxa@giaoban.local"))
+    if clerk.unit_id in {i.unit_id for i in held.invitations}:
+        assert clerk.unit_id in {t.lead_unit_id for t in tasks}
+    assert db.session.scalar(select(func.count(Delivery.id))) == 0  # told in the app only
+    assert db.session.scalar(select(func.count(Notice.id)).where(Notice.kind == "tasks_assigned"))
+    from scheduler.demo.briefing import furnish_briefings
+    assert set(furnish_briefings(now, app.config).values()) == {0}  # a second run adds nothing
+    assert db.session.scalar(select(func.count(Task.id))) == 3
 
 
 def test_the_invited_units_were_told_of_the_upcoming_meetings(legacy_units, auth, client, make_user):
