@@ -26,7 +26,7 @@ from .clashes import (
     peak_ports,
 )
 from .outcomes import apply_outcome, clean_outcome
-from .participants import resolve_participants
+from .participants import Invitee, resolve_invitees
 from .recurrence import expand, normalise_rrule
 from .signals import meetings_saved
 from .validation import clean_fields, resolve_bridge, resolve_organizer
@@ -88,7 +88,7 @@ class Plan:
     """What a booking would hold: the units, their endpoints and the occurrences' times."""
 
     organizer: Unit
-    participants: list[Unit]
+    participants: list  # `Invitee` rows from a booking, `Unit` objects from a change (each has id, ref, name)
     mode: str
     bridge: Any
     intervals: list[tuple[datetime, datetime]]
@@ -146,7 +146,7 @@ def check_plan(plan: Plan, exclude: list[int] = ()) -> list[dict]:
     return conflicts
 
 
-def make_plan(values: dict, organizer: Unit, participants: list[Unit], bridge,
+def make_plan(values: dict, organizer: Unit, participants: list, bridge,
               intervals: list[tuple[datetime, datetime]], now: datetime, max_age_days: int) -> Plan:
     plan = Plan(organizer, participants, values["mode"], bridge, intervals)
     unit_ids = [organizer.id, *(u.id for u in participants)]
@@ -197,9 +197,9 @@ def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int
     values = clean_fields(data, partial=False, errors=errors)
     organizer = resolve_organizer(data.get("organizer"), errors)
     bridge = resolve_bridge(data.get("bridge"), errors)
-    participants: list[Unit] = []
+    participants: list[Invitee] = []
     try:
-        participants = resolve_participants(data.get("participants") or [], organizer)
+        participants = resolve_invitees(data.get("participants") or [], organizer)
     except ValidationFailed as exc:
         errors.update({k: v for k, v in exc.details.items()})
     outcome = data.get("outcome")

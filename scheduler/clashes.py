@@ -60,8 +60,17 @@ def overlaps(a: Interval, b: Interval) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+class BookedSlot(NamedTuple):
+    """An active endpoint booking as the clash check reads it (columns, not an ORM object)."""
+
+    meeting_id: int
+    endpoint_id: int
+    start_at: datetime
+    end_at: datetime
+
+
 def endpoint_clashes(endpoint_ids: Iterable[int], intervals: list[Interval],
-                     exclude_meetings: Iterable[int] = ()) -> dict[int, list[EndpointBooking]]:
+                     exclude_meetings: Iterable[int] = ()) -> dict[int, list[BookedSlot]]:
     """For each interval's index, the active bookings of these endpoints that overlap it."""
     ids = list(endpoint_ids)
     if not ids or not intervals:
@@ -69,16 +78,17 @@ def endpoint_clashes(endpoint_ids: Iterable[int], intervals: list[Interval],
     lo = min(s for s, _ in intervals)
     hi = max(e for _, e in intervals)
     excluded = list(exclude_meetings)
-    found: list[EndpointBooking] = []
+    found: list[BookedSlot] = []
     for i in range(0, len(ids), 900):
-        stmt = select(EndpointBooking).where(
+        stmt = select(EndpointBooking.meeting_id, EndpointBooking.endpoint_id, EndpointBooking.start_at,
+                      EndpointBooking.end_at).where(
             EndpointBooking.endpoint_id.in_(ids[i:i + 900]), EndpointBooking.active.is_(True),
             EndpointBooking.start_at < hi, EndpointBooking.start_at > lo - LONGEST_SESSION,
             EndpointBooking.end_at > lo)
         if excluded:
             stmt = stmt.where(EndpointBooking.meeting_id.not_in(excluded))
-        found += db.session.scalars(stmt).all()
-    out: dict[int, list[EndpointBooking]] = defaultdict(list)
+        found += (BookedSlot(*row) for row in db.session.execute(stmt))
+    out: dict[int, list[BookedSlot]] = defaultdict(list)
     for b in found:
         for index, interval in enumerate(intervals):
             if overlaps((b.start_at, b.end_at), interval):

@@ -1,0 +1,141 @@
+"""The whole request `POST /api/v1/meetings` for 556 units, both engines interleaved, against a floor.
+
+Run: .venv/bin/python -m bench.api_booking [--engines sqlite,postgresql] [--repeat 9] [--profile]
+
+One fresh database per engine with the demo year (`bench.common`), the app on each, one API token
+each. Every round, for each engine in turn: the previous round's booking is deleted (untimed),
+then `GET /healthz` (the floor: the same client, app, auth-free request and one database
+round trip) and `POST /api/v1/meetings` inviting `all:districts_and_communes` (556 units, 557
+endpoints, reminders planned: the meeting is next week, inside the reminder horizon) with
+the real `now`, each timed from the client call to the parsed 201. Round 0 is a warm-up (the
+first request of a process imports and caches; it is printed, not counted). Prints medians,
+min-max, the ratio to the floor, and the SQL statements of one booking; `--profile` adds a
+pyinstrument profile of one more, warm, booking per engine.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, event
+
+from bench.common import database, delete_meetings, make_app, median
+from models.base import LOCAL
+
+TITLE = "Giao ban trực tuyến toàn Thành phố (bench)"
+
+
+def setup(engine: str, url: str):
+    """The app on a fresh database with the demo year, a wide bridge, an admin and its token."""
+    from models import Bridge, User, db
+    from models.users import issue_api_token
+    from scheduler.demo import generate_demo
+
+    app = make_app(url)
+    with app.app_context():
+        generate_demo(2019, seed=1, scale=1)
+        bridge = Bridge(name="MCU benchmark", capacity=100000)
+        admin = User(email="bench@giaoban.local", role="admin")
+        db.session.add_all([bridge, admin])
+        db.session.commit()
+        if engine == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+        token = issue_api_token(admin)
+        db.session.commit()
+        counter = [0]
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _count(*_a, **_k):
+            counter[0] += 1
+
+        return app, {"bridge": bridge.id, "admin": admin.id, "token": token, "statements": counter}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=9, help="timed rounds after the warm-up")
+    parser.add_argument("--days-ahead", type=int, default=7)
+    parser.add_argument("--participants", default="all:districts_and_communes")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    from models import AuditLog, Meeting, db
+
+    engines = args.engines.split(",")
+    start = (datetime.now(LOCAL) + timedelta(days=args.days_ahead)).replace(
+        hour=8, minute=0, second=0, microsecond=0)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    with ExitStack() as stack:
+        apps = {}
+        for engine in engines:
+            url = stack.enter_context(database(engine))
+            apps[engine] = setup(engine, url)
+        body = {"title": TITLE, "category": "giao_ban", "organizer": "legacy:01", "mode": "online",
+                "start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat(),
+                "participants": [args.participants]}
+
+        def reset(engine):
+            app, info = apps[engine]
+            with app.app_context():
+                db.session.execute(delete(AuditLog).where(AuditLog.actor_id == info["admin"]))
+                delete_meetings(Meeting.title == TITLE)
+                db.session.commit()
+                db.session.remove()
+
+        def floor(engine):
+            r = apps[engine][0].test_client().get("/healthz")
+            assert r.status_code == 200, r.get_data(as_text=True)[:300]
+
+        def book(engine):
+            app, info = apps[engine]
+            r = app.test_client().post("/api/v1/meetings", json={**body, "bridge": info["bridge"]},
+                                       headers={"Authorization": f"Bearer {info['token']}"})
+            assert r.status_code == 201, r.get_data(as_text=True)[:500]
+            return r.get_json()
+
+        times = {(e, k): [] for e in engines for k in ("floor", "book")}
+        statements = {}
+        invited = {}
+        for round_ in range(args.repeat + 1):
+            for engine in engines:
+                reset(engine)
+                t0 = time.perf_counter()
+                floor(engine)
+                t1 = time.perf_counter()
+                apps[engine][1]["statements"][0] = 0
+                answer = book(engine)
+                t2 = time.perf_counter()
+                statements[engine] = apps[engine][1]["statements"][0]
+                invited[engine] = len(answer["participants"])
+                if round_ == 0:
+                    print(f"warm-up {engine}: floor {(t1 - t0) * 1000:.1f} ms, book {(t2 - t1) * 1000:.1f} ms")
+                    continue
+                times[(engine, "floor")].append((t1 - t0) * 1000)
+                times[(engine, "book")].append((t2 - t1) * 1000)
+        if args.profile:
+            from pyinstrument import Profiler
+            for engine in engines:
+                reset(engine)
+                profiler = Profiler(interval=0.0005)
+                profiler.start()
+                book(engine)
+                profiler.stop()
+                print(f"## POST /api/v1/meetings, {invited[engine]} units ({engine}), warm\n")
+                print(profiler.output_text(unicode=False, color=False, show_all=False))
+        for engine in engines:
+            reset(engine)
+        print("| engine | GET /healthz (floor) ms | POST /api/v1/meetings ms (min-max) | × floor "
+              "| SQL statements | invited | n |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for engine in engines:
+            f, b = times[(engine, "floor")], times[(engine, "book")]
+            print(f"| {engine} | {median(f):.1f} | {median(b):.1f} ({min(b):.0f}-{max(b):.0f}) "
+                  f"| {median(b) / median(f):.0f} | {statements[engine]} | {invited[engine]} | {len(b)} |")
+
+
+if __name__ == "__main__":
+    main()
