@@ -9,7 +9,8 @@ round trip) and `POST /api/v1/meetings` inviting `all:districts_and_communes` (5
 endpoints, reminders planned: the meeting is next week, inside the reminder horizon) with
 the real `now`, each timed from the client call to the parsed 201. Round 0 is a warm-up (the
 first request of a process imports and caches; it is printed, not counted). Prints medians,
-min-max, the ratio to the floor, and the SQL statements of one booking; `--profile` adds a
+min-max, the ratio to the floor, the CPU time of this process (the app's share, whatever the
+database server's load), and the SQL statements of one booking; `--profile` adds a
 pyinstrument profile of one more, warm, booking per engine.
 """
 from __future__ import annotations
@@ -45,11 +46,12 @@ def setup(engine: str, url: str):
                 conn.exec_driver_sql("ANALYZE")
         token = issue_api_token(admin)
         db.session.commit()
-        counter = [0]
+        counter = [0, []]
 
         @event.listens_for(db.engine, "before_cursor_execute")
-        def _count(*_a, **_k):
+        def _count(_conn, _cursor, statement, *_a):
             counter[0] += 1
+            counter[1].append(" ".join(statement.split())[:110])
 
         return app, {"bridge": bridge.id, "admin": admin.id, "token": token, "statements": counter}
 
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("--days-ahead", type=int, default=7)
     parser.add_argument("--participants", default="all:districts_and_communes")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--statements", action="store_true", help="list one booking's SQL statements")
     args = parser.parse_args()
     from models import AuditLog, Meeting, db
 
@@ -97,8 +100,8 @@ def main() -> None:
             assert r.status_code == 201, r.get_data(as_text=True)[:500]
             return r.get_json()
 
-        times = {(e, k): [] for e in engines for k in ("floor", "book")}
-        statements = {}
+        times = {(e, k): [] for e in engines for k in ("floor", "book", "cpu")}
+        statements, said = {}, {}
         invited = {}
         for round_ in range(args.repeat + 1):
             for engine in engines:
@@ -106,16 +109,20 @@ def main() -> None:
                 t0 = time.perf_counter()
                 floor(engine)
                 t1 = time.perf_counter()
-                apps[engine][1]["statements"][0] = 0
+                apps[engine][1]["statements"][:] = [0, []]
+                c1 = time.process_time()
                 answer = book(engine)
                 t2 = time.perf_counter()
+                cpu = (time.process_time() - c1) * 1000
                 statements[engine] = apps[engine][1]["statements"][0]
+                said[engine] = list(apps[engine][1]["statements"][1])
                 invited[engine] = len(answer["participants"])
                 if round_ == 0:
                     print(f"warm-up {engine}: floor {(t1 - t0) * 1000:.1f} ms, book {(t2 - t1) * 1000:.1f} ms")
                     continue
                 times[(engine, "floor")].append((t1 - t0) * 1000)
                 times[(engine, "book")].append((t2 - t1) * 1000)
+                times[(engine, "cpu")].append(cpu)
         if args.profile:
             from pyinstrument import Profiler
             for engine in engines:
@@ -128,13 +135,17 @@ def main() -> None:
                 print(profiler.output_text(unicode=False, color=False, show_all=False))
         for engine in engines:
             reset(engine)
+            if args.statements:
+                print(f"## the {statements[engine]} statements of one booking ({engine})\n")
+                print("\n".join(said[engine]) + "\n")
         print("| engine | GET /healthz (floor) ms | POST /api/v1/meetings ms (min-max) | × floor "
-              "| SQL statements | invited | n |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+              "| this process's CPU ms | SQL statements | invited | n |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for engine in engines:
             f, b = times[(engine, "floor")], times[(engine, "book")]
             print(f"| {engine} | {median(f):.1f} | {median(b):.1f} ({min(b):.0f}-{max(b):.0f}) "
-                  f"| {median(b) / median(f):.0f} | {statements[engine]} | {invited[engine]} | {len(b)} |")
+                  f"| {median(b) / median(f):.0f} | {median(times[(engine, 'cpu')]):.0f} "
+                  f"| {statements[engine]} | {invited[engine]} | {len(b)} |")
 
 
 if __name__ == "__main__":

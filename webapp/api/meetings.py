@@ -6,7 +6,7 @@ from datetime import timedelta
 from apiflask import HTTPError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import Bridge, Invitation, Meeting, Unit, db
@@ -109,7 +109,7 @@ def create_meeting(json_data):
         fail(exc)
     # The commit expired the session: read the answer back in two statements, not one per row
     # (the participants as columns).
-    ids = [m.id for m in booking.meetings]
+    ids = [inspect(m).identity[0] for m in booking.meetings]  # m.id would refresh each expired row
     loaded = {m.id: m for m in db.session.scalars(
         select(Meeting).where(Meeting.id.in_(ids))
         .options(joinedload(Meeting.organizer), joinedload(Meeting.series)))}
