@@ -38,19 +38,20 @@ def wide(hanoi, equipped, make_unit):
 class Watch:
     """What the database was sent, and which ORM objects were built from its rows."""
 
-    def __init__(self):
+    def __init__(self, engine=None):
+        self.engine = engine if engine is not None else db.engine
         self.statements: list[str] = []
         self.rows_sent = 0  # parameter sets: an executemany of n rows counts n
         self.loaded: Counter[str] = Counter()
 
     def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._sql)
+        event.listen(self.engine, "before_cursor_execute", self._sql)
         for model in (Unit, Invitation, Notice, Delivery, Endpoint):
             event.listen(model, "load", self._load)
         return self
 
     def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._sql)
+        event.remove(self.engine, "before_cursor_execute", self._sql)
         for model in (Unit, Invitation, Notice, Delivery, Endpoint):
             event.remove(model, "load", self._load)
 
@@ -64,12 +65,18 @@ class Watch:
         self.loaded[type(target).__name__] += 1
 
 
+def _served_by(client):
+    """The engine of the app the test client sends its requests to (`web_app`, not `app`)."""
+    with client.application.app_context():
+        return db.engine
+
+
 def _post(client, headers, bridge, participants, day):
     body = {"title": "Giao ban", "category": "giao_ban", "organizer": "legacy:01", "mode": "online",
             "start": f"2019-03-{day:02d}T08:00:00+07:00", "end": f"2019-03-{day:02d}T10:00:00+07:00",
             "participants": participants, "bridge": bridge.id}
     db.session.remove()  # each request starts from an empty session, as in a server
-    with Watch() as watch:
+    with Watch(_served_by(client)) as watch:
         r = client.post("/api/v1/meetings", json=body, headers=headers)
     assert r.status_code == 201, r.get_json()
     return r.get_json(), watch
@@ -82,6 +89,7 @@ def test_booking_48_units_through_the_api_costs_what_booking_2_does(client, wide
     many, large = _post(client, headers, bridge, ["all:districts_and_communes"], 5)
     assert len(few["participants"]) == 2
     assert len(many["participants"]) == 2 + 6 + EXTRA
+    assert len(small.statements) > 10  # the request's statements are seen
     assert len(large.statements) <= len(small.statements) + 1, "\n".join(s[:100] for s in large.statements)
     # Nothing is sent row by row: notices, in-app deliveries, invitations, bookings, reminders
     # are written by INSERT ... SELECT (only e-mail deliveries go per address, and none here).
@@ -149,3 +157,23 @@ def test_dissolved_and_unknown_items_are_named_in_their_order(app, wide):
     assert words == ["'legacy:99999'", "7", "legacy:00006"]
     # A dissolved commune is left out of its district's communes.
     assert "legacy:00006" not in {u.ref for u in resolve_invitees(["communes:legacy:001"], wide["city"])}
+
+
+def test_a_series_booked_through_the_api_costs_no_statement_per_occurrence(client, wide, bridge, organizer,
+                                                                         token_for):
+    headers = token_for(organizer)
+
+    def series(count: int, day: int):
+        body = {"title": "Giao ban", "category": "giao_ban", "organizer": "legacy:01", "mode": "online",
+                "start": f"2019-04-{day:02d}T08:00:00+07:00", "end": f"2019-04-{day:02d}T10:00:00+07:00",
+                "participants": ["communes:legacy:001"], "bridge": bridge.id,
+                "rrule": f"FREQ=WEEKLY;BYDAY=MO;COUNT={count}"}
+        db.session.remove()
+        with Watch(_served_by(client)) as watch:
+            r = client.post("/api/v1/meetings", json=body, headers=headers)
+        assert r.status_code == 201, r.get_json()
+        assert len(r.get_json()["occurrences"]) == count
+        return watch
+
+    short, long = series(2, 1), series(9, 15)  # Mondays: 1 and 8 April, then from 15 April
+    assert len(long.statements) <= len(short.statements) + 1, "\n".join(s[:100] for s in long.statements)
