@@ -28,6 +28,7 @@ from sqlalchemy import Integer, String, Text, and_, cast, insert, inspect, liter
 from models import Bridge, Delivery, Invitation, Meeting, Notice, Unit, User, db
 from models.base import LOCAL, UTCDateTime, single_line_rows, utcnow
 from models.calendar_feeds import dial_addresses, joining
+from models.database import among
 from models.errors import N_
 from models.meetings import group_by_series
 
@@ -112,12 +113,12 @@ def addresses(unit_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]
         return found
     users = db.session.execute(
         select(User.unit_id, User.email, User.locale)
-        .where(User.unit_id.in_(ids), User.is_enabled.is_(True), User.email_notices.is_(True))
+        .where(among(User.unit_id, ids), User.is_enabled.is_(True), User.email_notices.is_(True))
         .order_by(User.unit_id, User.role != "clerk", User.id)).all()
     for unit_id, email, locale in users:
         found[unit_id].append((email, locale))
     for unit_id, text in db.session.execute(
-            select(Unit.id, Unit.contact_emails).where(Unit.id.in_(ids), Unit.contact_emails.is_not(None))):
+            select(Unit.id, Unit.contact_emails).where(among(Unit.id, ids), Unit.contact_emails.is_not(None))):
         have = {a.lower() for a, _ in found[unit_id]}
         found[unit_id] += [(a, "vi") for a in contact_list(text) if a.lower() not in have]
     return found
