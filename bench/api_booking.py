@@ -10,7 +10,8 @@ endpoints, reminders planned: the meeting is next week, inside the reminder hori
 the real `now`, each timed from the client call to the parsed 201. Round 0 is a warm-up (the
 first request of a process imports and caches; it is printed, not counted). Prints medians,
 min-max, the ratio to the floor, the CPU time of this process (the app's share, whatever the
-database server's load), and the SQL statements of one booking; `--profile` adds a
+database server's load), the CPU the PostgreSQL server processes spent on it (read from
+/proc, 10 ms ticks: the database's share), and the SQL statements of one booking; `--profile` adds a
 pyinstrument profile of one more, warm, booking per engine.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, event
 
-from bench.common import database, delete_meetings, make_app, median
+from bench.common import database, delete_meetings, make_app, median, server_cpu, watch_backends
 from models.base import LOCAL
 
 TITLE = "Giao ban trực tuyến toàn Thành phố (bench)"
@@ -53,7 +54,9 @@ def setup(engine: str, url: str):
             counter[0] += 1
             counter[1].append(" ".join(statement.split())[:110])
 
-        return app, {"bridge": bridge.id, "admin": admin.id, "token": token, "statements": counter}
+        backends = watch_backends(db.engine)
+        return app, {"bridge": bridge.id, "admin": admin.id, "token": token, "statements": counter,
+                     "backends": backends}
 
 
 def main() -> None:
@@ -100,7 +103,7 @@ def main() -> None:
             assert r.status_code == 201, r.get_data(as_text=True)[:500]
             return r.get_json()
 
-        times = {(e, k): [] for e in engines for k in ("floor", "book", "cpu")}
+        times = {(e, k): [] for e in engines for k in ("floor", "book", "cpu", "server")}
         statements, said = {}, {}
         invited = {}
         for round_ in range(args.repeat + 1):
@@ -110,10 +113,11 @@ def main() -> None:
                 floor(engine)
                 t1 = time.perf_counter()
                 apps[engine][1]["statements"][:] = [0, []]
-                c1 = time.process_time()
+                c1, s1 = time.process_time(), server_cpu(apps[engine][1]["backends"])
                 answer = book(engine)
                 t2 = time.perf_counter()
                 cpu = (time.process_time() - c1) * 1000
+                server = (server_cpu(apps[engine][1]["backends"]) - s1) * 1000
                 statements[engine] = apps[engine][1]["statements"][0]
                 said[engine] = list(apps[engine][1]["statements"][1])
                 invited[engine] = len(answer["participants"])
@@ -123,6 +127,7 @@ def main() -> None:
                 times[(engine, "floor")].append((t1 - t0) * 1000)
                 times[(engine, "book")].append((t2 - t1) * 1000)
                 times[(engine, "cpu")].append(cpu)
+                times[(engine, "server")].append(server)
         if args.profile:
             from pyinstrument import Profiler
             for engine in engines:
@@ -139,12 +144,13 @@ def main() -> None:
                 print(f"## the {statements[engine]} statements of one booking ({engine})\n")
                 print("\n".join(said[engine]) + "\n")
         print("| engine | GET /healthz (floor) ms | POST /api/v1/meetings ms (min-max) | × floor "
-              "| this process's CPU ms | SQL statements | invited | n |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+              "| this process's CPU ms | PostgreSQL server CPU ms | SQL statements | invited | n |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for engine in engines:
-            f, b = times[(engine, "floor")], times[(engine, "book")]
+            f, b, server = times[(engine, "floor")], times[(engine, "book")], times[(engine, "server")]
             print(f"| {engine} | {median(f):.1f} | {median(b):.1f} ({min(b):.0f}-{max(b):.0f}) "
                   f"| {median(b) / median(f):.0f} | {median(times[(engine, 'cpu')]):.0f} "
+                  f"| {f'{median(server):.0f}' if engine == 'postgresql' else 'in process'} "
                   f"| {statements[engine]} | {invited[engine]} | {len(b)} |")
 
 

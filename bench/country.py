@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func, select, true
 
-from bench.common import database, delete_meetings
+from bench.common import database, delete_meetings, server_cpu, watch_backends
 
 
 def main() -> None:
@@ -79,14 +79,18 @@ def _run(args, url: str) -> None:
         def _count(*_a, **_k):
             statements[0] += 1
 
-        times, cpu = [], []
+        backends = watch_backends(db.engine)
+        db.session.commit()
+        db.session.connection()  # the session's connection, checked out (and watched) now
+        times, cpu, server = [], [], []
         for _ in range(args.repeat):
-            t, c = time.perf_counter(), time.process_time()
+            t, c, s = time.perf_counter(), time.process_time(), server_cpu(backends)
             statements[0] = 0
             booking = book_meeting(data, organizer, now)
             booked_with = statements[0]
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
+            server.append(server_cpu(backends) - s)
             invited = db.session.scalar(select(func.count()).select_from(Invitation)
                                         .where(Invitation.meeting_id == booking.meetings[0].id))
             delete_meetings(true())  # and the notices, deliveries, reminders hanging off it
@@ -104,6 +108,8 @@ def _run(args, url: str) -> None:
               f"invited={invited} load={load_s:.1f}s book median={statistics.median(times) * 1000:.0f} ms "
               f"min={min(times) * 1000:.0f} ms max={max(times) * 1000:.0f} ms "
               f"(n={args.repeat}; this process's CPU median={statistics.median(cpu) * 1000:.0f} ms; "
+              + (f"PostgreSQL server CPU median={statistics.median(server) * 1000:.0f} ms; "
+                 if args.engine == "postgresql" else "") +
               f"{booked_with} SQL statements)")
 
 
