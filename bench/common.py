@@ -89,3 +89,29 @@ def delete_meetings(where) -> None:
         if table in condition:
             db.session.execute(delete(table).where(condition[table]))
     db.session.execute(delete(Series).where(~exists().where(Meeting.series_id == Series.id)))
+
+
+def watch_backends(engine) -> set[int]:
+    """The PostgreSQL server processes `engine`'s connections use, as they are checked out
+    (empty on SQLite: the database works inside this process)."""
+    from sqlalchemy import event
+
+    pids: set[int] = set()
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "checkout")
+        def _backend(dbapi_connection, *_a):
+            pids.add(dbapi_connection.info.backend_pid)
+    return pids
+
+
+def server_cpu(pids: set[int]) -> float:
+    """CPU seconds the PostgreSQL server processes have used so far (/proc: same machine only)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")

@@ -17,6 +17,15 @@ REFORM_DAY = date(2025, 7, 1)  # the two-level structure takes effect
 #: the first day a list's units are in force (a list not named here: always)
 ESTABLISHED_ON = {"2025": REFORM_DAY}
 
+
+
+def unit_ref(dataset: str, code: str) -> str:
+    """A unit's reference from its list and code: 'legacy:001', or a department's own code."""
+    if dataset == DEPARTMENT_DATASET:
+        return code
+    return f"{dataset}:{code}"
+
+
 unit_successions = Table(
     "unit_successions",
     db.metadata,
@@ -64,9 +73,7 @@ class Unit(db.Model):
     @property
     def ref(self) -> str:
         """The unit as the API names it: 'legacy:001', or a department's own code."""
-        if self.dataset == DEPARTMENT_DATASET:
-            return self.code
-        return f"{self.dataset}:{self.code}"
+        return unit_ref(self.dataset, self.code)
 
     @property
     def active(self) -> bool:
@@ -126,6 +133,29 @@ def find_unit(ref: str) -> Unit | None:
     return db.session.scalar(
         select(Unit).where(Unit.dataset == DEPARTMENT_DATASET, Unit.code == ref)
     )
+
+
+def find_units(refs: list[str]) -> dict[str, Unit | None]:
+    """`find_unit` for many references at once: one query for all of them (a reference it does
+    not find, such as a province named by another list's code, is looked up by `find_unit`)."""
+    wanted = {ref: ref.strip() for ref in refs}
+    pairs = {(r.split(":", 1)[0], r.split(":", 1)[1]) if ":" in r else (DEPARTMENT_DATASET, r)
+             for r in wanted.values() if r}
+    found: dict[tuple[str, str], Unit] = {}
+    pairs_list = sorted(pairs)
+    for i in range(0, len(pairs_list), 400):
+        chunk = pairs_list[i:i + 400]
+        for unit in db.session.scalars(select(Unit).where(
+                or_(*(and_(Unit.dataset == d, Unit.code == c) for d, c in chunk)))):
+            found[(unit.dataset, unit.code)] = unit
+    out: dict[str, Unit | None] = {}
+    for ref, clean in wanted.items():
+        key = ((clean.split(":", 1)[0], clean.split(":", 1)[1]) if ":" in clean
+               else (DEPARTMENT_DATASET, clean))
+        out[ref] = found.get(key) if clean else None
+        if out[ref] is None and clean:
+            out[ref] = find_unit(clean)
+    return out
 
 
 def subtree_ids(unit_id: int) -> set[int]:

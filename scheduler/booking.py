@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import AuditLog, Endpoint, EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
 from models.base import LOCAL, single_line_rows, utcnow
-from models.database import write_transaction
+from models.database import among, id_batches, write_transaction
 from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
@@ -26,7 +26,7 @@ from .clashes import (
     peak_ports,
 )
 from .outcomes import apply_outcome, clean_outcome
-from .participants import resolve_participants
+from .participants import Invitee, resolve_invitees
 from .recurrence import expand, normalise_rrule
 from .signals import meetings_saved
 from .validation import clean_fields, resolve_bridge, resolve_organizer
@@ -88,7 +88,7 @@ class Plan:
     """What a booking would hold: the units, their endpoints and the occurrences' times."""
 
     organizer: Unit
-    participants: list[Unit]
+    participants: list  # `Invitee` rows from a booking, `Unit` objects from a change (each has id, ref, name)
     mode: str
     bridge: Any
     intervals: list[tuple[datetime, datetime]]
@@ -146,7 +146,7 @@ def check_plan(plan: Plan, exclude: list[int] = ()) -> list[dict]:
     return conflicts
 
 
-def make_plan(values: dict, organizer: Unit, participants: list[Unit], bridge,
+def make_plan(values: dict, organizer: Unit, participants: list, bridge,
               intervals: list[tuple[datetime, datetime]], now: datetime, max_age_days: int) -> Plan:
     plan = Plan(organizer, participants, values["mode"], bridge, intervals)
     unit_ids = [organizer.id, *(u.id for u in participants)]
@@ -197,9 +197,9 @@ def _prepare(data: BookingRequest, actor: User, now: datetime, max_age_days: int
     values = clean_fields(data, partial=False, errors=errors)
     organizer = resolve_organizer(data.get("organizer"), errors)
     bridge = resolve_bridge(data.get("bridge"), errors)
-    participants: list[Unit] = []
+    participants: list[Invitee] = []
     try:
-        participants = resolve_participants(data.get("participants") or [], organizer)
+        participants = resolve_invitees(data.get("participants") or [], organizer)
     except ValidationFailed as exc:
         errors.update({k: v for k, v in exc.details.items()})
     outcome = data.get("outcome")
@@ -360,31 +360,26 @@ def bulk_insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(model.__table__), single_line_rows(model.__table__, rows))
 
 
-def _chunks(ids: list[int], size: int = 900):
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
 def insert_invitations(meetings_where, unit_ids: list[int]) -> None:
     """Invite these units to every meeting matching `meetings_where`: one INSERT ... SELECT
-    per 900 units, whatever the number of meetings."""
+    (per 900 units on SQLite), whatever the number of meetings."""
     table = Invitation.__table__
-    for chunk in _chunks(unit_ids):
+    for chunk in id_batches(unit_ids):
         db.session.execute(insert(table).from_select(
             ["meeting_id", "unit_id", "response", "confirmed_before_start"],
             select(Meeting.id, Unit.id, literal_column("'pending'"), false())
             .join(Unit, true())  # every meeting with every unit: a cross join on purpose
-            .where(meetings_where, Unit.id.in_(chunk))))
+            .where(meetings_where, among(Unit.id, chunk))))
 
 
 def insert_bookings(meetings_where, endpoint_ids: list[int]) -> None:
     """Book these endpoints for every meeting matching `meetings_where`, over its times."""
     table = EndpointBooking.__table__
-    for chunk in _chunks(endpoint_ids):
+    for chunk in id_batches(endpoint_ids):
         db.session.execute(insert(table).from_select(
             ["meeting_id", "endpoint_id", "unit_id", "start_at", "end_at", "active"],
             select(Meeting.id, Endpoint.id, Endpoint.unit_id, Meeting.start_at, Meeting.end_at, true())
-            .join(Endpoint, true()).where(meetings_where, Endpoint.id.in_(chunk))))
+            .join(Endpoint, true()).where(meetings_where, among(Endpoint.id, chunk))))
 
 
 def _write(values: dict, plan: Plan, series_parts, actor: User, now: datetime) -> Booking:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import case, func, select
 
 from models import Bridge, Endpoint, EndpointBooking, Meeting, Unit, db
+from models.database import among, id_batches
 from models.endpoints import READY_STATUSES, ready_condition
 from models.meetings import LONGEST_SESSION  # validation refuses longer sessions
 
@@ -35,10 +36,10 @@ def endpoints_to_book(unit_ids: Iterable[int], now: datetime, max_age_days: int,
     ready_id = func.min(case((ready_condition(now, max_age_days), Endpoint.id)))
     chosen: dict[int, BookableEndpoint] = {}
     ready: set[int] = set()
-    for i in range(0, len(ids), 900):
+    for batch in id_batches(ids):
         rows = db.session.execute(
             select(Endpoint.unit_id, ready_id, func.min(Endpoint.id))
-            .where(Endpoint.unit_id.in_(ids[i:i + 900]), Endpoint.status.in_(READY_STATUSES))
+            .where(among(Endpoint.unit_id, batch), Endpoint.status.in_(READY_STATUSES))
             .group_by(Endpoint.unit_id)).all()
         for unit_id, first_ready, first_any in rows:
             if first_ready is not None:
@@ -60,8 +61,17 @@ def overlaps(a: Interval, b: Interval) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+class BookedSlot(NamedTuple):
+    """An active endpoint booking as the clash check reads it (columns, not an ORM object)."""
+
+    meeting_id: int
+    endpoint_id: int
+    start_at: datetime
+    end_at: datetime
+
+
 def endpoint_clashes(endpoint_ids: Iterable[int], intervals: list[Interval],
-                     exclude_meetings: Iterable[int] = ()) -> dict[int, list[EndpointBooking]]:
+                     exclude_meetings: Iterable[int] = ()) -> dict[int, list[BookedSlot]]:
     """For each interval's index, the active bookings of these endpoints that overlap it."""
     ids = list(endpoint_ids)
     if not ids or not intervals:
@@ -69,16 +79,17 @@ def endpoint_clashes(endpoint_ids: Iterable[int], intervals: list[Interval],
     lo = min(s for s, _ in intervals)
     hi = max(e for _, e in intervals)
     excluded = list(exclude_meetings)
-    found: list[EndpointBooking] = []
-    for i in range(0, len(ids), 900):
-        stmt = select(EndpointBooking).where(
-            EndpointBooking.endpoint_id.in_(ids[i:i + 900]), EndpointBooking.active.is_(True),
+    found: list[BookedSlot] = []
+    for batch in id_batches(ids):
+        stmt = select(EndpointBooking.meeting_id, EndpointBooking.endpoint_id, EndpointBooking.start_at,
+                      EndpointBooking.end_at).where(
+            among(EndpointBooking.endpoint_id, batch), EndpointBooking.active.is_(True),
             EndpointBooking.start_at < hi, EndpointBooking.start_at > lo - LONGEST_SESSION,
             EndpointBooking.end_at > lo)
         if excluded:
             stmt = stmt.where(EndpointBooking.meeting_id.not_in(excluded))
-        found += db.session.scalars(stmt).all()
-    out: dict[int, list[EndpointBooking]] = defaultdict(list)
+        found += (BookedSlot(*row) for row in db.session.execute(stmt))
+    out: dict[int, list[BookedSlot]] = defaultdict(list)
     for b in found:
         for index, interval in enumerate(intervals):
             if overlaps((b.start_at, b.end_at), interval):

@@ -23,11 +23,12 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import formatdate
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Integer, String, Text, and_, cast, insert, inspect, literal, select
 
 from models import Bridge, Delivery, Invitation, Meeting, Notice, Unit, User, db
-from models.base import LOCAL, single_line_rows, utcnow
+from models.base import LOCAL, UTCDateTime, single_line_rows, utcnow
 from models.calendar_feeds import dial_addresses, joining
+from models.database import among
 from models.errors import N_
 from models.meetings import group_by_series
 
@@ -112,12 +113,12 @@ def addresses(unit_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]
         return found
     users = db.session.execute(
         select(User.unit_id, User.email, User.locale)
-        .where(User.unit_id.in_(ids), User.is_enabled.is_(True), User.email_notices.is_(True))
+        .where(among(User.unit_id, ids), User.is_enabled.is_(True), User.email_notices.is_(True))
         .order_by(User.unit_id, User.role != "clerk", User.id)).all()
     for unit_id, email, locale in users:
         found[unit_id].append((email, locale))
     for unit_id, text in db.session.execute(
-            select(Unit.id, Unit.contact_emails).where(Unit.id.in_(ids), Unit.contact_emails.is_not(None))):
+            select(Unit.id, Unit.contact_emails).where(among(Unit.id, ids), Unit.contact_emails.is_not(None))):
         have = {a.lower() for a, _ in found[unit_id]}
         found[unit_id] += [(a, "vi") for a in contact_list(text) if a.lower() not in have]
     return found
@@ -191,9 +192,28 @@ def _invited(meeting: Meeting) -> set[int]:
     return set(db.session.scalars(select(Invitation.unit_id).where(Invitation.meeting_id == meeting.id)))
 
 
+#: changes every invited unit hears alike: their notices are written from the invitations by SQL
+TOLD_ALIKE = ("booked", "cancelled", "restored")
+
+
+def _told_alike(rows: list[Meeting], kind: str, reason: str | None, now: datetime):
+    """INSERT ... SELECT: the notice of `kind` for every unit invited to `rows` (one notice for
+    a series' rows), from their invitations; no row is built in Python."""
+    whole = len(rows) > 1
+    method = "REQUEST" if kind in REQUEST_KINDS else "CANCEL" if kind in CANCEL_KINDS else None
+    return insert(Notice.__table__).from_select(
+        ["unit_id", "meeting_id", "series_id", "kind", "method", "reason", "occurrences", "created_at"],
+        select(Invitation.unit_id, literal(rows[0].id, Integer()),
+               literal(rows[0].series_id if whole else None, Integer()), literal(kind, String()),
+               literal(method, String()), literal(reason, Text()), literal(len(rows), Integer()),
+               literal(now, UTCDateTime()))
+        .where(Invitation.meeting_id == rows[0].id).order_by(Invitation.unit_id))
+
+
 def record_notices(sender, meetings=(), change: str = "changed", before=None, before_units=None,
-                   reason: str | None = None, **_ignored) -> list[Notice]:
-    """Add the notices of a change and their deliveries to the caller's session (not committed).
+                   reason: str | None = None, **_ignored) -> int:
+    """Add the notices of a change and their deliveries to the caller's session (not committed);
+    returns how many notices.
 
     before: {meeting id: audit snapshot before the change}; before_units: {meeting id: set of
     unit ids invited before it}. Both are passed by `change_meeting`.
@@ -201,48 +221,60 @@ def record_notices(sender, meetings=(), change: str = "changed", before=None, be
     now = utcnow()
     meetings = [m for m in meetings if m is not None]
     if not meetings or change not in ("booked", "changed", "cancelled", "restored"):
-        return []
+        return 0
     if any(m.id is None for m in meetings):
         db.session.flush()
-    notices: list[Notice] = []
+    notices: list[dict] = []
+    alike = []
     for rows in _groups(meetings):
         head = rows[0]
         if head.recorded_after:  # booked after the fact with its outcome: nobody to tell
             continue
+        if change in TOLD_ALIKE:
+            alike.append(_told_alike(rows, change, reason if change == "cancelled" else None, now))
+            continue
         invited = _invited(head)
-        if change == "booked":
-            for unit_id in sorted(invited):
-                _add(notices, unit_id, rows, "booked")
-        elif change == "cancelled":
-            for unit_id in sorted(invited):
-                _add(notices, unit_id, rows, "cancelled", reason=reason)
-        elif change == "restored":  # an undone cancellation: those told it was cancelled hear it is back
-            for unit_id in sorted(invited):
-                _add(notices, unit_id, rows, "restored")
-        else:
-            was = set((before_units or {}).get(head.id, invited))
-            changes = diff((before or {}).get(head.id, {}), _snapshot(head)) if before else []
-            for unit_id in sorted(invited - was):
-                _add(notices, unit_id, rows, "unit_added")
-            for unit_id in sorted(was - invited):
-                _add(notices, unit_id, rows, "unit_removed")
-            if changes:
-                for unit_id in sorted(invited & was):
-                    _add(notices, unit_id, rows, "changed", changes)
-    if not notices:
-        return []
-    # Set-based: a briefing to the whole country is 3,321 notices and as many deliveries, written
-    # by two executemanys rather than flushed object by object.
+        was = set((before_units or {}).get(head.id, invited))
+        changes = diff((before or {}).get(head.id, {}), _snapshot(head)) if before else []
+        for unit_id in sorted(invited - was):
+            _add(notices, unit_id, rows, "unit_added")
+        for unit_id in sorted(was - invited):
+            _add(notices, unit_id, rows, "unit_removed")
+        if changes:
+            for unit_id in sorted(invited & was):
+                _add(notices, unit_id, rows, "changed", changes)
+    if not notices and not alike:
+        return 0
+    # Set-based: a briefing to the whole country is 3,321 notices and as many deliveries. The
+    # notices of a booking, cancellation or restoration are written from the invitations and the
+    # in-app deliveries from the notices, one INSERT ... SELECT each; a change's own notices
+    # (who was added, removed, what changed) in one executemany; e-mail deliveries only for the
+    # units that have an address.
+    if alike:
+        db.session.flush()  # the invitations they are read from are in the database
+    for statement in alike:
+        db.session.execute(statement)
     for n in notices:
         n["created_at"] = now
-    db.session.execute(insert(Notice.__table__), single_line_rows(Notice.__table__, notices))
-    made = list(db.session.scalars(select(Notice).where(
-        Notice.meeting_id.in_({n["meeting_id"] for n in notices}), Notice.created_at == now).order_by(Notice.id)))
-    found = addresses({n.unit_id for n in made})
-    rows = [dict(values, notice_id=n.id, withdrawn_at=None)
-            for n in made for values in delivery_values(n.unit_id, found, now)]
-    db.session.execute(insert(Delivery.__table__), single_line_rows(Delivery.__table__, rows))
-    return made
+    if notices:
+        db.session.execute(insert(Notice.__table__), single_line_rows(Notice.__table__, notices))
+    mine = and_(Notice.meeting_id.in_(sorted({m.id for m in meetings})), Notice.created_at == now)
+    made = db.session.execute(select(Notice.id, Notice.unit_id).where(mine).order_by(Notice.id)).all()
+    if not made:
+        return 0
+    db.session.execute(insert(Delivery.__table__).from_select(
+        ["notice_id", "channel", "recipient", "locale", "due_at", "sent_at", "withdrawn_at", "attempts"],
+        select(Notice.id, literal("in_app", String()),
+               literal("unit:", String()) + cast(Notice.unit_id, String()), literal(None, String()),
+               literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(None, UTCDateTime()),
+               literal(0, Integer()))
+        .where(mine).order_by(Notice.id)))
+    found = addresses({unit_id for _id, unit_id in made})
+    rows = [dict(values, notice_id=notice_id, withdrawn_at=None)
+            for notice_id, unit_id in made for values in delivery_values(unit_id, found, now)[1:]]
+    if rows:
+        db.session.execute(insert(Delivery.__table__), single_line_rows(Delivery.__table__, rows))
+    return len(made)
 
 
 def delivery_values(unit_id: int, found: dict, now: datetime) -> list[dict]:

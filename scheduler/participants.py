@@ -1,11 +1,14 @@
 """Who is invited: single units and whole subtrees ("all communes of district X", ...)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import NamedTuple
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
 from models import Unit, db
 from models.errors import N_, Msg, ValidationFailed
-from models.units import find_unit, in_province, province_of
+from models.units import find_units, in_province, province_of, unit_ref
 
 #: selectors a booking may use besides plain unit references
 GROUPS = {
@@ -17,57 +20,96 @@ GROUPS = {
 PREFIXES = ("communes:", "subtree:")
 
 
-def resolve_participants(items: list[str], organizer: Unit | None = None) -> list[Unit]:
+class Invitee(NamedTuple):
+    """An invited unit as booking needs it: read as columns, not as an ORM object (a briefing to
+    the whole country invites 3,321)."""
+
+    id: int
+    dataset: str
+    code: str
+    level: str
+    name: str
+
+    @property
+    def ref(self) -> str:
+        return unit_ref(self.dataset, self.code)
+
+
+def resolve_invitees(items: list[str], organizer: Unit | None = None) -> list[Invitee]:
     """Turn unit references and selectors into the invited units, each once, host excluded.
 
     Selectors: "all:districts_and_communes", "all:districts", "all:communes",
     "all:departments" (each within the organiser's province), "communes:<district ref>" (its
-    communes), "subtree:<ref>" (the unit and every unit below it). Dissolved units cannot be invited.
+    communes), "subtree:<ref>" (the unit and every unit below it, two levels down). Dissolved
+    units cannot be invited. The references are looked up in one query, the invited units read
+    in one more, whatever the number of items and units.
 
     :raise ValidationFailed: naming `participants` and each item that is wrong.
     """
     if not isinstance(items, list):
         raise ValidationFailed({"participants": N_("Give a list of unit codes or selectors.")})
-    errors: list[str] = []
-    chosen: dict[int, Unit] = {}
-    for item in items:
+    errors: list[tuple[int, Msg]] = []  # (the item's place, what is wrong): named in the items' order
+    levels: set[str] = set()
+    single: set[int] = set()  # the units themselves
+    communes_of: set[int] = set()  # their communes
+    below: set[int] = set()  # their children and grandchildren
+    named: list[tuple[int, str | None, str]] = []
+    for place, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
-            errors.append(Msg(N_("%(ref)s is not a unit code."), ref=repr(item)))
+            errors.append((place, Msg(N_("%(ref)s is not a unit code."), ref=repr(item))))
             continue
         item = item.strip()
         if item in GROUPS:  # within the organiser's province when several are loaded
-            stmt = select(Unit).where(Unit.level.in_(GROUPS[item]), Unit.dissolved_on.is_(None))
-            if organizer is not None:
-                stmt = stmt.where(in_province(province_of(organizer).id))
-            for unit in db.session.scalars(stmt):
-                chosen[unit.id] = unit
+            levels.update(GROUPS[item])
             continue
         prefix = next((p for p in PREFIXES if item.startswith(p)), None)
-        ref = item[len(prefix):] if prefix else item
-        unit = find_unit(ref)
+        named.append((place, prefix, item[len(prefix):] if prefix else item))
+    units = find_units([ref for _place, _prefix, ref in named]) if named else {}
+    for place, prefix, ref in named:
+        unit = units.get(ref)
         if unit is None:
-            errors.append(Msg(N_("No unit %(ref)s."), ref=repr(ref)))
+            errors.append((place, Msg(N_("No unit %(ref)s."), ref=repr(ref))))
             continue
         if unit.dissolved_on is not None:
-            errors.append(Msg(N_("%(unit)s (%(ref)s) was dissolved on %(day)s."), unit=unit.name, ref=unit.ref,
-                              day=f"{unit.dissolved_on:%d/%m/%Y}"))
+            errors.append((place, Msg(N_("%(unit)s (%(ref)s) was dissolved on %(day)s."), unit=unit.name,
+                                      ref=unit.ref, day=f"{unit.dissolved_on:%d/%m/%Y}")))
             continue
-        if prefix is None:
-            chosen[unit.id] = unit
-            continue
-        stmt = select(Unit).where(Unit.parent_id == unit.id, Unit.dissolved_on.is_(None))
         if prefix == "communes:":
-            stmt = stmt.where(Unit.level == "commune")
-        else:
-            chosen[unit.id] = unit
-        for child in db.session.scalars(stmt):
-            chosen[child.id] = child
-            if prefix == "subtree:":
-                for grandchild in db.session.scalars(select(Unit).where(
-                        Unit.parent_id == child.id, Unit.dissolved_on.is_(None))):
-                    chosen[grandchild.id] = grandchild
+            communes_of.add(unit.id)
+            continue
+        single.add(unit.id)
+        if prefix == "subtree:":
+            below.add(unit.id)
     if errors:
-        raise ValidationFailed({"participants": errors})
-    if organizer is not None:
-        chosen.pop(organizer.id, None)
-    return sorted(chosen.values(), key=lambda u: (u.level, u.code))
+        raise ValidationFailed({"participants": [msg for _place, msg in sorted(errors, key=lambda e: e[0])]})
+    live = Unit.dissolved_on.is_(None)
+    wanted = []
+    if levels:
+        group = and_(Unit.level.in_(sorted(levels)), live)
+        if organizer is not None:
+            group = and_(group, in_province(province_of(organizer).id))
+        wanted.append(group)
+    if single:
+        wanted.append(Unit.id.in_(sorted(single)))
+    if communes_of:
+        wanted.append(and_(Unit.parent_id.in_(sorted(communes_of)), Unit.level == "commune", live))
+    if below:
+        child = aliased(Unit)
+        wanted.append(and_(live, or_(Unit.parent_id.in_(sorted(below)), Unit.parent_id.in_(
+            select(child.id).where(child.parent_id.in_(sorted(below)), child.dissolved_on.is_(None))))))
+    if not wanted:
+        return []
+    rows = db.session.execute(select(Unit.id, Unit.dataset, Unit.code, Unit.level, Unit.name)
+                              .where(or_(*wanted))).all()
+    host = organizer.id if organizer is not None else None
+    return sorted((Invitee(*row) for row in rows if row[0] != host), key=lambda u: (u.level, u.code))
+
+
+def resolve_participants(items: list[str], organizer: Unit | None = None) -> list[Unit]:
+    """`resolve_invitees` as `Unit` objects, for callers that walk the units' relations."""
+    invitees = resolve_invitees(items, organizer)
+    ids = [u.id for u in invitees]
+    found: dict[int, Unit] = {}
+    for i in range(0, len(ids), 900):
+        found.update((u.id, u) for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids[i:i + 900]))))
+    return [found[i] for i in ids]
