@@ -28,8 +28,10 @@ depends_on = None
 UNIT_FK = "fk_endpoint_bookings_unit_id_units"
 
 HOLDS = """
--- one booking entering (added) or leaving a hold: what the triggers hand to endpoint_holds_apply
-CREATE TYPE endpoint_hold_change AS (holder integer, endpoint_id integer, during tstzrange, added boolean);
+-- what one statement does to one hold: the ranges of active bookings leaving it (gone) and
+-- entering it (came), with the length of came's bookings counted one by one
+CREATE TYPE endpoint_hold_change AS (holder integer, endpoint_id integer, gone tstzmultirange,
+                                     came tstzmultirange, came_seconds numeric);
 
 -- per holder (a series' id, or minus a single meeting's id) and endpoint: its active bookings' union
 CREATE TABLE endpoint_holds (
@@ -56,19 +58,11 @@ BEGIN
     -- as the previous writer committed it (READ COMMITTED: a fresh snapshot per statement)
     PERFORM pg_advisory_xact_lock(1701, s.holder)
        FROM (SELECT DISTINCT c.holder FROM unnest(changes) c ORDER BY 1) s;
-    WITH delta AS (
-        SELECT c.holder, c.endpoint_id,
-               range_agg(c.during) FILTER (WHERE NOT c.added) AS gone,
-               range_agg(c.during) FILTER (WHERE c.added) AS came,
-               coalesce(sum(extract(epoch FROM upper(c.during) - lower(c.during)))
-                        FILTER (WHERE c.added), 0) AS came_seconds
+    WITH merged AS (
+        SELECT c.holder, c.endpoint_id, k.kept, k.kept + coalesce(c.came, '{}') AS during, c.came_seconds
           FROM unnest(changes) c
-         GROUP BY c.holder, c.endpoint_id),
-    merged AS (
-        SELECT d.holder, d.endpoint_id, k.kept, k.kept + coalesce(d.came, '{}') AS during, d.came_seconds
-          FROM delta d
-          LEFT JOIN endpoint_holds h ON h.holder = d.holder AND h.endpoint_id = d.endpoint_id
-         CROSS JOIN LATERAL (SELECT coalesce(h.during, '{}') - coalesce(d.gone, '{}') AS kept) k),
+          LEFT JOIN endpoint_holds h ON h.holder = c.holder AND h.endpoint_id = c.endpoint_id
+         CROSS JOIN LATERAL (SELECT coalesce(h.during, '{}') - coalesce(c.gone, '{}') AS kept) k),
     upserted AS (
         INSERT INTO endpoint_holds (holder, endpoint_id, during)
         SELECT m.holder, m.endpoint_id, m.during FROM merged m WHERE NOT isempty(m.during)
@@ -89,63 +83,63 @@ BEGIN
     END IF;
 END $fn$;
 
-CREATE FUNCTION endpoint_bookings_hold() RETURNS trigger
+-- The statement trigger of both tables: the rows (holder, endpoint_id, start_at, end_at, added)
+-- that leave or enter a hold, grouped per hold, applied. Transition tables are visible only in
+-- the trigger's own function, hence the query assembled here rather than a function per case.
+CREATE FUNCTION endpoint_holds_sync() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    moved text;
+    changed CONSTANT text := '(o.meeting_id, o.endpoint_id, o.start_at, o.end_at, o.active)
+                              IS DISTINCT FROM (n.meeting_id, n.endpoint_id, n.start_at, n.end_at, n.active)';
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM endpoint_holds_apply(ARRAY(
-            SELECT ROW(coalesce(m.series_id, -m.id), n.endpoint_id,
-                       tstzrange(n.start_at, n.end_at, '[)'), true)::endpoint_hold_change
-              FROM new_rows n JOIN meetings m ON m.id = n.meeting_id WHERE n.active));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM endpoint_holds_apply(ARRAY(
-            SELECT ROW(coalesce(m.series_id, -m.id), o.endpoint_id,
-                       tstzrange(o.start_at, o.end_at, '[)'), false)::endpoint_hold_change
-              FROM old_rows o JOIN meetings m ON m.id = o.meeting_id WHERE o.active));
+    IF TG_TABLE_NAME = 'meetings' THEN  -- a meeting changes series: its bookings change holds
+        moved := 'SELECT CASE WHEN x.added THEN coalesce(n.series_id, -n.id)
+                              ELSE coalesce(o.series_id, -o.id) END AS holder,
+                         b.endpoint_id, b.start_at, b.end_at, x.added
+                    FROM old_rows o JOIN new_rows n ON n.id = o.id
+                    JOIN endpoint_bookings b ON b.meeting_id = o.id AND b.active
+                   CROSS JOIN (VALUES (false), (true)) x(added)
+                   WHERE o.series_id IS DISTINCT FROM n.series_id';
     ELSE
-        PERFORM endpoint_holds_apply(ARRAY(
-            SELECT ROW(coalesce(m.series_id, -m.id), x.endpoint_id,
-                       tstzrange(x.start_at, x.end_at, '[)'), x.added)::endpoint_hold_change
-              FROM (SELECT o.meeting_id, o.endpoint_id, o.start_at, o.end_at, false AS added
-                      FROM old_rows o JOIN new_rows n ON n.id = o.id
-                     WHERE o.active AND (o.meeting_id, o.endpoint_id, o.start_at, o.end_at, o.active)
-                           IS DISTINCT FROM (n.meeting_id, n.endpoint_id, n.start_at, n.end_at, n.active)
-                    UNION ALL
-                    SELECT n.meeting_id, n.endpoint_id, n.start_at, n.end_at, true
-                      FROM old_rows o JOIN new_rows n ON n.id = o.id
-                     WHERE n.active AND (o.meeting_id, o.endpoint_id, o.start_at, o.end_at, o.active)
-                           IS DISTINCT FROM (n.meeting_id, n.endpoint_id, n.start_at, n.end_at, n.active)) x
-              JOIN meetings m ON m.id = x.meeting_id));
+        moved := CASE TG_OP
+            WHEN 'INSERT' THEN
+                'SELECT meeting_id, endpoint_id, start_at, end_at, true AS added FROM new_rows WHERE active'
+            WHEN 'DELETE' THEN
+                'SELECT meeting_id, endpoint_id, start_at, end_at, false AS added FROM old_rows WHERE active'
+            ELSE
+                'SELECT o.meeting_id, o.endpoint_id, o.start_at, o.end_at, false AS added
+                   FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.active AND ' || changed || '
+                 UNION ALL
+                 SELECT n.meeting_id, n.endpoint_id, n.start_at, n.end_at, true
+                   FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.active AND ' || changed
+            END;
+        moved := 'SELECT coalesce(m.series_id, -m.id) AS holder, x.endpoint_id, x.start_at, x.end_at, x.added
+                    FROM (' || moved || ') x JOIN meetings m ON m.id = x.meeting_id';
     END IF;
+    EXECUTE 'SELECT endpoint_holds_apply(ARRAY(
+                 SELECT ROW(r.holder, r.endpoint_id,
+                            range_agg(tstzrange(r.start_at, r.end_at, ''[)'')) FILTER (WHERE NOT r.added),
+                            range_agg(tstzrange(r.start_at, r.end_at, ''[)'')) FILTER (WHERE r.added),
+                            coalesce(sum(extract(epoch FROM r.end_at - r.start_at)) FILTER (WHERE r.added), 0)
+                           )::endpoint_hold_change
+                   FROM (' || moved || ') r GROUP BY r.holder, r.endpoint_id))';
     RETURN NULL;
 END $fn$;
 
 CREATE TRIGGER tr_endpoint_bookings_hold_insert AFTER INSERT ON endpoint_bookings
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION endpoint_bookings_hold();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION endpoint_holds_sync();
 
 CREATE TRIGGER tr_endpoint_bookings_hold_update AFTER UPDATE ON endpoint_bookings
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_bookings_hold();
+    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_holds_sync();
 
 CREATE TRIGGER tr_endpoint_bookings_hold_delete AFTER DELETE ON endpoint_bookings
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION endpoint_bookings_hold();
-
-CREATE FUNCTION meetings_series_hold() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    PERFORM endpoint_holds_apply(ARRAY(
-        SELECT ROW(CASE WHEN x.added THEN coalesce(n.series_id, -n.id) ELSE coalesce(o.series_id, -o.id) END,
-                   b.endpoint_id, tstzrange(b.start_at, b.end_at, '[)'), x.added)::endpoint_hold_change
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-          JOIN endpoint_bookings b ON b.meeting_id = o.id AND b.active
-         CROSS JOIN (VALUES (false), (true)) x(added)
-         WHERE o.series_id IS DISTINCT FROM n.series_id));
-    RETURN NULL;
-END $fn$;
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION endpoint_holds_sync();
 
 CREATE TRIGGER tr_meetings_series_hold AFTER UPDATE ON meetings
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION meetings_series_hold();
+    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_holds_sync();
 """
 
 BACKFILL = """
@@ -161,8 +155,7 @@ DROP_HOLDS = (
     "DROP TRIGGER tr_endpoint_bookings_hold_insert ON endpoint_bookings",
     "DROP TRIGGER tr_endpoint_bookings_hold_update ON endpoint_bookings",
     "DROP TRIGGER tr_endpoint_bookings_hold_delete ON endpoint_bookings",
-    "DROP FUNCTION meetings_series_hold()",
-    "DROP FUNCTION endpoint_bookings_hold()",
+    "DROP FUNCTION endpoint_holds_sync()",
     "DROP FUNCTION endpoint_holds_apply(endpoint_hold_change[])",
     "DROP FUNCTION endpoint_hold_seconds(tstzmultirange)",
     "DROP TABLE endpoint_holds",
