@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy import text as text_sql
 
 from models import EndpointBooking, Invitation, Meeting, Notice, db
+from models.database import insert_many
 
 from . import text
 
@@ -88,8 +89,7 @@ class MeetingWriter:
                          for unit_id, eid in planned.bookings]
         notices = self._notices(meetings, invitations)
         for rows, model in ((invitations, Invitation), (bookings, EndpointBooking), (notices, Notice)):
-            for i in range(0, len(rows), CHUNK):
-                db.session.execute(insert(model.__table__), rows[i:i + CHUNK])
+            insert_many(model.__table__, rows)  # PostgreSQL: the bookings' hold triggers run per page
         self.counts["notices"] += len(notices)
         self.counts["meetings"] += len(ids)
         self.counts["invitations"] += len(invitations)
