@@ -79,11 +79,13 @@ INSERT_PAGE = 1000
 
 
 def insert_many(table, rows: list[dict]) -> None:
-    """Insert many rows into a Core table in few statements, without the ORM's unit of work.
+    """Insert many rows into a table with statement triggers (`endpoint_bookings`), in few statements.
 
     PostgreSQL: multi-row VALUES of INSERT_PAGE rows each. An executemany there is one statement
-    per row, and the endpoint holds' statement triggers (migration 0010_series) would run once
-    per row instead of once per page. SQLite: one executemany (no such triggers; it is fast).
+    per row, so the endpoint holds' statement trigger (migration 0010_series) would run once per
+    row instead of once per page. SQLite: one executemany (no such triggers). The app's own
+    bookings are INSERT ... SELECT (`scheduler.booking.insert_bookings`); this is for rows
+    made in Python (the demo).
     """
     if not rows:
         return

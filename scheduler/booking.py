@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import AuditLog, Endpoint, EndpointBooking, Invitation, Meeting, Series, Unit, audit, db
 from models.base import LOCAL, single_line_rows, utcnow
-from models.database import insert_many, write_transaction
+from models.database import write_transaction
 from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
 from models.meetings import ONLINE_MODES
 from models.permissions import can_organize_for
@@ -355,8 +355,9 @@ def _conflict(conflicts: list[dict], occurrences: int) -> Conflict:
 
 
 def bulk_insert(model, rows: list[dict]) -> None:
-    """Insert many rows in few statements (`insert_many`), their single-line values made one line."""
-    insert_many(model.__table__, single_line_rows(model.__table__, rows))
+    """Insert many rows in one executemany (psycopg pipelines it), skipping the ORM's units of work."""
+    if rows:
+        db.session.execute(insert(model.__table__), single_line_rows(model.__table__, rows))
 
 
 def _chunks(ids: list[int], size: int = 900):
@@ -408,7 +409,7 @@ def _write(values: dict, plan: Plan, series_parts, actor: User, now: datetime) -
                  outcome_at=None, outcome_by_id=None, recorded_after=False,
                  created_by_id=actor.id, created_at=now, updated_at=now)
             for start, end in plan.intervals]
-    bulk_insert(Meeting, rows)  # read back in one SELECT (RETURNING is per row on SQLite)
+    bulk_insert(Meeting, rows)  # one executemany; read back in one SELECT (RETURNING is per row on SQLite)
     where = (Meeting.series_id == series.id if series is not None else Meeting.uid == rows[0]["uid"])
     meetings = list(db.session.scalars(select(Meeting).where(where).order_by(Meeting.start_at)))
     insert_invitations(where, [u.id for u in plan.participants])

@@ -88,8 +88,10 @@ class MeetingWriter:
                           "start_at": row["start_at"], "end_at": row["end_at"], "active": active}
                          for unit_id, eid in planned.bookings]
         notices = self._notices(meetings, invitations)
-        for rows, model in ((invitations, Invitation), (bookings, EndpointBooking), (notices, Notice)):
-            insert_many(model.__table__, rows)  # PostgreSQL: the bookings' hold triggers run per page
+        insert_many(EndpointBooking.__table__, bookings)  # PostgreSQL: the holds' trigger runs per page
+        for rows, model in ((invitations, Invitation), (notices, Notice)):
+            for i in range(0, len(rows), CHUNK):
+                db.session.execute(insert(model.__table__), rows[i:i + CHUNK])
         self.counts["notices"] += len(notices)
         self.counts["meetings"] += len(ids)
         self.counts["invitations"] += len(invitations)
