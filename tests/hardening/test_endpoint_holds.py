@@ -150,3 +150,46 @@ def test_a_split_moves_the_holds_even_with_the_bookings_untouched(equipped, brid
     db.session.execute(text("UPDATE meetings SET series_id = :s WHERE id = :m"),
                        {"s": other[0].series_id, "m": meetings[3].id})
     holds_match_bookings()
+
+
+def test_two_writers_of_one_series_cannot_both_slip_in(equipped, bridge, organizer, now):
+    """The same holder from two transactions at once: the second waits for the first (advisory
+    lock), then reads its hold and refuses the overlap, rather than overwrite it."""
+    import threading
+
+    from sqlalchemy import create_engine
+
+    meetings = book_meeting(series(bridge, count=2), organizer, now).meetings
+    booking = db.session.scalars(select(EndpointBooking).where(
+        EndpointBooking.meeting_id == meetings[0].id)).first()
+    start, end, first_id, second_id = booking.start_at, booking.end_at, meetings[0].id, meetings[1].id
+    values = {"e": booking.endpoint_id, "u": booking.unit_id}
+    db.session.commit()
+    engine = create_engine(db.engine.url)
+    insert = text("INSERT INTO endpoint_bookings (meeting_id, endpoint_id, unit_id, start_at, end_at, active) "
+                  "VALUES (:m, :e, :u, :s, :t, true)")
+    week = timedelta(days=14)   # both land two weeks after the series, overlapping each other
+    outcome = {}
+    try:
+        with engine.connect() as first:
+            first.execute(insert, values | {"m": first_id, "s": start + week, "t": end + week})
+
+            def second():
+                with engine.connect() as conn:
+                    try:
+                        conn.execute(insert, values | {"m": second_id, "s": start + week + timedelta(hours=1),
+                                                       "t": end + week + timedelta(hours=1)})
+                        conn.commit()
+                        outcome["second"] = "written"
+                    except IntegrityError as exc:
+                        outcome["second"] = "refused" if is_clash_refusal(exc) else repr(exc)
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(timeout=2)
+            assert thread.is_alive(), outcome   # it waits for the first writer of the series
+            first.commit()
+        thread.join(timeout=30)
+        assert outcome == {"second": "refused"}
+    finally:
+        engine.dispose()
+    holds_match_bookings()
