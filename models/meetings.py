@@ -192,8 +192,9 @@ class Invitation(db.Model):
 class EndpointBooking(db.Model):
     """An endpoint held by a meeting over the meeting's time range.
 
-    On PostgreSQL an exclusion constraint (written in the migration) forbids two active
-    bookings of one endpoint whose [start, end) ranges overlap.
+    On PostgreSQL the database forbids two active bookings of one endpoint whose [start, end)
+    ranges overlap: statement triggers keep `endpoint_holds` (one multirange per series or
+    single meeting, and endpoint) under an exclusion constraint (migration 0010_series).
     """
 
     __tablename__ = "endpoint_bookings"
@@ -204,6 +205,7 @@ class EndpointBooking(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
+    # the endpoint's unit at booking time; PostgreSQL keeps no foreign key on it (0010_series)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)

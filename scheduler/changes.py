@@ -23,6 +23,7 @@ from .booking import (
     bulk_insert,
     check_plan,
     conflicts_after_refusal,
+    insert_bookings,
     make_plan,
     new_uid,
 )
@@ -133,6 +134,10 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
     befores = {m.id: audit.snapshot(m, AUDIT_FIELDS) for m in rows}
     before_units = {m.id: sorted(inv.unit.ref for inv in m.invitations) for m in rows}
     before_ids = {m.id: {inv.unit_id for inv in m.invitations} for m in rows}
+    ids = [m.id for m in rows]
+    # Their bookings go first, before the rows move (or change series): PostgreSQL's endpoint
+    # holds then have nothing to carry from one series to another; they are booked anew below.
+    db.session.execute(delete(EndpointBooking).where(EndpointBooking.meeting_id.in_(ids)))
     for m in rows:
         for key in ("title", "description", "location", "category", "mode"):
             if key in values:
@@ -148,7 +153,6 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
         _set_participants(rows, participants)
     if change.moving_series:
         _move_series(meeting, rows, d_start, d_end, change.scope, now)
-    ids = [m.id for m in rows]
     units = participants if participants is not None else [inv.unit for inv in meeting.invitations]
     plan = make_plan({"mode": meeting.mode}, meeting.organizer, units, meeting.bridge,
                      [(m.start_at, m.end_at) for m in rows], now, max_age_days)
@@ -157,13 +161,10 @@ def _apply(change: Change, actor: User, now: datetime, max_age_days: int) -> Non
     conflicts = check_plan(plan, exclude=ids)
     if conflicts:
         raise _conflict(conflicts, len(rows))
-    db.session.execute(delete(EndpointBooking).where(EndpointBooking.meeting_id.in_(ids)))
-    bookings = [{"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
-                 "start_at": m.start_at, "end_at": m.end_at, "active": True}
-                for m in rows for e in plan.endpoints.values()]
+    db.session.flush()
     try:
         with db.session.begin_nested():
-            bulk_insert(EndpointBooking, bookings)
+            insert_bookings(Meeting.id.in_(ids), [e.id for e in plan.endpoints.values()])
     except IntegrityError as exc:
         # A concurrent booking won the race: name it (the winner has committed by now).
         raise _conflict(conflicts_after_refusal(plan, ids), len(rows)) from exc
@@ -380,10 +381,7 @@ def restore_meeting(meeting: Meeting, actor: User, now: datetime, max_age_days: 
             db.session.flush()
             try:
                 with db.session.begin_nested():
-                    bulk_insert(EndpointBooking, [
-                        {"meeting_id": m.id, "endpoint_id": e.id, "unit_id": e.unit_id,
-                         "start_at": m.start_at, "end_at": m.end_at, "active": True}
-                        for m in rows for e in plan.endpoints.values()])
+                    insert_bookings(Meeting.id.in_(ids), [e.id for e in plan.endpoints.values()])
             except IntegrityError as exc:
                 raise _undo_conflict(conflicts_after_refusal(plan, ids)) from exc
             for m in rows:

@@ -137,3 +137,17 @@ def lock_bridge(bridge: Bridge) -> None:
     """Serialise bookings on one bridge: PostgreSQL row lock (SQLite's writer lock is enough)."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(select(Bridge.id).where(Bridge.id == bridge.id).with_for_update())
+
+
+#: PostgreSQL's refusals of an endpoint in two overlapping active bookings: the holds' exclusion
+#: and their trigger (migration 0010_series), and the bookings' own exclusion before it
+CLASH_CONSTRAINTS = ("ex_endpoint_holds_no_overlap", "ex_endpoint_bookings_no_overlap")
+
+
+def is_clash_refusal(exc: Exception) -> bool:
+    """Whether a database error is the clash guard refusing a write (SQLSTATE 23P01 on one of
+    CLASH_CONSTRAINTS), as opposed to any other integrity error."""
+    orig = getattr(exc, "orig", exc)
+    diag = getattr(orig, "diag", None)
+    return getattr(orig, "sqlstate", None) == "23P01" and \
+        getattr(diag, "constraint_name", None) in CLASH_CONSTRAINTS

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy import text as text_sql
 
 from models import EndpointBooking, Invitation, Meeting, Notice, db
+from models.database import insert_many
 
 from . import text
 
@@ -87,7 +88,8 @@ class MeetingWriter:
                           "start_at": row["start_at"], "end_at": row["end_at"], "active": active}
                          for unit_id, eid in planned.bookings]
         notices = self._notices(meetings, invitations)
-        for rows, model in ((invitations, Invitation), (bookings, EndpointBooking), (notices, Notice)):
+        insert_many(EndpointBooking.__table__, bookings)  # PostgreSQL: the holds' trigger runs per page
+        for rows, model in ((invitations, Invitation), (notices, Notice)):
             for i in range(0, len(rows), CHUNK):
                 db.session.execute(insert(model.__table__), rows[i:i + CHUNK])
         self.counts["notices"] += len(notices)

@@ -102,7 +102,11 @@ def test_engine_settings(app, engine_name):
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
     else:
-        constraint = db.session.execute(text(
+        constraint = db.session.execute(text(   # the clash guard: endpoint holds (0010_series)
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conname = 'ex_endpoint_bookings_no_overlap'")).scalar()
+            "WHERE conname = 'ex_endpoint_holds_no_overlap'")).scalar()
         assert "EXCLUDE USING gist" in constraint and "&&" in constraint
+        triggers = set(db.session.scalars(text(
+            "SELECT tgname FROM pg_trigger WHERE tgfoid = 'endpoint_holds_sync'::regproc")))
+        assert triggers == {"tr_endpoint_bookings_hold_insert", "tr_endpoint_bookings_hold_update",
+                            "tr_endpoint_bookings_hold_delete", "tr_meetings_series_hold"}

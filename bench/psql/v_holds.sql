@@ -1,0 +1,5 @@
+BEGIN;
+\ir migrate_holds.sql
+\ir setup.sql
+\ir ins_b.sql
+ROLLBACK;

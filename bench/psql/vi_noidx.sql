@@ -1,0 +1,9 @@
+BEGIN;
+ALTER TABLE invitations DROP CONSTRAINT fk_invitations_meeting_id_meetings;
+ALTER TABLE invitations DROP CONSTRAINT fk_invitations_unit_id_units;
+ALTER TABLE invitations DROP CONSTRAINT fk_invitations_responded_by_id_users;
+DROP INDEX ix_invitations_unit;
+ALTER TABLE invitations DROP CONSTRAINT uq_invitations_meeting_id_unit_id;
+\ir setup.sql
+\ir ins_i.sql
+ROLLBACK;

@@ -1,0 +1,4 @@
+BEGIN;
+\ir setup.sql
+\ir ins_i_ord.sql
+ROLLBACK;
