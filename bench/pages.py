@@ -11,7 +11,10 @@ booked), so a ward really has a year of invitations around now, and drops it aft
 
 Each page is requested through Flask's test client by the person who opens it (an admin, the
 clerk of Phường Phúc Xá) with the real clock: one warm-up request, then `--repeat` timed ones;
-it prints the median and min milliseconds, the SQL statements of one request and the bytes.
+it prints, for a reader's first open in the minute (the page cache emptied before each) and
+for opening it again, the median and min wall milliseconds, the median CPU milliseconds of this
+process (the app's share, steadier than wall time on a shared machine), the SQL statements of
+one request, and the bytes.
 `--profile DIR` writes a pyinstrument text profile of one more request per page into DIR.
 """
 from __future__ import annotations
@@ -137,7 +140,8 @@ def measure(url: str, repeat: int, profile_dir: Path | None, only: set[str]) -> 
         assert r.status_code in (302, 303), r.status_code
         clients[who] = client
     clients["anonymous"] = app.test_client()
-    print("| page | status | first open ms (median, min) | statements | again ms (median, min) | statements | bytes |")
+    print("| page | status | first open: ms (min), CPU ms | statements | again: ms (min), CPU ms | statements "
+          "| bytes |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     with app.app_context():
         engine = db.engine
@@ -148,18 +152,20 @@ def measure(url: str, repeat: int, profile_dir: Path | None, only: set[str]) -> 
         client.get(path)  # warm-up: templates compiled, figures of this data version kept
         cells = []
         for first_open in (True, False):  # a reader's first open in the minute, then again
-            times = []
+            times, cpu = [], []
             for _ in range(repeat):
                 if first_open:
                     page_cache.cache_clear()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 r = client.get(path)
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
             if first_open:
                 page_cache.cache_clear()
             with counting(engine) as seen:
                 r = client.get(path)
-            cells.append(f"{statistics.median(times):.1f} ({min(times):.1f}) | {seen[0]}")
+            cells.append(f"{statistics.median(times):.1f} ({min(times):.1f}), "
+                         f"{statistics.median(cpu):.1f} | {seen[0]}")
         if profile_dir is not None:
             from pyinstrument import Profiler
             page_cache.cache_clear()
