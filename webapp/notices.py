@@ -32,12 +32,12 @@ def unread_count(user) -> int:
     mine = [Notification.user_id == user.id]
     if user.unit_id is not None:
         mine.append(Notification.unit_id == user.unit_id)
-    count = db.session.scalar(select(func.count(Notification.id)).where(or_(*mine),
-                                                                          Notification.read_at.is_(None)))
+    counts = [select(func.count(Notification.id)).where(or_(*mine), Notification.read_at.is_(None))]
     if user.unit_id is not None:
-        count += db.session.scalar(select(func.count(Notice.id)).where(Notice.unit_id == user.unit_id,
-                                                                       Notice.read_at.is_(None)))
-    return count
+        counts.append(select(func.count(Notice.id)).where(Notice.unit_id == user.unit_id,
+                                                           Notice.read_at.is_(None)))
+    # one round trip: every page's menu asks it (and a kept page's validators)
+    return sum(db.session.execute(select(*(c.scalar_subquery() for c in counts))).one())
 
 
 def _unread_or_zero() -> int:

@@ -245,3 +245,25 @@ def test_the_kept_meeting_page_follows_its_programme(client, auth, organizer, ha
     client.get(f"/meetings/{m.id}")
     set_agenda(m, [{"title": "Báo cáo tình hình tháng"}], organizer, utcnow())
     assert "Báo cáo tình hình tháng" in client.get(f"/meetings/{m.id}").get_data(as_text=True)
+
+
+def test_the_menus_unread_count_is_one_statement(web_app, clerk, hanoi, make_meeting):
+    from webapp.notices import unread_count
+
+    m = make_meeting(hanoi["ba_dinh"], utcnow() + timedelta(days=2), participants=[hanoi["phuc_xa"]])
+    db.session.add(Notice(meeting=m, unit=hanoi["phuc_xa"], kind="booked", changes=[], created_at=utcnow()))
+    db.session.commit()
+    assert clerk.unit_id is not None  # loaded before counting
+    seen: list[str] = []
+
+    def listener(*args, **_kw):
+        seen.append(args[2])
+
+    with web_app.test_request_context("/"):
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert unread_count(clerk) == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    counting = [q for q in seen if "notices" in q or "notifications" in q]
+    assert len(counting) == 1 and "FROM notices" in counting[0] and "FROM notifications" in counting[0], seen
