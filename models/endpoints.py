@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_, exists, not_
-from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_, exists, func, not_, select
+from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 from .units import Unit
@@ -101,3 +101,22 @@ def ready_condition_at(at: datetime, max_age_days: int):
                        passed.checked_at <= at, passed.checked_at >= at - timedelta(days=max_age_days),
                        not_(failed_after)),
     )
+
+
+def latest_checks(endpoint_ids, per_endpoint: int = 10) -> dict[int, list[ConnectivityCheck]]:
+    """The newest `per_endpoint` checks of each endpoint, newest first, with who made them: one
+    query whatever the number of endpoints or of their checks (a unit's page lists them)."""
+    ids = sorted(endpoint_ids)
+    if not ids:
+        return {}
+    newest_first = (ConnectivityCheck.checked_at.desc(), ConnectivityCheck.id.desc())
+    ranked = select(ConnectivityCheck.id, func.row_number().over(
+        partition_by=ConnectivityCheck.endpoint_id, order_by=newest_first).label("n")).where(
+        ConnectivityCheck.endpoint_id.in_(ids)).subquery()
+    found: dict[int, list[ConnectivityCheck]] = {i: [] for i in ids}
+    for check in db.session.scalars(
+            select(ConnectivityCheck).options(joinedload(ConnectivityCheck.checked_by))
+            .join(ranked, ranked.c.id == ConnectivityCheck.id).where(ranked.c.n <= per_endpoint)
+            .order_by(ConnectivityCheck.endpoint_id, *newest_first)):
+        found[check.endpoint_id].append(check)
+    return found

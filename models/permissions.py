@@ -6,6 +6,10 @@ log checks; meetings and feeds are visible to those whose scope holds the unit.
 """
 from __future__ import annotations
 
+from sqlalchemy import exists, inspect, select
+
+from .base import db
+from .meetings import Invitation
 from .units import Unit, is_within, subtree_ids
 from .users import User
 
@@ -63,12 +67,21 @@ def can_manage_bridges(user: User) -> bool:
 
 
 def can_see_meeting(user: User, meeting) -> bool:
-    """Admins; anyone whose scope holds the organiser or one of the invited units."""
+    """Admins; anyone whose scope holds the organiser or one of the invited units.
+
+    The invitations are asked of the database (one EXISTS) unless the session already holds
+    them: a city-wide briefing has 556, which a page would otherwise load to check one."""
     if user.role == "admin":
         return True
     if in_scope(user, meeting.organizer):
         return True
-    return any(in_scope(user, inv.unit) for inv in meeting.invitations)
+    if meeting.id is None or "invitations" not in inspect(meeting).unloaded:
+        return any(in_scope(user, inv.unit) for inv in meeting.invitations)
+    scope = visible_unit_ids(user)
+    if not scope:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        Invitation.meeting_id == meeting.id, Invitation.unit_id.in_(sorted(scope))))))
 
 
 def visible_unit_ids(user: User) -> set[int] | None:

@@ -15,6 +15,7 @@ from models.base import ID_MAX
 from models.database import configure_engine
 from scheduler.signals import connect_receivers
 
+from . import template_i18n
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
         configure_engine(db.engine, app.config["DATABASE_LOCK_TIMEOUT"], app.config["DATABASE_STATEMENT_TIMEOUT"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
+    template_i18n.install(app)
     bootstrap.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

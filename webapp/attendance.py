@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField, TextAreaField
 
 from models import Meeting, Notice, Notification, db
@@ -37,6 +38,7 @@ from .clerk_home import (
 )
 from .downloads import sheet_download
 from .labels import MODE_LABELS, RESPONSE_LABELS, Form, error_details, error_message
+from .page_cache import cached_page
 from .registry import local_time
 
 bp = Blueprint("attendance", __name__)
@@ -84,11 +86,12 @@ def _home_unit():
     return unit
 
 
-def _render_home(unit, errors: dict | None = None, form: AnswerForm | None = None, status: int = 200):
-    now = utcnow()
+def _render_home(unit, errors: dict | None = None, form: AnswerForm | None = None, status: int = 200,
+                 now=None, feed_url: str | None = None):
+    now = now or utcnow()
     upcoming = upcoming_page(unit, now, page_number(request.args.get("up")))
     past = past_page(unit, now, page_number(request.args.get("past")))
-    feed_url = url_for("calendars.feed", token=feed_token_for_unit(unit).token, _external=True)
+    feed_url = feed_url or url_for("calendars.feed", token=feed_token_for_unit(unit).token, _external=True)
     return render_template("attendance/home.html", unit=unit, upcoming=upcoming.rows, past=past.rows,
                            upcoming_page=upcoming, past_page=past, endpoints=unit_endpoints(unit),
                            max_age=current_app.config["READINESS_MAX_AGE_DAYS"],
@@ -102,7 +105,12 @@ def _render_home(unit, errors: dict | None = None, form: AnswerForm | None = Non
 @bp.get("/my-unit")
 @login_required
 def home():
-    return _render_home(_home_unit())
+    unit, now = _home_unit(), utcnow()
+    # Kept per data version and minute; the feed address (its token is not in the data version)
+    # is part of the key.
+    feed_url = url_for("calendars.feed", token=feed_token_for_unit(unit).token, _external=True)
+    return cached_page("my-unit", (unit.id, feed_url),
+                       lambda: _render_home(unit, now=now, feed_url=feed_url)[0], now)
 
 
 @bp.post("/my-unit/meetings/<int:meeting_id>/answer")
@@ -225,12 +233,23 @@ def remind(meeting_id: int):
 @bp.get("/notifications")
 @login_required
 def notifications():
+    # Notices are not in the data version: the newest ids join the key (with the unread count of
+    # person_parts: rows only arrive, and only become read, so the three move on every change).
+    now = utcnow()
+    newest = db.session.execute(select(
+        select(func.max(Notification.id)).where(addressed_to(current_user)).scalar_subquery(),
+        select(func.max(Notice.id)).where(Notice.unit_id == current_user.unit_id).scalar_subquery())).one()
+    return cached_page("notifications", tuple(newest), _notifications_page, now)
+
+
+def _notifications_page() -> str:
     rows = db.session.scalars(select(Notification).where(addressed_to(current_user))
                               .order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(200)).all()
     notices = []
-    if current_user.unit_id is not None:
-        notices = db.session.scalars(select(Notice).where(Notice.unit_id == current_user.unit_id)
+    if current_user.unit_id is not None:  # each notice's subject names its meeting: loaded with it
+        notices = db.session.scalars(select(Notice).options(joinedload(Notice.meeting))
+                                     .where(Notice.unit_id == current_user.unit_id)
                                      .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(200)).all()
     return render_template("attendance/notifications.html", notifications=rows, notices=notices,
                            form=FlaskForm(), describe=lambda changes: describe(changes, _),

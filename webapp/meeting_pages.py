@@ -7,10 +7,10 @@ from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from models import AuditLog, Bridge, Invitation, Meeting, Unit, db
+from models import AuditLog, Bridge, Document, Invitation, Meeting, Unit, db
 from models.base import utcnow
 from models.errors import ValidationFailed
 from models.permissions import can_organize_for, can_see_meeting
@@ -35,6 +35,8 @@ LABELS = {"categories": CATEGORY_LABELS, "modes": MODE_LABELS, "statuses": STATU
           "responses": RESPONSE_LABELS, "scopes": SCOPE_LABELS}
 #: where a verb's field error is shown on the booking and edit forms
 FIELD_OF = {"start": "start_time", "end": "end_time", "participants": "units", "rrule": "repeat"}
+#: the meeting page lists this many invited units (the reader's own unit first); "show all" the rest
+PARTICIPANTS_SHOWN = 50
 
 
 def meeting_or_404(meeting_id: int) -> Meeting:
@@ -80,13 +82,39 @@ def readable(conflicts: list[dict]) -> list[dict]:
     return out
 
 
+def participants_shown(meeting: Meeting, show_all: bool = False,
+                       size: int = PARTICIPANTS_SHOWN) -> tuple[list[Invitation], int]:
+    """The invitations the page lists (the reader's own unit first, then in order of invitation;
+    the first `size` unless all are asked for) with their units, and how many there are."""
+    own = current_user.unit_id if current_user.is_authenticated else None
+    stmt = (select(Invitation).options(joinedload(Invitation.unit))
+            .where(Invitation.meeting_id == meeting.id)
+            .order_by(case((Invitation.unit_id == own, 0), else_=1), Invitation.id))
+    rows = db.session.scalars(stmt if show_all else stmt.limit(size + 1)).all()
+    if show_all or len(rows) <= size:
+        return list(rows), len(rows)
+    total = db.session.scalar(select(func.count()).where(Invitation.meeting_id == meeting.id))
+    return list(rows[:size]), total
+
+
+def detail_stamp(meeting: Meeting) -> tuple:
+    """What the meeting's page shows that the data version does not follow, in one statement:
+    the newest audit row of the meeting (its history, programme, minutes, roll call) and of its
+    documents (uploaded, published, withdrawn)."""
+    docs = select(Document.id).where(Document.meeting_id == meeting.id)
+    return tuple(db.session.execute(select(
+        select(func.max(AuditLog.id)).where(AuditLog.entity_type == "meeting",
+                                            AuditLog.entity_id == meeting.id).scalar_subquery(),
+        select(func.max(AuditLog.id)).where(AuditLog.entity_type == "document",
+                                            AuditLog.entity_id.in_(docs)).scalar_subquery())).one())
+
+
 def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, status: int = 200,
-                  problems: list[str] = (), conflicts: list[dict] = ()):
-    """The meeting's page: invitations, endpoints, history, occurrences, and what the user may do."""
+                  problems: list[str] = (), conflicts: list[dict] = (), show_all: bool = False):
+    """The meeting's page: invitations (the top of the table unless `show_all`), endpoints,
+    history, occurrences, and what the user may do."""
     now = utcnow()
-    invitations = db.session.scalars(select(Invitation).options(joinedload(Invitation.unit))
-                                     .where(Invitation.meeting_id == meeting.id)
-                                     .order_by(Invitation.id)).all()
+    invitations, invited = participants_shown(meeting, show_all)
     endpoints, ready = endpoints_to_book([meeting.organizer_id, *(i.unit_id for i in invitations)],
                                          now, readiness_max_age(), with_details=True)
     history = db.session.scalars(select(AuditLog).options(joinedload(AuditLog.actor)).where(
@@ -102,8 +130,10 @@ def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, statu
     cancellation = last_cancellation(meeting)
     undo = restorable(meeting, now) if may_organise and cancellation is not None else []
     return render_template(
-        "meetings/detail.html", meeting=meeting, invitations=invitations, endpoints=endpoints,
-        ready=ready, history=[(row, audit_changes(row)) for row in history],
+        "meetings/detail.html", meeting=meeting, invitations=invitations, invited=invited,
+        endpoints=endpoints, ready=ready, ready_labels=(_("Not ready"), _("Ready")),
+        response_words={k: str(v) for k, v in RESPONSE_LABELS.items()},
+        history=[(row, audit_changes(row)) for row in history],
         occurrences=occurrences, editable=editable, now=now, may_organise=may_organise,
         may_record=may_organise and meeting.end_at <= now and meeting.status != "cancelled",
         cancel_form=cancel_form or CancelForm(), problems=problems, conflicts=conflicts,

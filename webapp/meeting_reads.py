@@ -7,13 +7,15 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import AuditLog, Invitation, Meeting, Unit, db
+from models.meetings import LONGEST_SESSION
 from models.permissions import visible_unit_ids
 from models.text import contains_words
 from models.units import LEVELS, find_unit, subtree_ids
+from reports.figures_cache import cached, figures_key
 
 from .clerk_home import Page, _page
 from .meeting_forms import (
@@ -35,10 +37,14 @@ FIELD_LABELS = {"title": _l("Title"), "category": _l("Category"), "mode": _l("Mo
 
 
 def involving(unit_ids) -> ColumnElement[bool]:
-    """The meeting is organised by one of these units or invites one of them."""
-    ids = list(unit_ids)
-    return or_(Meeting.organizer_id.in_(ids), Meeting.id.in_(
-        select(Invitation.meeting_id).where(Invitation.unit_id.in_(ids))))
+    """The meeting is organised by one of these units or invites one of them.
+
+    The invitation is a correlated EXISTS, probed per meeting on the (unit, meeting) index, so
+    a list bounded in time reads only the meetings of its window; `id IN (SELECT meeting_id ...)`
+    made PostgreSQL scan every meeting for a clerk's list (issue #17)."""
+    ids = sorted(unit_ids)
+    return or_(Meeting.organizer_id.in_(ids), exists().where(
+        Invitation.meeting_id == Meeting.id, Invitation.unit_id.in_(ids)))
 
 
 @dataclass
@@ -85,8 +91,8 @@ def visible_meetings_query(user, now: datetime, f: MeetingFilter) -> Select:
     elif f.status == "held":
         stmt = stmt.where(Meeting.status == "held")
     else:
-        if not f.has_range:
-            stmt = stmt.where(Meeting.end_at > now)
+        if not f.has_range:  # not over yet; the start bound lets the start index find them
+            stmt = stmt.where(Meeting.end_at > now, Meeting.start_at > now - LONGEST_SESSION)
         if f.status:
             stmt = stmt.where(Meeting.status == f.status)
     newest_first = f.status in ("held", "awaiting") and not f.has_range
@@ -136,7 +142,13 @@ def participant_tree(selected=()) -> dict:
 
 
 def unit_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The picker's lists: districts, and every active unit."""
+    """The picker's lists: districts, and every active unit (kept per data version, which units
+    are part of: the list of every meeting page would otherwise load 579 units each time).
+    Shared: callers must not change them."""
+    return cached(figures_key("unit-choices"), _unit_choices)
+
+
+def _unit_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     units = _active_units()
     return ([(u.ref, u.name) for u in units if u.level == "district"],
             [(u.ref, f"{u.name} ({u.ref})") for u in units])

@@ -20,7 +20,7 @@ from models.units import find_unit
 from . import meeting_booking, meeting_changes
 from .clerk_home import page_number
 from .meeting_forms import LOCAL, STATUS_LABELS
-from .meeting_pages import LABELS, meeting_or_404, render_detail
+from .meeting_pages import LABELS, detail_stamp, meeting_or_404, render_detail
 from .meeting_reads import (
     MeetingFilter,
     calendar_grid,
@@ -29,6 +29,7 @@ from .meeting_reads import (
     parse_day,
     unit_choices,
 )
+from .page_cache import cached_page
 from .registry import unit_or_404
 
 __all__ = ["bp", "meeting_or_404"]
@@ -53,18 +54,25 @@ def index():
                       date_from=parse_day(raw_from), date_to=parse_day(raw_to))
     bad_dates = [name for name, raw, day in (("from", raw_from, f.date_from), ("to", raw_to, f.date_to))
                  if raw.strip() and day is None]
-    page = meetings_page(current_user, utcnow(), f, page_number(request.args.get("page")))
-    _, units = unit_choices()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("meetings/index.html", meetings=page.rows, page=page, filters=f, args=args,
-                           raw_from=raw_from, raw_to=raw_to, bad_dates=bad_dates, status=status,
-                           unit=unit, units=units, **LABELS)
+    now = utcnow()
+
+    def render() -> str:
+        page = meetings_page(current_user, now, f, page_number(request.args.get("page")))
+        _, units = unit_choices()
+        args = {k: v for k, v in request.args.items() if k != "page" and v}
+        return render_template("meetings/index.html", meetings=page.rows, page=page, filters=f, args=args,
+                               raw_from=raw_from, raw_to=raw_to, bad_dates=bad_dates, status=status,
+                               unit=unit, units=units, **LABELS)
+    return cached_page("meetings", (), render, now)
 
 
 @bp.route("/meetings/<int:meeting_id>")
 @login_required
 def detail(meeting_id: int):
-    return render_detail(meeting_or_404(meeting_id))
+    meeting, now = meeting_or_404(meeting_id), utcnow()
+    show_all = request.args.get("participants") == "all"
+    return cached_page("meeting", (meeting.id, *detail_stamp(meeting)),
+                       lambda: render_detail(meeting, show_all=show_all)[0], now)
 
 
 @bp.route("/meetings/awaiting")
@@ -91,6 +99,7 @@ def calendar(ref: str):
         day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         day = utcnow().astimezone(LOCAL).date()
-    grid = calendar_grid(unit, view, day)
-    return render_template("meetings/calendar.html", unit=unit, view=view, day=day,
-                           today=utcnow().astimezone(LOCAL).date(), **grid, **LABELS)
+    now = utcnow()
+    return cached_page("calendar", (unit.id, view, day), lambda: render_template(
+        "meetings/calendar.html", unit=unit, view=view, day=day, today=now.astimezone(LOCAL).date(),
+        **calendar_grid(unit, view, day), **LABELS), now)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,18 +26,26 @@ bp = Blueprint("notices", __name__)
 
 
 def unread_count(user) -> int:
-    """Unread notices and notifications of the user and the user's unit."""
+    """Unread notices and notifications of the user and the user's unit (asked once per request:
+    a kept page's validators and the menu of its render both need it)."""
     if not user.is_authenticated:
         return 0
+    memo = request.environ.setdefault("giaoban.unread", {}) if has_request_context() else {}
+    if user.id not in memo:
+        memo[user.id] = _count_unread(user)
+    return memo[user.id]
+
+
+def _count_unread(user) -> int:
     mine = [Notification.user_id == user.id]
     if user.unit_id is not None:
         mine.append(Notification.unit_id == user.unit_id)
-    count = db.session.scalar(select(func.count(Notification.id)).where(or_(*mine),
-                                                                          Notification.read_at.is_(None)))
+    counts = [select(func.count(Notification.id)).where(or_(*mine), Notification.read_at.is_(None))]
     if user.unit_id is not None:
-        count += db.session.scalar(select(func.count(Notice.id)).where(Notice.unit_id == user.unit_id,
-                                                                       Notice.read_at.is_(None)))
-    return count
+        counts.append(select(func.count(Notice.id)).where(Notice.unit_id == user.unit_id,
+                                                           Notice.read_at.is_(None)))
+    # one round trip: every page's menu asks it (and a kept page's validators)
+    return sum(db.session.execute(select(*(c.scalar_subquery() for c in counts))).one())
 
 
 def _unread_or_zero() -> int:

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models import Endpoint, Unit, db
 from models.base import LOCAL, utcnow
+from models.endpoints import latest_checks
 from models.errors import ValidationFailed
 from models.feeds import feed_token_for_unit
 from models.permissions import can_log_check, can_manage_endpoints, can_see_unit_meetings
@@ -23,6 +24,7 @@ from models.units import find_province, find_unit, province_of
 from reports.figures_cache import figures_key
 
 from .labels import ENDPOINT_KIND_LABELS, ENDPOINT_STATUS_LABELS, LEVEL_LABELS, Form, flash_form_errors
+from .page_cache import cached_page
 from .report_http import conditional, minute_start, person_parts
 
 bp = Blueprint("registry", __name__)
@@ -134,18 +136,29 @@ def communes_fragment(ref: str):
 @bp.route("/units/<ref>")
 @login_required
 def unit(ref: str):
-    return _render_unit(unit_or_404(ref), CheckForm())
+    u, now = unit_or_404(ref), utcnow()
+    # Kept per data version and minute (readiness); the feed address is not in the data version.
+    feed_url = _feed_url(u)
+    return cached_page("unit", (u.id, feed_url),
+                       lambda: _render_unit(u, CheckForm(), now=now, feed_url=feed_url), now)
 
 
-def _render_unit(u: Unit, check_form: CheckForm, failed_endpoint: int | None = None):
-    now = utcnow()
+def _feed_url(u: Unit) -> str | None:
+    if not can_see_unit_meetings(current_user, u):
+        return None
+    return url_for("calendars.feed", token=feed_token_for_unit(u).token, _external=True)
+
+
+def _render_unit(u: Unit, check_form: CheckForm, failed_endpoint: int | None = None, now=None,
+                 feed_url: str | None = ""):
+    now = now or utcnow()
     endpoints = db.session.scalars(select(Endpoint).where(Endpoint.unit_id == u.id)
                                    .order_by(Endpoint.id)).all()
-    feed_url = None
-    if can_see_unit_meetings(current_user, u):
-        feed_url = url_for("calendars.feed", token=feed_token_for_unit(u).token, _external=True)
+    if feed_url == "":
+        feed_url = _feed_url(u)
     return render_template(
-        "registry/unit.html", unit=u, endpoints=endpoints, now=now, max_age=readiness_max_age(),
+        "registry/unit.html", unit=u, endpoints=endpoints, checks=latest_checks(e.id for e in endpoints),
+        now=now, max_age=readiness_max_age(),
         ready=any(e.is_ready(now, readiness_max_age()) for e in endpoints),
         can_manage=can_manage_endpoints(current_user, u), can_check=can_log_check(current_user, u),
         check_form=check_form, failed_endpoint=failed_endpoint, kinds=ENDPOINT_KIND_LABELS,

@@ -1,0 +1,45 @@
+"""A page kept per data version and minute: rendered once for a reader, 304 on a match.
+
+The report page's rule (`webapp.report_pages`), written once for the other pages a person
+opens (issue #17): the key is the data version (`models.data_version`: meetings, invitations,
+units, endpoints, checks...), the minute (what is upcoming, awaiting or ready follows the clock),
+the page's own `parts` (what it shows that the data version does not follow: a feed address,
+the newest notice) and `report_http.person_parts()` (reader, language, CSRF secret, query,
+unread count). A request with flashes waiting, or a session without a CSRF secret yet, renders
+without storing. Bodies live in an LRU of their own, so pages do not push out report figures.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Response, make_response, session
+
+from models.lru import LRU
+from reports.figures_cache import figures_key
+
+from .report_http import conditional, minute_start, person_parts
+
+BODIES = 64  # a page of the demo weighs 5-45 kB: a few MB per worker at most
+_bodies: LRU[bytes] = LRU(BODIES)
+
+
+def cached_page(name: str, parts: tuple, render: Callable[[], str], now: datetime) -> Response:
+    """`render()` (a page's HTML) as a response, built once per key, with ETag and Last-Modified."""
+    key = figures_key("page", name, minute_start(now), *parts)
+    person = person_parts()
+
+    def respond() -> Response:
+        if key is None or session.get("_flashes") or not session.get("csrf_token"):
+            return make_response(render())
+        return make_response(_bodies.get_or_build((*key, *person), lambda: render().encode()))
+
+    return conditional(key, ("html", *person), respond, clock_moves=True, now=now)
+
+
+def cache_clear() -> None:
+    _bodies.clear()
+
+
+def cache_stats() -> dict:
+    return {"hits": _bodies.hits, "misses": _bodies.misses, "size": len(_bodies)}
