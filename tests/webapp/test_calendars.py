@@ -109,7 +109,7 @@ def test_a_repeated_304_reads_no_meeting_whatever_the_feed_holds(client, hanoi, 
             make_meeting(hanoi["ba_dinh"], start + timedelta(hours=30 * total), participants=[unit])
         etag = client.get(path).headers["ETag"]
         client.get(path, headers={"If-None-Match": etag})
-        response, seen = _statements(lambda: client.get(path, headers={"If-None-Match": etag}))
+        response, seen = _statements(lambda e=etag: client.get(path, headers={"If-None-Match": e}))
         assert response.status_code == 304
         assert not [s for s in seen if "meetings" in s or "invitations" in s], seen
         counts.append([s.split()[0] for s in seen])
