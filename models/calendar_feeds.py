@@ -12,6 +12,7 @@ from sqlalchemy import CompoundSelect, Select, bindparam, case, func, or_, selec
 from sqlalchemy.orm import selectinload
 
 from .base import UTCDateTime, db
+from .briefing import AgendaItem
 from .data_version import data_version
 from .endpoints import READY_STATUSES, Endpoint
 from .lru import LRU
@@ -138,7 +139,8 @@ def load_feed_meetings(query: FeedQuery | list[int]) -> list[Meeting]:
         stmt, params = select(Meeting).where(Meeting.id.in_(query)), {}
     stmt = stmt.options(selectinload(Meeting.invitations).selectinload(Invitation.unit),
                         selectinload(Meeting.organizer), selectinload(Meeting.bridge),
-                        selectinload(Meeting.series))
+                        selectinload(Meeting.series),
+                        selectinload(Meeting.agenda_items).selectinload(AgendaItem.presenter))
     return list(db.session.scalars(stmt.order_by(Meeting.start_at, Meeting.id), params))
 
 
