@@ -120,7 +120,7 @@ def wait_for(port: int) -> None:
 
 def wrk(port: int, path: str, headers: dict, seconds: float, clients: int) -> dict:
     """wrk's figures for GET `path` (a C load generator in a second process on loopback)."""
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(int(seconds), 1)}s", "--timeout", "10s",
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(int(seconds), 1)}s", "--timeout", "60s",
                "-s", str(ROOT / "bench" / "wrk_report.lua")]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]

@@ -53,6 +53,18 @@ def data_version() -> Version | None:
     return None if row is None else Version(*row)
 
 
+def settled_version() -> Version | None:
+    """The data version, when this session has written nothing it counts (a cache keyed by it
+    is then exact for what the session reads); None otherwise, or before any counted write."""
+    session = db.session()
+    if session.info.get(_FLAG) or any(_table_of(o) in WATCHED for o in (*session.new, *session.dirty,
+                                                                          *session.deleted)):
+        return None
+    if session.in_transaction() and session.connection().info.get(_FLAG):
+        return None
+    return data_version()
+
+
 def _table_of(instance) -> str | None:
     table = getattr(type(instance), "__table__", None)
     return None if table is None else table.name
