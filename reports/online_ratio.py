@@ -25,9 +25,9 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from models import Meeting, Unit, db
+from models import DataVersion, Meeting, Unit, db
 from models.base import UTCDateTime
-from models.data_version import settled_version
+from models.data_version import settled_version, unsettled
 from models.lru import LRU
 from models.meetings import CATEGORIES, ONLINE_MODES
 from models.units import DEPARTMENT_DATASET, LEVELS
@@ -113,7 +113,7 @@ def _fold(rows, rules: list[dict], width: int = 1) -> tuple[dict, dict]:
     hits_of: dict = {}
     for values in rows:
         key, flags = values[0], tuple(values[width:width + n])
-        held, online, cancelled, awaiting = (v or 0 for v in values[width + n:])
+        held, online, cancelled, awaiting = (v or 0 for v in values[width + n:width + n + 4])
         entry = out.get(key)
         if entry is None:
             entry = out[key] = {name: [0, 0, 0, 0] for name in names}
@@ -154,6 +154,9 @@ def _statement(kind: str, rules: list[dict], scoped: bool):
             month = case(*[(Meeting.start_at < bounds[m + 1], m + 1) for m in range(12)], else_=13)
             keys, group = [month.label("report_month")], [literal_column("report_month")]
         stmt, flags = _grouped(keys, rules, bindparam("now", type_=UTCDateTime))
+        if kind == "organizer":  # the data version in the same statement: one round trip
+            stmt = stmt.add_columns(select(DataVersion.version).where(DataVersion.id == 1)
+                                    .scalar_subquery().label("data_version"))
         stmt = stmt.join(Unit, Unit.id == Meeting.organizer_id).where(
             Meeting.start_at >= bindparam("start", type_=UTCDateTime),
             Meeting.start_at < bindparam("end", type_=UTCDateTime))
@@ -180,6 +183,25 @@ def _unit_info(dataset, code, name, level, parent, gone=None) -> dict:
 
 
 _TABLES: LRU[tuple] = LRU(8)
+_LATEST: dict[str, tuple[int, tuple]] = {}  # per database: the last version seen, its tables
+
+
+def _read_tables() -> tuple[dict[int, dict], dict[int, dict], list]:
+    organisers, districts = {}, {}
+    for uid, *values, gone in db.session.connection().execute(
+            select(*UNIT_COLUMNS, Unit.dissolved_on)):
+        organisers[uid] = _unit_info(*values)
+        if values[3] == "district":
+            districts[uid] = _unit_info(*values, gone)
+    return organisers, districts, rule_rows()
+
+
+def _tables_at(version: int) -> tuple:
+    """The tables kept for `version` (read now when absent: what is read is at least as new)."""
+    url = str(db.engine.url)
+    tables = _TABLES.get_or_build((url, version), _read_tables)
+    _LATEST[url] = (version, tables)
+    return tables
 
 
 def report_tables() -> tuple[dict[int, dict], dict[int, dict], list]:
@@ -189,18 +211,8 @@ def report_tables() -> tuple[dict[int, dict], dict[int, dict], list]:
     kept per (database, data version): units and target rules are in the data version's
     WATCHED, so what is kept is exact; a session that has written something counted reads
     afresh. Callers must not mutate what they get."""
-    def build() -> tuple[dict[int, dict], dict[int, dict], list]:
-        organisers, districts = {}, {}
-        for uid, *values, gone in db.session.connection().execute(
-                select(*UNIT_COLUMNS, Unit.dissolved_on)):
-            organisers[uid] = _unit_info(*values)
-            if values[3] == "district":
-                districts[uid] = _unit_info(*values, gone)
-        return organisers, districts, rule_rows()
     version = settled_version()
-    if version is None:
-        return build()
-    return _TABLES.get_or_build((str(db.engine.url), version.number), build)
+    return _read_tables() if version is None else _tables_at(version.number)
 
 
 def count_by_organizer(period: Period, rules: list[dict], now: datetime,
@@ -293,11 +305,48 @@ def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, 
     return report
 
 
+def _counted(period: Period, now: datetime, scope: set[int] | None):
+    """The rules, the per-organiser counts and the tables for a report, in one round trip when
+    nothing was written since the last report: the aggregate is built from the tables last seen
+    and returns the data version beside its counts; only when that version is not the one the
+    tables were kept for are they read again (and the counts too if the rules changed)."""
+    params = {"start": period.start, "end": period.end, "now": now}
+    if scope is not None:
+        params["scope"] = sorted(scope)
+    url = str(db.engine.url)
+    latest = None if unsettled() else _LATEST.get(url)
+    if latest is None:
+        tables = report_tables()
+        version = None
+    else:
+        version, tables = latest
+    while True:
+        rules = rules_for_year(period.year, tables[2])
+        rows = db.session.connection().execute(_statement("organizer", rules, scope is not None),
+                                               params).all()
+        if latest is None:
+            break
+        seen = rows[0][-1] if rows else None
+        if rows and seen == version:
+            break
+        current = settled_version() if seen is None else seen
+        if current is None:  # the version went (an emptied database): read as before
+            tables, latest = _read_tables(), None
+        elif getattr(current, "number", current) == version:
+            break
+        else:
+            version = getattr(current, "number", current)
+            tables = _tables_at(version)
+        if rules_for_year(period.year, tables[2]) == rules:
+            break
+    counts, _ = _fold(rows, rules)
+    return rules, counts, tables
+
+
 def online_ratio(period: Period, now: datetime, scope: set[int] | None = None) -> Report:
     """The live report of a period, as the API's JSON (scope: unit ids; None for all)."""
-    tables = report_tables()
-    rules = rules_for_year(period.year, tables[2])
-    counts, units = count_by_organizer(period, rules, now, scope, tables)
+    rules, counts, tables = _counted(period, now, scope)
+    units = {uid: tables[0][uid] for uid in counts}
     units.update(tables[1])
     report = assemble(period.label, period.first_day, rules, counts, units, scope)
     return {**report, "frozen": False, "version": None}
