@@ -18,8 +18,9 @@ the feed's window, 90 days back and 365 ahead, holds the whole demo year). Then:
   of `--radicale-scales` (1: uploading the 10x feed's objects takes over half an hour), Radicale
   3.9 (filesystem storage) holding the same events (uploaded by CalDAV, one object per UID), driven
   by wrk (`--clients` connections, a second process): /healthz, the feed (200), the feed with
-  If-None-Match (304) and Radicale's GET of the calendar, every case of every scale once per
-  round, rounds interleaved; medians.
+  If-None-Match (304) and Radicale's GET of the calendar (at the other scales /healthz and the
+  304 only: each worker's first 200 of the 10x feed renders it cold, minutes on this machine),
+  every case of every scale once per round, rounds interleaved; medians.
 
 Ports 5550-5553 (`--port` moves the first). Needs wrk (apt-get install wrk), Radicale and caldav
 (requirements-test.txt).
@@ -215,14 +216,17 @@ def main() -> None:
                               "--rights-type", "owner_only", "--logging-level", "warning"])
                 wait_for(theirs)
             wait_for(ours)
-            served = urllib.request.urlopen(f"http://127.0.0.1:{ours}{path}", timeout=60)
-            body, etag = served.read(), served.headers["ETag"]
-            assert body.count(b"BEGIN:VEVENT") == events, "the server's clock is not the bench's"
+            etag = measured["etag"]  # the same config, clock and data: the same validators
+            if radicale:  # a 200 from the server too (its first renders the feed cold)
+                served = urllib.request.urlopen(f"http://127.0.0.1:{ours}{path}", timeout=600)
+                body, etag = served.read(), served.headers["ETag"]
+                assert body.count(b"BEGIN:VEVENT") == events, "the server's clock is not the bench's"
             rad_path, objects = (radicale_upload(f"http://127.0.0.1:{theirs}/", body) if radicale
                                  else (None, 0))
             sizes[scale] = (total, events, objects, len(body))
             cases[(scale, "/healthz (floor)")] = (ours, "/healthz", {})
-            cases[(scale, "feed, 200")] = (ours, path, {})
+            if radicale:  # elsewhere only the 304: a worker's first 200 at 10x renders for minutes
+                cases[(scale, "feed, 200")] = (ours, path, {})
             cases[(scale, "feed, 304")] = (ours, path, {"If-None-Match": etag})
             if radicale:
                 cases[(scale, "Radicale GET")] = (theirs, rad_path,
