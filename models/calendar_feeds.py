@@ -55,10 +55,11 @@ class FeedQuery:
     ids: Select | CompoundSelect
 
 
-def scope_of_feed(token: FeedToken) -> FeedScope | None:
-    """The scope a live feed token serves, or None when its owner can no longer have one."""
+def scope_of_feed(token: FeedToken, unit: Unit | None = None) -> FeedScope | None:
+    """The scope a live feed token serves, or None when its owner can no longer have one
+    (`unit`: the token's unit, when already read)."""
     if token.unit_id is not None:
-        unit = db.session.get(Unit, token.unit_id)
+        unit = unit if unit is not None else db.session.get(Unit, token.unit_id)
         return FeedScope(unit.name, f"giaoban-unit-{unit.ref}", frozenset({unit.id}), unit.id)
     user = db.session.get(User, token.user_id) if token.user_id is not None else None
     if user is None or not user.is_enabled:
