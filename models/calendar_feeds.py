@@ -12,7 +12,10 @@ from sqlalchemy import CompoundSelect, Select, bindparam, case, func, or_, selec
 from sqlalchemy.orm import selectinload
 
 from .base import UTCDateTime, db
+from .briefing import AgendaItem
+from .data_version import data_version
 from .endpoints import READY_STATUSES, Endpoint
+from .lru import LRU
 from .meetings import LONGEST_SESSION, ONLINE_MODES, Invitation, Meeting, Series
 from .notifications import FeedToken
 from .permissions import visible_unit_ids
@@ -20,6 +23,12 @@ from .units import Unit
 from .users import User
 
 CANCELLED_KEPT = timedelta(days=30)
+#: the feeds' clock moves in whole steps: the window's edges (and the 30 days a cancelled meeting
+#: is kept) fall on the hour, so which rows a feed holds is a function of the data and the hour,
+#: and its validators can be kept until either moves (a meeting enters or leaves up to an hour late)
+FEED_CLOCK_STEP = timedelta(hours=1)
+VALIDATORS_SIZE = 4096
+_validators: LRU[tuple[str, datetime]] = LRU(VALIDATORS_SIZE)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Bump when the serialiser's output changes, so validators of old bytes stop matching.
 FORMAT_VERSION = "2"
@@ -46,10 +55,11 @@ class FeedQuery:
     ids: Select | CompoundSelect
 
 
-def scope_of_feed(token: FeedToken) -> FeedScope | None:
-    """The scope a live feed token serves, or None when its owner can no longer have one."""
+def scope_of_feed(token: FeedToken, unit: Unit | None = None) -> FeedScope | None:
+    """The scope a live feed token serves, or None when its owner can no longer have one
+    (`unit`: the token's unit, when already read)."""
     if token.unit_id is not None:
-        unit = db.session.get(Unit, token.unit_id)
+        unit = unit if unit is not None else db.session.get(Unit, token.unit_id)
         return FeedScope(unit.name, f"giaoban-unit-{unit.ref}", frozenset({unit.id}), unit.id)
     user = db.session.get(User, token.user_id) if token.user_id is not None else None
     if user is None or not user.is_enabled:
@@ -59,8 +69,16 @@ def scope_of_feed(token: FeedToken) -> FeedScope | None:
                      None if ids is None else frozenset(ids))
 
 
+def feed_clock(now: datetime) -> datetime:
+    """`now` as the feeds read it: the start of its FEED_CLOCK_STEP (UTC)."""
+    step = int(FEED_CLOCK_STEP.total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // step * step, UTC)
+
+
 def feed_window(now: datetime, past_days: int, future_days: int) -> tuple[datetime, datetime]:
-    """The instants a feed covers: `past_days` back to `future_days` ahead of `now`."""
+    """The instants a feed covers: `past_days` back to `future_days` ahead of `now` (on the
+    feeds' clock)."""
+    now = feed_clock(now)
     return now - timedelta(days=past_days), now + timedelta(days=future_days)
 
 
@@ -69,24 +87,33 @@ def _feed_ids(every_unit: bool) -> CompoundSelect:
     """Meetings in the window (cancelled singles for 30 days after their end), plus every row of
     a series with a row in the window (its EXDATEs and overrides); bound at execution.
 
-    The two halves are a UNION of ids, each able to use an index: the window by `start_at`
-    (bounded below too: no meeting lasts longer than LONGEST_SESSION, so one that ends in the
-    window starts at most that long before it), the series by `series_id`. An `OR` of the two
-    made PostgreSQL scan the whole table on every 304."""
-    if every_unit:
-        concern = true()
-    else:
-        units = bindparam("unit_ids", expanding=True)
-        invited = select(Invitation.meeting_id).where(Invitation.unit_id.in_(units))
-        concern = or_(Meeting.organizer_id.in_(units), Meeting.id.in_(invited))
+    A UNION of ids whose every part can use an index: for a unit's feed, the meetings it
+    organises (`ix_meetings_organizer_start`) and those it is invited to (`ix_invitations_unit`,
+    then by id), so a feed costs its own rows, not the window's rows of the whole city; the
+    city-wide feed by `start_at`; the series' rows by `series_id`. The window is bounded below
+    too: no meeting lasts longer than LONGEST_SESSION, so one that ends in the window starts at
+    most that long before it. An `OR` of the parts made PostgreSQL scan the whole table."""
     in_window = ((Meeting.start_at < bindparam("window_end", type_=UTCDateTime))
                  & (Meeting.start_at >= bindparam("earliest_start", type_=UTCDateTime))
-                 & (Meeting.end_at >= bindparam("window_start", type_=UTCDateTime)) & concern)
-    shown = in_window & or_(Meeting.series_id.is_not(None), Meeting.status != "cancelled",
-                            Meeting.end_at >= bindparam("kept_since", type_=UTCDateTime))
-    series_ids = select(Meeting.series_id).where(in_window, Meeting.series_id.is_not(None))
-    return union(select(Meeting.id).where(shown),
-                 select(Meeting.id).where(Meeting.series_id.in_(series_ids)))
+                 & (Meeting.end_at >= bindparam("window_start", type_=UTCDateTime)))
+    shown = or_(Meeting.series_id.is_not(None), Meeting.status != "cancelled",
+                Meeting.end_at >= bindparam("kept_since", type_=UTCDateTime))
+    in_series = Meeting.series_id.is_not(None)
+    if every_unit:
+        return union(select(Meeting.id).where(in_window, shown),
+                     select(Meeting.id).where(Meeting.series_id.in_(
+                         select(Meeting.series_id).where(in_window, in_series))))
+    units = bindparam("unit_ids", expanding=True)
+
+    def concerning(column, condition):
+        organised = select(column).where(Meeting.organizer_id.in_(units), in_window, condition)
+        invited = (select(column).join(Invitation, Invitation.meeting_id == Meeting.id)
+                   .where(Invitation.unit_id.in_(units), in_window, condition))
+        return organised, invited
+
+    series_ids = union(*concerning(Meeting.series_id, in_series))
+    return union(*concerning(Meeting.id, shown),
+                 select(Meeting.id).where(Meeting.series_id.in_(series_ids.scalar_subquery())))
 
 
 @lru_cache(maxsize=2)
@@ -95,9 +122,10 @@ def _meetings_stmt(every_unit: bool) -> Select:
 
 
 def feed_meetings_query(unit_ids, now: datetime, past_days: int, future_days: int) -> FeedQuery:
-    """The meetings of a feed about these units (None: every unit) in the window around `now`."""
+    """The meetings of a feed about these units (None: every unit) in the window around `now`
+    (on the feeds' clock, `feed_clock`)."""
     start, end = feed_window(now, past_days, future_days)
-    params = {"window_start": start, "window_end": end, "kept_since": now - CANCELLED_KEPT,
+    params = {"window_start": start, "window_end": end, "kept_since": feed_clock(now) - CANCELLED_KEPT,
               "earliest_start": start - LONGEST_SESSION}
     if unit_ids is not None:
         params["unit_ids"] = sorted(unit_ids)
@@ -112,7 +140,8 @@ def load_feed_meetings(query: FeedQuery | list[int]) -> list[Meeting]:
         stmt, params = select(Meeting).where(Meeting.id.in_(query)), {}
     stmt = stmt.options(selectinload(Meeting.invitations).selectinload(Invitation.unit),
                         selectinload(Meeting.organizer), selectinload(Meeting.bridge),
-                        selectinload(Meeting.series))
+                        selectinload(Meeting.series),
+                        selectinload(Meeting.agenda_items).selectinload(AgendaItem.presenter))
     return list(db.session.scalars(stmt.order_by(Meeting.start_at, Meeting.id), params))
 
 
@@ -165,14 +194,39 @@ def _versions_stmt(feed_ids: Select | CompoundSelect) -> Select:
 def feed_validators(query: FeedQuery, salt: str) -> tuple[str, datetime]:
     """A strong ETag and Last-Modified from the feed rows' ids, revisions, times and answers.
 
-    One statement returning one row of aggregates; nothing is loaded or rendered, and the clock
-    plays no part. `salt` names what else the bytes depend on (scope, base URL, locale).
+    One statement returning one row of aggregates; nothing is loaded or rendered. `salt` names
+    what else the bytes depend on (scope, base URL, locale). The answer is kept in process per
+    (database, data version, query parameters, salt): every table it reads is in the data
+    version's WATCHED, and the parameters fix the window (`feed_clock`), so while neither moves
+    a conditional GET reads one row of `data_version` and no meeting. The data version is read
+    first, so what is kept under it is at least as new as it.
     """
+    version = data_version()
+    if version is None:
+        return _validators_now(query, salt)
+    key = (str(db.engine.url), version.number, _params_key(query.params), salt)
+    return _validators.get_or_build(key, lambda: _validators_now(query, salt))
+
+
+def _params_key(params: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+def _validators_now(query: FeedQuery, salt: str) -> tuple[str, datetime]:
     row = db.session.execute(_validators_stmt(query.ids), query.params).one()
     digest = hashlib.sha256(f"{FORMAT_VERSION}|{salt}|{tuple(row)!r}".encode())
     moments = [m for m in (row.updated, row.responded, row.endpoints) if m is not None]
     last = max(moments, default=EPOCH)
     return f'"{digest.hexdigest()[:40]}"', last.replace(microsecond=0)
+
+
+def validators_clear() -> None:
+    """Forget the kept validators (tests and benchmarks; `scheduler.ical.cache_clear`)."""
+    _validators.clear()
+
+
+def validators_stats() -> dict:
+    return {"hits": _validators.hits, "misses": _validators.misses, "size": len(_validators)}
 
 
 @lru_cache(maxsize=4)

@@ -53,6 +53,23 @@ def data_version() -> Version | None:
     return None if row is None else Version(*row)
 
 
+def unsettled() -> bool:
+    """This session has written something the data version counts and not yet committed it
+    (pending objects, a flagged flush or a flagged connection): no check of Python only state
+    would see it in a cache keyed by the version."""
+    session = db.session()
+    if session.info.get(_FLAG) or any(_table_of(o) in WATCHED for o in (*session.new, *session.dirty,
+                                                                          *session.deleted)):
+        return True
+    return session.in_transaction() and bool(session.connection().info.get(_FLAG))
+
+
+def settled_version() -> Version | None:
+    """The data version, when this session has written nothing it counts (a cache keyed by it
+    is then exact for what the session reads); None otherwise, or before any counted write."""
+    return None if unsettled() else data_version()
+
+
 def _table_of(instance) -> str | None:
     table = getattr(type(instance), "__table__", None)
     return None if table is None else table.name

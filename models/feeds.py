@@ -79,7 +79,15 @@ def renew_user_feed(user: User) -> FeedToken:
 
 def find_feed(token: str) -> FeedToken | None:
     """The live feed a URL token names, or None (revoked, renewed or made up)."""
+    found = find_feed_and_unit(token)
+    return None if found is None else found[0]
+
+
+def find_feed_and_unit(token: str) -> tuple[FeedToken, Unit | None] | None:
+    """As `find_feed`, with the token's unit read in the same statement (a conditional GET of a
+    unit's feed is then two round trips, as /healthz is)."""
     if not token or len(token) > 64 or not _TOKEN_CHARS.fullmatch(token):
         return None
-    return db.session.scalar(select(FeedToken).where(FeedToken.token == token,
-                                                     FeedToken.revoked_at.is_(None)))
+    row = db.session.execute(select(FeedToken, Unit).outerjoin(Unit, Unit.id == FeedToken.unit_id)
+                             .where(FeedToken.token == token, FeedToken.revoked_at.is_(None))).first()
+    return None if row is None else (row[0], row[1])

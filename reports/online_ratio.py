@@ -25,14 +25,16 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from models import Meeting, Unit, db
+from models import DataVersion, Meeting, Unit, db
 from models.base import UTCDateTime
+from models.data_version import settled_version, unsettled
+from models.lru import LRU
 from models.meetings import CATEGORIES, ONLINE_MODES
 from models.units import DEPARTMENT_DATASET, LEVELS
 
 from .periods import Period, local_midnight
 from .shapes import Report, Row, TargetRow
-from .targets import rules_for_year
+from .targets import rule_rows, rules_for_year
 
 COUNTS = ("held", "held_online", "cancelled", "awaiting_outcome")
 KINDS = {"held": "held", "held_online": "held_online", "cancelled": "cancelled",
@@ -111,7 +113,7 @@ def _fold(rows, rules: list[dict], width: int = 1) -> tuple[dict, dict]:
     hits_of: dict = {}
     for values in rows:
         key, flags = values[0], tuple(values[width:width + n])
-        held, online, cancelled, awaiting = (v or 0 for v in values[width + n:])
+        held, online, cancelled, awaiting = (v or 0 for v in values[width + n:width + n + 4])
         entry = out.get(key)
         if entry is None:
             entry = out[key] = {name: [0, 0, 0, 0] for name in names}
@@ -137,18 +139,24 @@ _STATEMENTS: dict = {}
 
 def _statement(kind: str, rules: list[dict], scoped: bool):
     """The aggregate query for these rules, built once and reused (parameters: start, end, now
-    and scope), so SQLAlchemy neither rebuilds it nor recomputes its cache key per report."""
+    and scope), so SQLAlchemy neither rebuilds it nor recomputes its cache key per report.
+
+    Grouped by the organiser's id (or the month) and the rules' flags only: the organisers'
+    names come from `unit_tables`, so the statement is the bare one-GROUP-BY aggregate."""
     signature = (kind, scoped, tuple((r["code"], tuple(r["levels"]), tuple(r["categories"]))
                                      for r in rules))
     stmt = _STATEMENTS.get(signature)
     if stmt is None:
         if kind == "organizer":
-            keys, group = list(UNIT_COLUMNS), [Unit.id]
+            keys, group = [Meeting.organizer_id], [Meeting.organizer_id]
         else:
             bounds = [bindparam(f"m{m}", type_=UTCDateTime) for m in range(13)]
             month = case(*[(Meeting.start_at < bounds[m + 1], m + 1) for m in range(12)], else_=13)
             keys, group = [month.label("report_month")], [literal_column("report_month")]
         stmt, flags = _grouped(keys, rules, bindparam("now", type_=UTCDateTime))
+        if kind == "organizer":  # the data version in the same statement: one round trip
+            stmt = stmt.add_columns(select(DataVersion.version).where(DataVersion.id == 1)
+                                    .scalar_subquery().label("data_version"))
         stmt = stmt.join(Unit, Unit.id == Meeting.organizer_id).where(
             Meeting.start_at >= bindparam("start", type_=UTCDateTime),
             Meeting.start_at < bindparam("end", type_=UTCDateTime))
@@ -174,22 +182,56 @@ def _unit_info(dataset, code, name, level, parent, gone=None) -> dict:
             "level": level, "parent": parent, "dissolved_on": gone.isoformat() if gone else None}
 
 
+_TABLES: LRU[tuple] = LRU(8)
+_LATEST: dict[str, tuple[int, tuple]] = {}  # per database: the last version seen, its tables
+
+
+def _read_tables() -> tuple[dict[int, dict], dict[int, dict], list]:
+    organisers, districts = {}, {}
+    for uid, *values, gone in db.session.connection().execute(
+            select(*UNIT_COLUMNS, Unit.dissolved_on)):
+        organisers[uid] = _unit_info(*values)
+        if values[3] == "district":
+            districts[uid] = _unit_info(*values, gone)
+    return organisers, districts, rule_rows()
+
+
+def _tables_at(version: int) -> tuple:
+    """The tables kept for `version` (read now when absent: what is read is at least as new)."""
+    url = str(db.engine.url)
+    tables = _TABLES.get_or_build((url, version), _read_tables)
+    _LATEST[url] = (version, tables)
+    return tables
+
+
+def report_tables() -> tuple[dict[int, dict], dict[int, dict], list]:
+    """What a report names besides its counts: every unit as an organiser's row describes it
+    (`dissolved_on` left out, as the report always showed organisers), every district with its
+    dissolution (for the per-district rows), and the target rules' rows. Two small queries,
+    kept per (database, data version): units and target rules are in the data version's
+    WATCHED, so what is kept is exact; a session that has written something counted reads
+    afresh. Callers must not mutate what they get."""
+    version = settled_version()
+    return _read_tables() if version is None else _tables_at(version.number)
+
+
 def count_by_organizer(period: Period, rules: list[dict], now: datetime,
-                       scope: set[int] | None = None) -> tuple[dict[int, dict], dict[int, dict]]:
-    """One aggregate query: per organiser, the four counts for every bucket; and the organisers."""
+                       scope: set[int] | None = None,
+                       tables: tuple | None = None) -> tuple[dict[int, dict], dict[int, dict]]:
+    """One aggregate query: per organiser, the four counts for every bucket; and the organisers
+    (from `tables`, `report_tables()` when not given)."""
     params = {"start": period.start, "end": period.end, "now": now}
     if scope is not None:
         params["scope"] = sorted(scope)
     stmt = _statement("organizer", rules, scope is not None)
-    counts, extra = _fold(db.session.connection().execute(stmt, params).all(), rules,
-                          len(UNIT_COLUMNS))
-    return counts, {uid: _unit_info(*values) for uid, values in extra.items()}
+    counts, _ = _fold(db.session.connection().execute(stmt, params).all(), rules)
+    organisers = (tables or report_tables())[0]
+    return counts, {uid: organisers[uid] for uid in counts}
 
 
 def district_table() -> dict[int, dict]:
     """Every district, as count_by_organizer describes units (for the per-district rows)."""
-    stmt = select(*UNIT_COLUMNS, Unit.dissolved_on).where(Unit.level == "district")
-    return {r[0]: _unit_info(*r[1:]) for r in db.session.connection().execute(stmt)}
+    return dict(report_tables()[1])
 
 
 def level_target(rules: list[dict], level: str) -> float | None:
@@ -219,19 +261,24 @@ def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, 
     sums: dict[int, list[int]] = {}
     order = {level: i for i, level in enumerate(LEVELS)}
     targets = {level: level_target(rules, level) for level in LEVELS}
+    for name in names:  # column sums over the organisers, in C
+        present = [figures for c in counts.values() if (figures := c.get(name))]
+        if present:
+            totals[name] = [sum(column) for column in zip(*present)]
     organizers = []
     for uid, c in counts.items():
-        for name in names:
-            total, figures = totals[name], c.get(name)
-            if figures:
-                total[0] += figures[0]
-                total[1] += figures[1]
-                total[2] += figures[2]
-                total[3] += figures[3]
         u = units[uid]
         level = u["level"]
-        organizers.append(((order.get(level, 9), u["ref"]), _figures(
-            c["all"], targets.get(level), unit=u["ref"], unit_name=u["name"], level=level)))
+        held, online, cancelled, awaiting = c["all"]
+        target = targets.get(level)
+        tenths = _tenths(online, held) if held else None
+        # _figures(c["all"], target, unit=, unit_name=, level=) written out: ~600 rows a report
+        organizers.append(((order.get(level, 9), u["ref"]), {
+            "held": held, "held_online": online, "cancelled": cancelled,
+            "awaiting_outcome": awaiting, "ratio": tenths / 10 if held else None,
+            "target": target,
+            "gap": (tenths - round(target * 10)) / 10 if held and target is not None else None,
+            "unit": u["ref"], "unit_name": u["name"], "level": level}))
         if level == "district":
             home = uid
         elif level == "commune" and units.get(u["parent"], {}).get("level") == "district":
@@ -258,11 +305,49 @@ def assemble(period: str, first_day: date, rules: list[dict], counts: dict[int, 
     return report
 
 
+def _counted(period: Period, now: datetime, scope: set[int] | None):
+    """The rules, the per-organiser counts and the tables for a report, in one round trip when
+    nothing was written since the last report: the aggregate is built from the tables last seen
+    and returns the data version beside its counts; only when that version is not the one the
+    tables were kept for are they read again (and the counts too if the rules changed)."""
+    params = {"start": period.start, "end": period.end, "now": now}
+    if scope is not None:
+        params["scope"] = sorted(scope)
+    url = str(db.engine.url)
+    latest = None if unsettled() else _LATEST.get(url)
+    if latest is None:
+        tables = report_tables()
+        version = None
+    else:
+        version, tables = latest
+    while True:
+        rules = rules_for_year(period.year, tables[2])
+        rows = db.session.connection().execute(_statement("organizer", rules, scope is not None),
+                                               params).all()
+        if latest is None:
+            break
+        seen = rows[0][-1] if rows else None
+        if rows and seen == version:
+            break
+        current = settled_version() if seen is None else seen
+        if current is None:  # the version went (an emptied database): read as before
+            tables, latest = _read_tables(), None
+        elif getattr(current, "number", current) == version:
+            break
+        else:
+            version = getattr(current, "number", current)
+            tables = _tables_at(version)
+        if rules_for_year(period.year, tables[2]) == rules:
+            break
+    counts, _ = _fold(rows, rules)
+    return rules, counts, tables
+
+
 def online_ratio(period: Period, now: datetime, scope: set[int] | None = None) -> Report:
     """The live report of a period, as the API's JSON (scope: unit ids; None for all)."""
-    rules = rules_for_year(period.year)
-    counts, units = count_by_organizer(period, rules, now, scope)
-    units.update(district_table())
+    rules, counts, tables = _counted(period, now, scope)
+    units = {uid: tables[0][uid] for uid in counts}
+    units.update(tables[1])
     report = assemble(period.label, period.first_day, rules, counts, units, scope)
     return {**report, "frozen": False, "version": None}
 

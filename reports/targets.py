@@ -9,11 +9,17 @@ from models.targets import save_target_rule
 __all__ = ["plan_years", "rules_for_year", "save_target_rule"]  # the verb lives in models.targets
 
 
-def rules_for_year(year: int) -> list[dict]:
-    """The rules that apply to meetings of `year`, as plain values, by code (one small query)."""
-    rows = db.session.connection().execute(select(
+def rule_rows() -> list:
+    """Every target rule's row (plan year, code, name, levels, categories, target)."""
+    return db.session.connection().execute(select(
         TargetRule.plan_year, TargetRule.code, TargetRule.name, TargetRule.levels,
         TargetRule.categories, TargetRule.target)).all()
+
+
+def rules_for_year(year: int, rows: list | None = None) -> list[dict]:
+    """The rules that apply to meetings of `year`, as plain values, by code (one small query,
+    or `rows` as `rule_rows` read them)."""
+    rows = rule_rows() if rows is None else rows
     years = {r.plan_year for r in rows}
     if not years:
         return []

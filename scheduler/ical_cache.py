@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from models.calendar_feeds import validators_clear
 from models.lru import LRU
 
 CACHE_SIZE = 4096
@@ -29,9 +30,10 @@ def feed_body(etag: str, build: Callable[[], bytes]) -> bytes:
 
 
 def cache_clear() -> None:
-    """Forget every cached VEVENT and feed (tests and benchmarks)."""
+    """Forget every cached VEVENT, feed and feed validator (tests and benchmarks)."""
     _events.clear()
     _bodies.clear()
+    validators_clear()
 
 
 def cache_stats() -> dict:

@@ -32,7 +32,7 @@ from models.calendar_feeds import (
 from models.feeds import (
     feed_token_for_unit,
     feed_token_for_user,
-    find_feed,
+    find_feed_and_unit,
     renew_unit_feed,
     renew_user_feed,
 )
@@ -81,8 +81,8 @@ def _calendar_response(body: bytes | None, etag: str, last_modified: datetime,
 def feed(token: str):
     """A feed by its secret token; any unknown or revoked token is the same plain 404."""
     # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL) names nothing.
-    found = find_feed(token) if TOKEN.fullmatch(token) else None
-    scope = scope_of_feed(found) if found is not None else None
+    found = find_feed_and_unit(token) if TOKEN.fullmatch(token) else None
+    scope = scope_of_feed(*found) if found is not None else None
     if scope is None:
         return feed_not_found()
     config = current_app.config

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from models import db
 from models.base import utcnow
@@ -82,6 +84,43 @@ def test_304_on_if_none_match_and_if_modified_since_without_rendering(client, un
     stale = client.get(feed_path(token), headers={"If-None-Match": '"stale"',
                                                   "If-Modified-Since": fresh.headers["Last-Modified"]})
     assert stale.status_code == 200  # If-None-Match decides when both are sent
+
+
+def _statements(fn):
+    seen: list[str] = []
+    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
+    event.listen(Engine, "before_cursor_execute", listener)  # every connection, old ones too
+    try:
+        result = fn()
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+    return result, seen
+
+
+def test_a_repeated_304_reads_no_meeting_whatever_the_feed_holds(client, hanoi, make_meeting):
+    """While nothing is written, a conditional GET is answered from the kept validators: the
+    token with its unit and the data version, the same two reads for 3 meetings as for 30, and
+    none of them reads `meetings` or `invitations`. A write makes the next one look again."""
+    unit, start = hanoi["phuc_xa"], utcnow().replace(microsecond=0) + timedelta(days=1)
+    path = feed_path(feed_token_for_unit(unit))
+    counts = []
+    for total in (3, 30):
+        while len(db.session.scalars(db.select(calendars.Meeting)).all()) < total:
+            make_meeting(hanoi["ba_dinh"], start + timedelta(hours=30 * total), participants=[unit])
+        etag = client.get(path).headers["ETag"]
+        client.get(path, headers={"If-None-Match": etag})
+        response, seen = _statements(lambda e=etag: client.get(path, headers={"If-None-Match": e}))
+        assert response.status_code == 304
+        assert not [s for s in seen if "meetings" in s or "invitations" in s], seen
+        counts.append([s.split()[0] for s in seen])
+    assert counts[0] == counts[1] and counts[0].count("SELECT") <= 2, counts  # token+unit, version
+    meeting = db.session.scalars(db.select(calendars.Meeting)).first()
+    meeting.title = "Đổi tên"
+    meeting.revision += 1
+    db.session.commit()
+    changed, seen = _statements(lambda: client.get(path, headers={"If-None-Match": etag}))
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert [s for s in seen if "meetings" in s], seen
 
 
 def test_renew_and_revoke_stop_the_old_url_at_once(client, auth, hanoi, make_user, unit_feed):
