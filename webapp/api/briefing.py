@@ -26,11 +26,11 @@ from scheduler.roll_call import check_in, is_open, mark_site, may_host, proposed
 from ..downloads import file_download
 from .common import actor, auth, bp, fail, unit_or_404
 from .meetings import meeting_or_404
-from .schemas import LocalDateTime
+from .schemas import JsonInteger, LocalDateTime
 
 
 class AgendaItemIn(Schema):
-    id = fields.Integer(allow_none=True, strict=True, validate=validators.Range(1, ID_MAX),
+    id = JsonInteger(allow_none=True, validate=validators.Range(1, ID_MAX),
                         metadata={"description": "Keep this item (its documents stay with it)."})
     title = fields.String(required=True, validate=validators.Length(min=1, max=AGENDA_TITLE_MAX))
     presenter = fields.String(allow_none=True, validate=validators.Length(max=REF_MAX),

@@ -13,7 +13,7 @@ from models.followup import STANDINGS, UPDATE_STATES
 from models.permissions import can_manage_followup, can_see_task, in_scope
 from reports.access import report_scope
 from reports.followup import followup_report, followup_tables, report_heading
-from reports.periods import parse_period
+from reports.periods import PERIOD_PATTERN, parse_period
 from scheduler import followup
 
 from ..downloads import file_download, sheet_download
@@ -21,12 +21,12 @@ from .common import actor, auth, bp, fail, unit_or_404
 from .meetings import meeting_or_404
 from .schemas import LocalDateTime
 
-PERIOD = validators.Regexp(r"^\d{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$",
+PERIOD = validators.Regexp(PERIOD_PATTERN,
                            error="Give a month (2019-03), a quarter (2019-Q1) or a year (2019).")
 
 
 class MinutesIn(Schema):
-    body = fields.String(required=True, validate=validators.Length(max=100_000),
+    body = fields.String(required=True, validate=validators.Length(min=1, max=100_000),
                          metadata={"description": "CommonMark; raw HTML is shown as text."})
 
 
@@ -53,7 +53,7 @@ class ConclusionsIn(Schema):
 
 
 class TaskIn(Schema):
-    title = fields.String(required=True, validate=validators.Length(max=300))
+    title = fields.String(required=True, validate=validators.Length(min=1, max=300))
     detail = fields.String(allow_none=True, validate=validators.Length(max=5000))
     lead_unit = fields.String(required=True, validate=validators.Length(max=40), metadata={"example": "legacy:00001"})
     due_on = fields.Date(required=True, metadata={"description": "The last local day to be done on time"})
