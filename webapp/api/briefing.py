@@ -5,6 +5,7 @@ from apiflask import HTTPError, Schema, fields, validators
 from apiflask.schemas import FileSchema
 from flask import current_app
 from flask_babel import gettext as _
+from marshmallow import RAISE
 
 from models import Document, db
 from models.base import ID_MAX, utcnow
@@ -66,7 +67,8 @@ class DocumentOut(Schema):
 
 class DocumentUpload(Schema):
     file = fields.File(required=True)
-    agenda_item = fields.Integer(allow_none=True, validate=validators.Range(1, ID_MAX))
+    # a form field cannot be null: leave it out for none
+    agenda_item = fields.Integer(validate=validators.Range(1, ID_MAX))
 
 
 class DocumentPatch(Schema):
@@ -166,7 +168,7 @@ def list_documents(meeting_id):
 
 @bp.post("/meetings/<int:meeting_id>/documents")
 @bp.auth_required(auth)
-@bp.input(DocumentUpload, location="files")
+@bp.input(DocumentUpload, location="files", unknown=RAISE)  # webargs ignores unknown form fields otherwise
 @bp.output(DocumentOut, status_code=201)
 @bp.doc(summary="Upload a document (a draft)", description="PDF, DOCX, XLSX, PPTX, PNG or JPEG, told "
         "from the content; at most DOCUMENT_MAX_BYTES.", responses=[403, 404, 413, 422])

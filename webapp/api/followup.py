@@ -5,6 +5,7 @@ from apiflask import HTTPError, Schema, fields, validators
 from apiflask.schemas import FileSchema
 from flask import current_app, jsonify
 from flask_babel import gettext as _
+from marshmallow import RAISE
 
 from models import Task, db
 from models.base import utcnow
@@ -295,7 +296,7 @@ def update_task(task_id, json_data):
 
 @bp.post("/tasks/<int:task_id>/evidence")
 @bp.auth_required(auth)
-@bp.input(EvidenceUpload, location="files")
+@bp.input(EvidenceUpload, location="files", unknown=RAISE)  # as the document says: no other fields
 @bp.output(TaskOut, status_code=201)
 @bp.doc(summary="Attach an evidence file to the task's latest status report",
         description="PDF, DOCX, XLSX, PPTX, PNG or JPEG, told from the content; at most DOCUMENT_MAX_BYTES. "
