@@ -23,7 +23,8 @@ EXAMPLES = 4
 #: A schema promises which requests are well formed, not which units, meetings or times exist:
 #: the hooks (`schemathesis_world.py`) make generated data name the seeded world instead.
 HOOKS = "tests.webapp.schemathesis_world"
-#: seconds: a 5,000-entry participant list refused whole took 11.8 s with six suites on two cores
+#: seconds: a loaded machine's bound (a 5,000-entry participant list took 11.8 s to refuse before its
+#: references were looked up together; 0.4 s since, docs/PERFORMANCE.md session 5)
 SLOWEST = 30
 
 
