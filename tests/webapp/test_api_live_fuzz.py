@@ -100,8 +100,7 @@ def seeded_world(hanoi, equipped, bridge, organizer, make_meeting) -> dict:
     for verb in ("PUT /api/v1/meetings/{meeting_id}/roll-call/{unit}",
                  "POST /api/v1/meetings/{meeting_id}/roll-call/{unit}/check-in"):
         own[verb] = running.id
-    for verb in ("POST /api/v1/meetings/{meeting_id}/outcome",):
-        own[verb] = ended.id
+    own["POST /api/v1/meetings/{meeting_id}/outcome"] = ended.id
     calendar = WorkingCalendar.from_db()
     days = [(now + timedelta(days=n)).astimezone(LOCAL).date() for n in range(20, 200)]
     return {"now": now.isoformat(), "working_days": [d.isoformat() for d in days if calendar.is_working(d)],
