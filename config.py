@@ -94,6 +94,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")  # per client address
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 10 minutes")  # per account
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none, the
+    # client address is the socket's peer). Behind one nginx, 1: the sign-in limit and the
+    # audit log then see the real client, not the proxy; never more than the proxies there
+    # are, or a client could name any address it likes.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

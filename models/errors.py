@@ -78,6 +78,15 @@ class ValidationFailed(DomainError):
                          **params)
 
 
+class StateConflict(ValidationFailed):
+    """Well formed, but refused by the current state of what it acts on (a cancelled meeting
+    changed, a cancellation undone too late, an outcome before the end, a roll call before it
+    opens): 409, still naming the field. Input that could never be accepted stays a 422."""
+
+    status = 409
+    code = "state_conflict"
+
+
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"

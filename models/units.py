@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_, select
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_, select, tuple_
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -121,41 +121,36 @@ def in_force(day: date):
 def find_unit(ref: str) -> Unit | None:
     """The unit a reference names ('legacy:00001', '2025:00004', a department code, or the city)."""
     ref = (ref or "").strip()
-    if not ref:
-        return None
-    if ":" in ref:
-        dataset, code = ref.split(":", 1)
-        unit = db.session.scalar(select(Unit).where(Unit.dataset == dataset, Unit.code == code))
-        if unit is None and dataset in DATASETS and len(code) == 2:
-            # The province is one unit whichever list created it.
-            unit = db.session.scalar(select(Unit).where(Unit.level == "city", Unit.code == code))
-        return unit
-    return db.session.scalar(
-        select(Unit).where(Unit.dataset == DEPARTMENT_DATASET, Unit.code == ref)
-    )
+    return find_units([ref]).get(ref) if ref else None
 
 
-def find_units(refs: list[str]) -> dict[str, Unit | None]:
-    """`find_unit` for many references at once: one query for all of them (a reference it does
-    not find, such as a province named by another list's code, is looked up by `find_unit`)."""
-    wanted = {ref: ref.strip() for ref in refs}
-    pairs = {(r.split(":", 1)[0], r.split(":", 1)[1]) if ":" in r else (DEPARTMENT_DATASET, r)
-             for r in wanted.values() if r}
-    found: dict[tuple[str, str], Unit] = {}
-    pairs_list = sorted(pairs)
-    for i in range(0, len(pairs_list), 400):
-        chunk = pairs_list[i:i + 400]
-        for unit in db.session.scalars(select(Unit).where(
-                or_(*(and_(Unit.dataset == d, Unit.code == c) for d, c in chunk)))):
-            found[(unit.dataset, unit.code)] = unit
-    out: dict[str, Unit | None] = {}
-    for ref, clean in wanted.items():
-        key = ((clean.split(":", 1)[0], clean.split(":", 1)[1]) if ":" in clean
-               else (DEPARTMENT_DATASET, clean))
-        out[ref] = found.get(key) if clean else None
-        if out[ref] is None and clean:
-            out[ref] = find_unit(clean)
-    return out
+#: (dataset, code) pairs per statement: two bound values each, within SQLite's 999
+_PAIRS_PER_QUERY = 400
+
+
+def find_units(refs) -> dict[str, Unit]:
+    """The units these references name, keyed by the reference as given (stripped), in a
+    statement per 400 references (plus one for city codes under a list's prefix), never one per
+    reference; a reference that names no unit is absent. Same rules as `find_unit`."""
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for ref in {(r or "").strip() for r in refs} - {""}:
+        dataset, code = ref.split(":", 1) if ":" in ref else (DEPARTMENT_DATASET, ref)
+        wanted.setdefault((dataset, code), []).append(ref)
+    found: dict[str, Unit] = {}
+    pairs = list(wanted)
+    for i in range(0, len(pairs), _PAIRS_PER_QUERY):
+        chunk = pairs[i:i + _PAIRS_PER_QUERY]
+        for unit in db.session.scalars(select(Unit).where(tuple_(Unit.dataset, Unit.code).in_(chunk))):
+            for ref in wanted.get((unit.dataset, unit.code), ()):
+                found[ref] = unit
+    # The province is one unit whichever list created it: 'legacy:01' and '2025:01' name it.
+    cities = {code: refs_ for (dataset, code), refs_ in wanted.items()
+              if dataset in DATASETS and len(code) == 2 and not any(r in found for r in refs_)}
+    if cities:
+        for unit in db.session.scalars(select(Unit).where(Unit.level == "city", Unit.code.in_(cities))):
+            for ref in cities[unit.code]:
+                found.setdefault(ref, unit)
+    return found
 
 
 def subtree_ids(unit_id: int) -> set[int]:

@@ -10,6 +10,8 @@ from models.errors import N_, ValidationFailed
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Qq]([1-4]))?$")
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a period may fall in
+#: what `parse_period` accepts, as the API's document states it: the years 1900 to 2200 spelled out
+PERIOD_PATTERN = r"^(19\d\d|2[01]\d\d|2200)(-(0[1-9]|1[0-2])|-[Qq][1-4])?$"
 
 
 @dataclass(frozen=True)

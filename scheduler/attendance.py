@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import audit
 from models.base import db, utcnow
 from models.database import write_transaction
-from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
+from models.errors import N_, Forbidden, Msg, NotFound, StateConflict, ValidationFailed
 from models.meetings import ATTENDEE_MAX, NOTE_MAX, REASON_MAX, Invitation, Meeting
 from models.permissions import can_respond_for
 from models.text import has_visible, nfc
@@ -64,10 +64,10 @@ def clean_answer(data: dict[str, Any]) -> dict[str, Any]:
 def check_open(meeting: Meeting, now: datetime) -> None:
     """:raise ValidationFailed: when the meeting is cancelled, recorded or has started."""
     if meeting.status == "cancelled":
-        raise ValidationFailed({"meeting": N_("The meeting has been cancelled.")},
+        raise StateConflict({"meeting": N_("The meeting has been cancelled.")},
                                N_("The meeting has been cancelled."))
     if meeting.status != "scheduled" or now >= meeting.start_at:
-        raise ValidationFailed({"start": N_("The meeting has started: answers can no longer change.")},
+        raise StateConflict({"start": N_("The meeting has started: answers can no longer change.")},
                                N_("Answers close when the meeting starts."))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models import Document, Meeting, Notice, audit, db
 from models.briefing import AGENDA_MAX, AGENDA_TITLE_MAX, DOCUMENT_STATUSES, FILENAME_MAX, AgendaItem
 from models.database import write_transaction
-from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
+from models.errors import N_, Forbidden, Msg, NotFound, StateConflict, ValidationFailed
 from models.file_types import EXTENSIONS, clean_filename, detect_type, extension_of
 from models.permissions import can_organize_for, can_see_meeting
 from models.storage import storage_for
@@ -33,7 +33,7 @@ def check_organiser(meeting: Meeting, actor: User) -> None:
     if not can_organize_for(actor, meeting.organizer):
         raise Forbidden(N_("Only the organiser prepares this meeting's programme and documents."))
     if meeting.status == "cancelled":
-        raise ValidationFailed({"meeting": N_("The meeting has been cancelled.")},
+        raise StateConflict({"meeting": N_("The meeting has been cancelled.")},
                                N_("The meeting has been cancelled."))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from models import Bridge, EndpointBooking, Invitation, Meeting, Series, Unit, User, audit, db
 from models.base import LOCAL
 from models.database import write_transaction
-from models.errors import N_, Conflict, Forbidden, Msg, ValidationFailed
+from models.errors import N_, Conflict, Forbidden, Msg, StateConflict, ValidationFailed
 from models.meetings import REASON_MAX
 from models.permissions import can_organize_for
 from models.text import has_visible, nfc
@@ -55,10 +55,10 @@ def _check_editable(meeting: Meeting, actor: User, now: datetime) -> None:
     if not can_organize_for(actor, meeting.organizer):
         raise Forbidden(N_("Only the organiser's office may change this meeting."))
     if meeting.status != "scheduled":
-        raise ValidationFailed({"status": N_("A held meeting cannot be changed.") if meeting.status == "held"
+        raise StateConflict({"status": N_("A held meeting cannot be changed.") if meeting.status == "held"
                                else N_("A cancelled meeting cannot be changed.")})
     if meeting.start_at <= now:
-        raise ValidationFailed({"start": N_("The meeting has already started.")})
+        raise StateConflict({"start": N_("The meeting has already started.")})
 
 
 def change_meeting(meeting: Meeting, data: dict[str, Any], actor: User, now: datetime,
@@ -359,7 +359,7 @@ def restore_meeting(meeting: Meeting, actor: User, now: datetime, max_age_days: 
                 raise Forbidden(N_("Only the organiser's office may change this meeting."))
             rows = restorable(meeting, now)
             if not rows:
-                raise ValidationFailed({"status": N_("This cancellation can no longer be undone.")},
+                raise StateConflict({"status": N_("This cancellation can no longer be undone.")},
                                        N_("This cancellation can no longer be undone."))
             ids = [m.id for m in rows]
             units = [inv.unit for inv in meeting.invitations]

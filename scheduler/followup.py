@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import Meeting, Notice, Unit, User, audit, db
 from models.database import write_transaction
-from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
+from models.errors import N_, Forbidden, Msg, NotFound, StateConflict, ValidationFailed
 from models.followup import (
     BODY_MAX,
     EVIDENCE_MAX,
@@ -97,7 +97,7 @@ def publish_minutes(meeting: Meeting, actor: User, now: datetime) -> Minutes:
     with write_transaction():
         minutes = minutes_of(meeting)
         if minutes is None or minutes.latest is None:
-            raise ValidationFailed({"body": N_("Write the minutes before publishing them.")})
+            raise StateConflict({"body": N_("Write the minutes before publishing them.")})
         if minutes.status == "published" and minutes.published_number == minutes.latest.number:
             return minutes
         minutes.status, minutes.published_number = "published", minutes.latest.number
@@ -223,7 +223,7 @@ def publish_conclusions(meeting: Meeting, actor: User, now: datetime) -> Conclus
     with write_transaction():
         c = conclusions_of(meeting)
         if c is None or not c.tasks and not c.body:
-            raise ValidationFailed({"body": N_("Write the conclusions or assign a task before publishing.")})
+            raise StateConflict({"body": N_("Write the conclusions or assign a task before publishing.")})
         if c.status == "published":
             return c
         c.status, c.published_at = "published", now

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from models import EndpointBooking, Meeting, audit, db
 from models.database import write_transaction
-from models.errors import N_, Forbidden, Msg, ValidationFailed
+from models.errors import N_, Forbidden, Msg, StateConflict, ValidationFailed
 from models.meetings import MODES
 from models.permissions import can_organize_for
 from models.users import User
@@ -71,9 +71,9 @@ def record_outcome(meeting: Meeting, data: Any, actor: User, now: datetime) -> M
             raise Forbidden(N_("Only the organiser records this meeting's outcome."))
         outcome = clean_outcome(data, [inv.unit.ref for inv in meeting.invitations])
         if outcome["status"] == "held" and meeting.end_at > now:
-            raise ValidationFailed({"status": N_("The meeting has not ended yet.")})
+            raise StateConflict({"status": N_("The meeting has not ended yet.")})
         if outcome["status"] == "cancelled" and meeting.status == "cancelled":
-            raise ValidationFailed({"status": N_("The meeting is already cancelled.")})
+            raise StateConflict({"status": N_("The meeting is already cancelled.")})
         apply_outcome(meeting, outcome, actor, now)
         meetings_saved.send(None, meetings=[meeting], change="outcome", actor=actor,
                             times_changed=False)

@@ -18,6 +18,8 @@ GROUPS = {
     "all:departments": ("department",),
 }
 PREFIXES = ("communes:", "subtree:")
+#: item errors listed in a refusal; the rest are counted in one more line
+ERRORS_LISTED = 20
 
 
 class Invitee(NamedTuple):
@@ -44,7 +46,10 @@ def resolve_invitees(items: list[str], organizer: Unit | None = None) -> list[In
     units cannot be invited. The references are looked up in one query, the invited units read
     in one more, whatever the number of items and units.
 
-    :raise ValidationFailed: naming `participants` and each item that is wrong.
+    An entry named several times is looked up once.
+
+    :raise ValidationFailed: naming `participants` and each item that is wrong (the first
+        `ERRORS_LISTED`, in the items' order, then how many more).
     """
     if not isinstance(items, list):
         raise ValidationFailed({"participants": N_("Give a list of unit codes or selectors.")})
@@ -54,6 +59,7 @@ def resolve_invitees(items: list[str], organizer: Unit | None = None) -> list[In
     communes_of: set[int] = set()  # their communes
     below: set[int] = set()  # their children and grandchildren
     named: list[tuple[int, str | None, str]] = []
+    seen: set[tuple[str | None, str]] = set()
     for place, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
             errors.append((place, Msg(N_("%(ref)s is not a unit code."), ref=repr(item))))
@@ -63,7 +69,10 @@ def resolve_invitees(items: list[str], organizer: Unit | None = None) -> list[In
             levels.update(GROUPS[item])
             continue
         prefix = next((p for p in PREFIXES if item.startswith(p)), None)
-        named.append((place, prefix, item[len(prefix):] if prefix else item))
+        entry = (prefix, item[len(prefix):] if prefix else item)
+        if entry not in seen:
+            seen.add(entry)
+            named.append((place, *entry))
     units = find_units([ref for _place, _prefix, ref in named]) if named else {}
     for place, prefix, ref in named:
         unit = units.get(ref)
@@ -81,7 +90,11 @@ def resolve_invitees(items: list[str], organizer: Unit | None = None) -> list[In
         if prefix == "subtree:":
             below.add(unit.id)
     if errors:
-        raise ValidationFailed({"participants": [msg for _place, msg in sorted(errors, key=lambda e: e[0])]})
+        listed = [msg for _place, msg in sorted(errors, key=lambda e: e[0])]
+        if len(listed) > ERRORS_LISTED:
+            listed = listed[:ERRORS_LISTED] + [Msg(N_("Entries not listed here that are not valid: %(num)d."),
+                                                   num=len(listed) - ERRORS_LISTED)]
+        raise ValidationFailed({"participants": listed})
     live = Unit.dissolved_on.is_(None)
     wanted = []
     if levels:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models import Invitation, Meeting, RollCallMark, audit, db
 from models.briefing import ATTENDED_STATES, REASON_MAX, ROLL_CALL_STATES
 from models.database import write_transaction
-from models.errors import N_, Forbidden, Msg, NotFound, ValidationFailed
+from models.errors import N_, Forbidden, Msg, NotFound, StateConflict, ValidationFailed
 from models.permissions import can_organize_for, can_respond_for
 from models.text import has_visible, nfc
 from models.units import Unit
@@ -99,10 +99,10 @@ def mark_site(meeting: Meeting, unit: Unit, data: Any, actor: User, now: datetim
             raise Forbidden(N_("Only the meeting's host marks the roll call."))
         _invitation(meeting, unit)
         if meeting.status == "cancelled":
-            raise ValidationFailed({"meeting": N_("The meeting has been cancelled.")},
+            raise StateConflict({"meeting": N_("The meeting has been cancelled.")},
                                    N_("The meeting has been cancelled."))
         if now < window(meeting)[0]:
-            raise ValidationFailed({"time": N_("The roll call opens 30 minutes before the start.")},
+            raise StateConflict({"time": N_("The roll call opens 30 minutes before the start.")},
                                    N_("The roll call opens 30 minutes before the start."))
         return _write(meeting, unit, clean_mark(data), actor, now, by_self=False)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import g, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import Config
@@ -77,6 +78,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> APIFlask:
     app.config.from_mapping((config or Config).load())
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # only the address: PUBLIC_URL, not X-Forwarded-Host/Proto, makes the external links
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=0, x_host=0,
+                                x_port=0, x_prefix=0)
 
     db.init_app(app)
     with app.app_context():

@@ -70,6 +70,18 @@ def test_documents_upload_publish_list_and_download(client, world):
     assert r.status_code == 422 and "status" in r.get_json()["error"]["details"]
 
 
+def test_an_upload_form_with_a_field_the_document_does_not_list_is_refused(client, world):
+    """The document closes the form (`additionalProperties: false`); webargs used to drop unknown
+    form fields silently (found by the live run once its uploads were accepted)."""
+    url = f"/api/v1/meetings/{world['m']}/documents"
+    r = client.post(url, data={"file": (BytesIO(files.ooxml(DOCX)), "a.docx"), "colour": "red"},
+                    content_type="multipart/form-data", headers=world["org"])
+    assert r.status_code == 422 and "colour" in r.get_json()["error"]["details"], r.get_json()
+    r = client.post(url, data={"file": (BytesIO(files.ooxml(DOCX)), "a.docx")},
+                    content_type="multipart/form-data", headers=world["org"])
+    assert r.status_code == 201
+
+
 def test_roll_call_marks_check_in_and_the_proposed_outcome(client, world):
     base = f"/api/v1/meetings/{world['m']}/roll-call"
     r = client.post(f"{base}/legacy:00001/check-in", headers=world["clerk"])

@@ -60,7 +60,7 @@ def test_no_answer_after_the_start(client, hanoi, make_meeting, clerk_headers):
     started = make_meeting(hanoi["ba_dinh"], utcnow() - timedelta(minutes=5),
                            participants=[hanoi["phuc_xa"]])
     r = put(client, started.id, "legacy:00001", {"status": "confirmed", "attendee": "A"}, clerk_headers)
-    assert r.status_code == 422 and "start" in r.json["error"]["details"]
+    assert r.status_code == 409 and "start" in r.json["error"]["details"]  # the state, not the input
 
 
 def test_a_unit_not_invited_is_404(client, meeting, hanoi, make_user, token_for):

@@ -94,7 +94,7 @@ def test_home_page_answers_refused_after_the_start_and_when_not_invited(client, 
     token = auth.csrf("/my-unit")
     body = {"csrf_token": token, "status": "confirmed", "attendee": "A"}
     r = client.post(f"/my-unit/meetings/{started.id}/answer", data=body)
-    assert r.status_code == 422 and 'data-error="start"' in r.get_data(as_text=True)
+    assert r.status_code == 409 and 'data-error="start"' in r.get_data(as_text=True)
     r = client.post(f"/my-unit/meetings/{other.id}/answer", data=body)
     assert r.status_code == 404 and 'data-error="unit"' in r.get_data(as_text=True)
 

@@ -157,3 +157,49 @@ def test_the_office_reads_failed_sign_ins_in_the_audit_trail(workers, make_user,
     page = client.get("/audit?action=sign_in_failed")
     assert page.status_code == 200
     assert page.get_data(as_text=True).count("đăng nhập sai") >= 3  # the filter's option and two rows
+
+
+def spoofed(client, email: str, forwarded: str, peer: str = "10.9.0.1"):
+    """A failed sign-in arriving from `peer` (a proxy, or the client itself) with X-Forwarded-For."""
+    token = AuthActions(client).csrf()
+    return client.post("/login", data={"email": email, "password": "wrong", "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": peer}, headers={"X-Forwarded-For": forwarded})
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_limit(workers, make_user):
+    client = workers[0].test_client()  # PROXY_FIX_X_FOR unset: 0, nothing trusted
+    codes = [spoofed(client, f"{uuid.uuid4().hex[:12]}@example.vn", f"198.51.100.{i}").status_code
+             for i in range(6)]
+    assert codes == [200, 200, 200, 200, 429, 429]  # one peer, one count, whatever it claims
+    from sqlalchemy import select
+
+    from models.audit import AuditLog
+    addresses = {row.after["address"] for row in db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "sign_in_failed"))}
+    assert addresses == {"10.9.0.1"}
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(app, make_user):
+    behind = worker(app, RATELIMIT_LOGIN="4 per minute", PROXY_FIX_X_FOR=1)
+    try:
+        client = behind.test_client()
+        proxy = "10.9.0.2"
+        first = [spoofed(client, f"{uuid.uuid4().hex[:12]}@example.vn", "203.0.113.5", proxy).status_code
+                 for _ in range(5)]
+        assert first == [200, 200, 200, 200, 429]
+        # another client through the same proxy is not held back by the first one's failures
+        assert spoofed(client, f"{uuid.uuid4().hex[:12]}@example.vn", "203.0.113.6", proxy).status_code == 200
+        # one hop trusted: a client prepending addresses of its own is still known by the last one
+        assert spoofed(client, f"{uuid.uuid4().hex[:12]}@example.vn", "192.0.2.1, 203.0.113.5",
+                       proxy).status_code == 429
+        from sqlalchemy import select
+
+        from models.audit import AuditLog
+        with behind.app_context():
+            addresses = {row.after["address"] for row in db.session.scalars(
+                select(AuditLog).where(AuditLog.action == "sign_in_failed"))}
+        assert addresses == {"203.0.113.5", "203.0.113.6"}
+    finally:
+        with behind.app_context():
+            db.session.remove()
+            db.engine.dispose()

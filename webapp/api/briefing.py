@@ -5,6 +5,7 @@ from apiflask import HTTPError, Schema, fields, validators
 from apiflask.schemas import FileSchema
 from flask import current_app
 from flask_babel import gettext as _
+from marshmallow import RAISE
 
 from models import Document, db
 from models.base import ID_MAX, utcnow
@@ -26,11 +27,11 @@ from scheduler.roll_call import check_in, is_open, mark_site, may_host, proposed
 from ..downloads import file_download
 from .common import actor, auth, bp, fail, unit_or_404
 from .meetings import meeting_or_404
-from .schemas import LocalDateTime
+from .schemas import JsonInteger, LocalDateTime
 
 
 class AgendaItemIn(Schema):
-    id = fields.Integer(allow_none=True, strict=True, validate=validators.Range(1, ID_MAX),
+    id = JsonInteger(allow_none=True, validate=validators.Range(1, ID_MAX),
                         metadata={"description": "Keep this item (its documents stay with it)."})
     title = fields.String(required=True, validate=validators.Length(min=1, max=AGENDA_TITLE_MAX))
     presenter = fields.String(allow_none=True, validate=validators.Length(max=REF_MAX),
@@ -66,7 +67,8 @@ class DocumentOut(Schema):
 
 class DocumentUpload(Schema):
     file = fields.File(required=True)
-    agenda_item = fields.Integer(allow_none=True, validate=validators.Range(1, ID_MAX))
+    # a form field cannot be null: leave it out for none
+    agenda_item = fields.Integer(validate=validators.Range(1, ID_MAX))
 
 
 class DocumentPatch(Schema):
@@ -166,7 +168,7 @@ def list_documents(meeting_id):
 
 @bp.post("/meetings/<int:meeting_id>/documents")
 @bp.auth_required(auth)
-@bp.input(DocumentUpload, location="files")
+@bp.input(DocumentUpload, location="files", unknown=RAISE)  # webargs ignores unknown form fields otherwise
 @bp.output(DocumentOut, status_code=201)
 @bp.doc(summary="Upload a document (a draft)", description="PDF, DOCX, XLSX, PPTX, PNG or JPEG, told "
         "from the content; at most DOCUMENT_MAX_BYTES.", responses=[403, 404, 413, 422])

@@ -5,6 +5,7 @@ from apiflask import HTTPError, Schema, fields, validators
 from apiflask.schemas import FileSchema
 from flask import current_app, jsonify
 from flask_babel import gettext as _
+from marshmallow import RAISE
 
 from models import Task, db
 from models.base import utcnow
@@ -13,7 +14,7 @@ from models.followup import STANDINGS, UPDATE_STATES
 from models.permissions import can_manage_followup, can_see_task, in_scope
 from reports.access import report_scope
 from reports.followup import followup_report, followup_tables, report_heading
-from reports.periods import parse_period
+from reports.periods import PERIOD_PATTERN, parse_period
 from scheduler import followup
 
 from ..downloads import file_download, sheet_download
@@ -21,12 +22,12 @@ from .common import actor, auth, bp, fail, unit_or_404
 from .meetings import meeting_or_404
 from .schemas import LocalDateTime
 
-PERIOD = validators.Regexp(r"^\d{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$",
+PERIOD = validators.Regexp(PERIOD_PATTERN,
                            error="Give a month (2019-03), a quarter (2019-Q1) or a year (2019).")
 
 
 class MinutesIn(Schema):
-    body = fields.String(required=True, validate=validators.Length(max=100_000),
+    body = fields.String(required=True, validate=validators.Length(min=1, max=100_000),
                          metadata={"description": "CommonMark; raw HTML is shown as text."})
 
 
@@ -53,7 +54,7 @@ class ConclusionsIn(Schema):
 
 
 class TaskIn(Schema):
-    title = fields.String(required=True, validate=validators.Length(max=300))
+    title = fields.String(required=True, validate=validators.Length(min=1, max=300))
     detail = fields.String(allow_none=True, validate=validators.Length(max=5000))
     lead_unit = fields.String(required=True, validate=validators.Length(max=40), metadata={"example": "legacy:00001"})
     due_on = fields.Date(required=True, metadata={"description": "The last local day to be done on time"})
@@ -295,7 +296,7 @@ def update_task(task_id, json_data):
 
 @bp.post("/tasks/<int:task_id>/evidence")
 @bp.auth_required(auth)
-@bp.input(EvidenceUpload, location="files")
+@bp.input(EvidenceUpload, location="files", unknown=RAISE)  # as the document says: no other fields
 @bp.output(TaskOut, status_code=201)
 @bp.doc(summary="Attach an evidence file to the task's latest status report",
         description="PDF, DOCX, XLSX, PPTX, PNG or JPEG, told from the content; at most DOCUMENT_MAX_BYTES. "

@@ -21,7 +21,7 @@ from models.meetings import (
 )
 from models.units import REF_MAX
 
-from .schemas import JsonBoolean, LocalDateTime
+from .schemas import JsonBoolean, JsonInteger, LocalDateTime
 
 SCOPES = ["this", "following", "all"]
 #: unit codes and selectors in a query string: ASCII, so that percent-encoded at most ×3 the
@@ -32,7 +32,7 @@ SELECTORS_PATTERN = r"^[A-Za-z0-9_:., -]+$"
 
 class BridgeIn(Schema):
     name = fields.String(required=True, validate=validators.Length(min=1, max=BRIDGE_NAME_MAX))
-    capacity = fields.Integer(required=True, strict=True, validate=validators.Range(1, CAPACITY_MAX))
+    capacity = JsonInteger(required=True, validate=validators.Range(1, CAPACITY_MAX))
 
 
 class BridgeOut(Schema):
@@ -57,7 +57,7 @@ class MeetingIn(Schema):
     end = LocalDateTime(required=True)
     participants = fields.List(fields.String(validate=validators.Length(min=1, max=SELECTOR_MAX)),
                                load_default=list, validate=validators.Length(max=PARTICIPANTS_MAX))
-    bridge = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validators.Range(1, ID_MAX))
+    bridge = JsonInteger(allow_none=True, load_default=None, validate=validators.Range(1, ID_MAX))
     rrule = fields.String(allow_none=True, validate=validators.Length(max=RRULE_MAX))
     strict = JsonBoolean(load_default=False)
     skip_holidays = JsonBoolean(load_default=False, metadata={
@@ -75,7 +75,7 @@ class MeetingPatch(Schema):
     end = LocalDateTime()
     participants = fields.List(fields.String(validate=validators.Length(min=1, max=SELECTOR_MAX)),
                                validate=validators.Length(max=PARTICIPANTS_MAX))
-    bridge = fields.Integer(strict=True, validate=validators.Range(1, ID_MAX))
+    bridge = JsonInteger(validate=validators.Range(1, ID_MAX))
     description = fields.String(allow_none=True, validate=validators.Length(max=DESCRIPTION_MAX))
     location = fields.String(allow_none=True, validate=validators.Length(max=LOCATION_MAX))
     scope = fields.String(load_default="this", validate=validators.OneOf(SCOPES))

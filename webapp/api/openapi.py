@@ -6,8 +6,15 @@
 - Text: the edge (`webapp.hardening`) refuses control characters, in JSON strings all but tab
   and line breaks (NUL is dropped), in query strings and paths every one; each free string
   says so with a `pattern` built from the edge's own character classes.
+- State: every operation that changes a meeting (a path with `meeting_id`, any verb but GET)
+  may answer 409 when the meeting's state refuses it (`models.errors.StateConflict`: cancelled,
+  held, started, not yet ended, nothing to publish); the same request may succeed another time.
+- Uploads: the evidence form's `file` is required and not null in the document, as the verb
+  refuses a form without one (422); the schema leaves it optional only so that who may attach
+  is decided before what was sent (403 first).
 - Bodies: the schemas refuse unknown fields, so every request body says
-  `additionalProperties: false`.
+  `additionalProperties: false`; a body whose schema has required fields is itself required
+  (`requestBody.required`: an empty request is refused like `{}`).
 """
 from __future__ import annotations
 
@@ -19,6 +26,9 @@ from ..hardening import REFUSED_IN_JSON, REFUSED_IN_URLS
 PATH_LIMITS = {"unit": {"minLength": 1, "maxLength": REF_MAX}, "day": {"format": "date"}}
 JSON_TEXT = f"^[^{REFUSED_IN_JSON}]*$"
 URL_TEXT = f"^[^{REFUSED_IN_URLS}]*$"
+STATE_CONFLICT = {"description": "The meeting's current state refuses this (cancelled, held, started, "
+                                 "not ended, nothing to publish) or it clashes with another booking",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}}}
 
 
 def _text_pattern(schema: dict, pattern: str) -> None:
@@ -48,11 +58,27 @@ def _closed(schema: dict, spec: dict, seen: set[str]) -> None:
     _text_pattern(schema, JSON_TEXT)
 
 
+def _resolved(schema: dict, spec: dict) -> dict:
+    ref = schema.get("$ref")
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
+
+
+#: form fields the verb requires although the schema loads them optional (see above)
+REQUIRED_BY_THE_VERB = {"EvidenceUpload": ("file",)}
+
+
 def constrain(spec: dict) -> dict:
     """Add these limits to the generated document (APIFlask's spec processor)."""
     seen: set[str] = set()
-    for item in spec.get("paths", {}).values():
-        for operation in item.values():
+    for name, required in REQUIRED_BY_THE_VERB.items():
+        schema = spec.get("components", {}).get("schemas", {}).get(name)
+        if schema is not None:
+            schema["required"] = sorted(set(schema.get("required", [])) | set(required))
+            for field in required:
+                schema["properties"][field] = {"type": "string", "format": "binary",
+                                               "description": schema["properties"][field].get("description", "")}
+    for path, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
             if not isinstance(operation, dict):
                 continue
             for parameter in operation.get("parameters", []):
@@ -62,7 +88,12 @@ def constrain(spec: dict) -> dict:
                         schema.update(minimum=1, maximum=ID_MAX)
                     schema.update(PATH_LIMITS.get(parameter["name"], {}))
                 _text_pattern(schema, URL_TEXT)
-            for media in operation.get("requestBody", {}).get("content", {}).values():
+            if method != "get" and "{meeting_id}" in path:
+                operation["responses"].setdefault("409", STATE_CONFLICT)
+            body = operation.get("requestBody", {})
+            for media in body.get("content", {}).values():
                 if "schema" in media:
                     _closed(media["schema"], spec, seen)
+                    if _resolved(media["schema"], spec).get("required"):
+                        body["required"] = True
     return spec

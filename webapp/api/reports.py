@@ -8,7 +8,7 @@ from models.base import utcnow
 from models.errors import DomainError
 from reports.access import report_scope
 from reports.csv_writer import report_csv
-from reports.periods import parse_period
+from reports.periods import PERIOD_PATTERN, parse_period
 from reports.rollup import rollup_as_of_today
 from reports.xlsx_writer import report_xlsx
 
@@ -31,8 +31,7 @@ def province_field():
 def period_field():
     """The `period` query field of the report endpoints."""
     return fields.String(required=True, validate=validators.Regexp(
-        r"^\d{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$",
-        error="Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."),
+        PERIOD_PATTERN, error="Give a month (2019-03), a quarter (2019-Q1) or a year (2019)."),
         metadata={"example": "2019-03"})
 
 

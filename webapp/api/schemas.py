@@ -56,6 +56,20 @@ class JsonBoolean(fields.Boolean):
         return value
 
 
+class JsonInteger(fields.Integer):
+    """In a JSON body: an integer as JSON Schema reads one, `3` or `3.0` (a number whose fraction
+    is zero), never `1.5`, `"3"` or `true` (marshmallow's strict Integer also refused `3.0`,
+    which the document, `type: integer`, allows)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"},
@@ -128,7 +142,7 @@ class CheckIn(Schema):
     passed = JsonBoolean(required=True)
     audio_ok = JsonBoolean(allow_none=True)
     video_ok = JsonBoolean(allow_none=True)
-    bandwidth_kbps = fields.Integer(allow_none=True, strict=True, validate=validators.Range(0, BANDWIDTH_MAX_KBPS))
+    bandwidth_kbps = JsonInteger(allow_none=True, validate=validators.Range(0, BANDWIDTH_MAX_KBPS))
     note = fields.String(allow_none=True, validate=validators.Length(max=CHECK_NOTE_MAX))
     checked_at = LocalDateTime()
 
