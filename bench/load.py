@@ -4,6 +4,7 @@ Run:  .venv/bin/python -m bench.load                       # PostgreSQL, 4 worke
       .venv/bin/python -m bench.load --engine sqlite       # SQLite, 10 connections, + mixed check
       options: [--pages clerk,meetings] [--rounds 3] [--seconds 15] [--workers 4]
                [--connections N] [--port 5160] [--no-present] [--no-mixed] [--list]
+               [--database URL]   # keep the filled database for the next run
 Needs `wrk` (Debian: apt-get install wrk); PostgreSQL on 127.0.0.1 for `--engine postgresql`.
 
 It makes a database of the engine (PostgreSQL: a scratch database; SQLite: a file with the
@@ -46,6 +47,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -102,7 +104,8 @@ def pages(data: dict) -> list[Page]:
 
 def prepare(url: str, present: bool) -> dict:
     """Fill the database: the demo (2019, and the present as `make demo` does), an admin and
-    the ward's clerk, an API token, feed tokens; answers what the pages need."""
+    the ward's clerk, an API token, feed tokens; answers what the pages need. A database this
+    made before (--database) keeps its demo; the accounts get a new password and token."""
     from sqlalchemy import func, select
 
     from models import Invitation, User, db
@@ -113,19 +116,22 @@ def prepare(url: str, present: bool) -> dict:
 
     app = make_app(url)
     with app.app_context():
-        started = time.perf_counter()
-        generate_demo(2019, seed=1, scale=1, recent=present)
-        db.session.commit()
-        print(f"demo made in {time.perf_counter() - started:.0f} s", flush=True)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")  # as autovacuum would by the time anyone reads
+        admin = db.session.scalar(select(User).where(User.email == "load@giaoban.local"))
+        clerk = db.session.scalar(select(User).where(User.email == "clerk@giaoban.local"))
+        if admin is None:
+            started = time.perf_counter()
+            generate_demo(2019, seed=1, scale=1, recent=present)
+            db.session.commit()
+            print(f"demo made in {time.perf_counter() - started:.0f} s", flush=True)
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("ANALYZE")  # as autovacuum would by the time anyone reads
+            admin = User(email="load@giaoban.local", role="admin")
+            clerk = User(email="clerk@giaoban.local", role="clerk", unit=find_unit(WARD))
+            db.session.add_all([admin, clerk])
         password = secrets.token_urlsafe(12)
-        admin = User(email="load@giaoban.local", role="admin")
         admin.set_password(password)
-        clerk = User(email="clerk@giaoban.local", role="clerk", unit=find_unit(WARD))
         clerk.set_password(password)
-        db.session.add_all([admin, clerk])
         db.session.commit()
         big, invited = db.session.execute(
             select(Invitation.meeting_id, func.count()).group_by(Invitation.meeting_id)
@@ -180,16 +186,44 @@ def worker_memory(master: int) -> list[int]:
     return out
 
 
-def wrk(url: str, header: str | None, connections: int, seconds: int) -> dict:
+def worker_ticks(master: int) -> int:
+    """CPU time (clock ticks) the gunicorn workers have used so far."""
+    total = 0
+    for pid in subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def settle(master: int, limit: float = 180) -> None:
+    """Wait until the workers are idle: requests a wrk run left queued (its connections closed,
+    the server still works them off) must not be counted in the next page's figures."""
+    deadline = time.monotonic() + limit
+    before = worker_ticks(master)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = worker_ticks(master)
+        if now - before <= 2:  # at most 20 ms of CPU in half a second, all workers together
+            return
+        before = now
+
+
+def wrk(url: str, header: str | None, connections: int, seconds: int, master: int, workers: int) -> dict:
     extra = ["-H", header] if header else []
-    threads = str(min(2, connections))
-    subprocess.run(["wrk", "-t", threads, f"-c{connections}", "-d2s", *extra, url],
-                   capture_output=True)  # warm-up
+    # warm-up: one request per worker at a time (each worker's caches and connections), no backlog
+    subprocess.run(["wrk", "-t1", f"-c{workers}", "-d2s", "--timeout", "30s", *extra, url],
+                   capture_output=True)
+    settle(master)
     result = subprocess.run(
-        ["wrk", "-t", threads, f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        ["wrk", "-t", str(min(2, connections)), f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(ROOT / "bench/wrk_report.lua"), *extra, url],
         capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    settle(master)
+    return figures
 
 
 class Server:
@@ -253,7 +287,7 @@ def read_table(server: Server, targets: list[Page], hdrs: dict, args) -> bool:
     for round_ in range(args.rounds):
         for page in targets:
             runs[page.key].append(wrk(server.base + page.path, hdrs[page.who], args.connections,
-                                      args.seconds))
+                                      args.seconds, server.process.pid, args.workers))
             rss[page.key] = max([rss[page.key], *worker_memory(server.process.pid)])
             print(f"  round {round_ + 1} {page.key}: {json.dumps(runs[page.key][-1])}", flush=True)
     print()
@@ -391,7 +425,10 @@ def main() -> None:
     parser.add_argument("--no-present", action="store_true", help="the 2019 year only, not the present")
     parser.add_argument("--no-mixed", action="store_true", help="SQLite: skip the mixed read/write check")
     parser.add_argument("--list", action="store_true", help="list the page keys and stop")
+    parser.add_argument("--database", help="a database URL of the engine to use (and keep) instead of a "
+                        "scratch one: filled on first use, reused as it is after")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server and drop the database
     every = pages({"big_meeting": "<id>", "big_invited": "556", "unit_events": "?", "person_events": "?",
                    "unit_feed": "<token>", "person_feed": "<token>"})
     if args.list:
@@ -407,7 +444,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     args.connections = args.connections or (50 if args.engine == "postgresql" else 10)
-    with database(args.engine) as url:
+    with (nullcontext(args.database) if args.database else database(args.engine)) as url:
         data = prepare(url, present=not args.no_present)
         server = Server(url, args.workers, args.port)
         try:
