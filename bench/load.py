@@ -281,7 +281,7 @@ def read_table(server: Server, targets: list[Page], hdrs: dict, args) -> bool:
         note = f"{body.count(b'BEGIN:VEVENT')} events" if page.path.endswith(".ics") else ""
         print(f"  preflight {page.key}: {status} {len(body):,} bytes {note}".rstrip(), flush=True)
         if status != page.status:
-            print(f"  ! {page.key} answered {status}, expected {page.status}", flush=True)
+            sys.exit(f"{page.key} answered {status}, expected {page.status}: nothing measured")
     runs: dict[str, list[dict]] = {p.key: [] for p in targets}
     rss: dict[str, int] = {p.key: 0 for p in targets}
     for round_ in range(args.rounds):
