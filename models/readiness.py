@@ -32,6 +32,16 @@ def ready_unit_ids(unit_ids, now: datetime, max_age_days: int) -> set[int]:
     return out
 
 
+def readiness_clock(now: datetime, max_age_days: int) -> tuple:
+    """What of the clock readiness at `now` depends on, as a cache key: the local date (the
+    units in force) and the oldest passing check among the ready endpoints. Time alone only
+    makes endpoints stop being ready, each when its check passes `max_age_days`; so until that
+    oldest check goes stale (and while no write moves the data version) readiness at any later
+    instant reads the same. One aggregate over the endpoints, instead of a key per minute."""
+    oldest = db.session.scalar(select(func.min(Endpoint.last_check_at)).where(ready_condition(now, max_age_days)))
+    return now.astimezone(LOCAL).date(), oldest
+
+
 @dataclass
 class ReadinessRow:
     unit: Unit | None
