@@ -50,6 +50,8 @@ from .report_http import NOW_MARK, cached_page, conditional, locale_tag, minute_
 
 bp = Blueprint("report_pages", __name__)
 
+#: the organisers' table shows its first rows, and every one on asking (?all=organizers)
+ORGANIZERS_SHOWN = 50
 #: the drill-down's kinds, labelled as the figures they count
 KIND_LABELS = {kind: FIGURE_LABELS[figure] for kind, figure in KINDS.items()}
 
@@ -152,7 +154,10 @@ def online_ratio():
             plan_year=rules[0]["plan_year"] if rules else None,
             is_admin=current_user.role == "admin", not_covered=NOT_COVERED,
             provinces=report_provinces(current_user), province=province,
-            error=None, printed_on=NOW_MARK)
+            error=None, printed_on=NOW_MARK, organizers_shown=ORGANIZERS_SHOWN,
+            all_organizers=request.args.get("all") == "organizers",
+            all_organizers_url=url_for(".online_ratio", **(request.args.to_dict() | {"all": "organizers"}),
+                                       _anchor="organizers"))
     return cached_page(page_key, body_key, render_page, now, printed=local_time)
 
 

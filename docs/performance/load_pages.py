@@ -7,7 +7,8 @@ with Hanoi's units; an admin `profile@giaoban.local` is added):
     PYTHONPATH=. .venv/bin/python docs/performance/load_pages.py DATABASE_URL [PATH ...] [--html DIR]
 
 Each path is requested three times by the same session: the first (cold: nothing cached in the
-process) and the third (warm) are timed; the cold one is profiled and its summary printed.
+process) and the third (warm) are timed; the cold one (--warm: the third) is profiled and its
+summary printed.
 """
 import argparse
 import sys
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--html", help="also write each profile as HTML into this directory")
     parser.add_argument("--depth", type=int, default=24, help="lines of each profile summary")
+    parser.add_argument("--warm", action="store_true", help="profile the third request, not the first")
     args = parser.parse_args()
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=args.url, WTF_CSRF_ENABLED=False)
     with app.app_context():
@@ -50,13 +52,14 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
         profiler = Profiler(interval=0.001)
         times = []
+        profiled = 2 if args.warm else 0
         for i in range(3):
-            if i == 0:
+            if i == profiled:
                 profiler.start()
             t0 = time.perf_counter()
             r = client.get(path, headers=headers)
             times.append((time.perf_counter() - t0) * 1000)
-            if i == 0:
+            if i == profiled:
                 profiler.stop()
         print(f"\n### {path}: {r.status_code}, {len(r.data):,} bytes, cold {times[0]:.0f} ms, "
               f"warm {times[2]:.0f} ms")

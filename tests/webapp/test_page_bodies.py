@@ -110,3 +110,24 @@ def test_readiness_clock_holds_until_the_oldest_ready_check_goes_stale(app, hano
     assert oldest == checked and day == (checked + timedelta(hours=1)).astimezone(LOCAL).date()
     assert readiness_clock(checked + timedelta(days=29, hours=23), 30)[1] == oldest
     assert readiness_clock(checked + timedelta(days=30, minutes=1), 30)[1] is None  # none ready
+
+
+def test_the_report_shows_the_top_of_the_organisers_and_all_on_asking(
+        client, auth, make_user, hanoi, make_meeting, monkeypatch):
+    from tests.reports.cases import EXPECTED_MARCH, build_cases
+    build_cases(hanoi, make_meeting)
+    figures_cache.cache_clear()
+    monkeypatch.setattr(webapp.report_pages, "ORGANIZERS_SHOWN", 1)
+    auth.login(make_user("admin"))
+    every = set(EXPECTED_MARCH["organizers"])
+    assert len(every) > 1
+    page = client.get("/reports/online-ratio?period=2019-03").get_data(as_text=True)
+    shown = set(re.findall(r'data-testid="organizer-([^"]+)-held"', page))
+    assert len(shown) == 1 and shown < every
+    link = re.search(r'href="([^"]+)" data-testid="all-organizers">([^<]+)<', page)
+    assert link is not None
+    assert f"{len(every)}" in link.group(2)
+    assert "period=2019-03" in link.group(1) and "all=organizers" in link.group(1)
+    page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert set(re.findall(r'data-testid="organizer-([^"]+)-held"', page)) >= every
+    assert 'data-testid="all-organizers"' not in page
