@@ -11,10 +11,10 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
+from functools import cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .audit import record, snapshot
 from .base import db
@@ -28,8 +28,12 @@ FIELDS = ("email", "name", "role", "unit_id", "is_enabled")
 MIN_LENGTH = 8
 MIN_LENGTH_ADMIN = 12
 MAX_LENGTH = 128
-#: the 30,000 most common passwords of the zxcvbn package (xato corpus), lower-cased
-_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+@cache
+def _common() -> frozenset[str]:
+    """The 30,000 most common passwords of the zxcvbn package (xato corpus), lower-cased; read
+    when first needed (its word lists are ~12 MB a server worker would carry otherwise)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    return frozenset(FREQUENCY_LISTS["passwords"])
 _SALT = "giaoban-password-link"
 
 
@@ -42,7 +46,7 @@ def password_problem(password: str, role: str, email: str = "") -> str | None:
         return N_("At most 128 characters.")
     lowered = password.lower()
     local = email.split("@")[0].lower()
-    if lowered in _COMMON or (local and lowered in (local, email.lower())) or lowered.startswith("giaoban"):
+    if lowered in _common() or (local and lowered in (local, email.lower())) or lowered.startswith("giaoban"):
         return N_("This password is too common or too easy to guess; choose another.")
     return None
 

@@ -27,6 +27,7 @@ WATCHED = frozenset({"meetings", "invitations", "series", "endpoint_bookings", "
                      "target_rules", "report_snapshots", "units", "endpoints",
                      "connectivity_checks", "calendar_exceptions"})
 _FLAG = "giaoban_data_changed"
+_MEMO = "giaoban_data_version"  # (the transaction it was read in, the version)
 _BUMP = text("INSERT INTO data_version (id, version, changed_at) VALUES (1, :fresh, :now) "
              "ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, "
              "changed_at = :now").bindparams(bindparam("now", type_=UTCDateTime))
@@ -47,10 +48,19 @@ class Version(NamedTuple):
 
 def data_version() -> Version | None:
     """The current version and when it moved (None if no write has been counted in this
-    database yet)."""
-    row = db.session.execute(select(DataVersion.version, DataVersion.changed_at)
-                             .where(DataVersion.id == 1)).first()
-    return None if row is None else Version(*row)
+    database yet). Read once per transaction of the session: a page asks for it for each of
+    its cache keys (#17: a query each, under load), and a commit or rollback starts a new
+    transaction, which reads it again."""
+    session = db.session()
+    memo = session.info.get(_MEMO)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return memo[1]
+    row = session.execute(select(DataVersion.version, DataVersion.changed_at)
+                          .where(DataVersion.id == 1)).first()
+    version = None if row is None else Version(*row)
+    session.info[_MEMO] = (session.get_transaction(), version)
+    return version
 
 
 def unsettled() -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from .base import LOCAL, db
 from .endpoints import READY_STATUSES, Endpoint, ready_condition, ready_condition_at
+from .lru import LRU
 from .units import Unit, in_force
 
 
@@ -30,6 +31,32 @@ def ready_unit_ids(unit_ids, now: datetime, max_age_days: int) -> set[int]:
             select(Endpoint.unit_id).where(Endpoint.unit_id.in_(chunk),
                                            ready_condition(now, max_age_days)).distinct()))
     return out
+
+
+def readiness_clock(now: datetime, max_age_days: int) -> tuple:
+    """What of the clock readiness at `now` depends on, as a cache key: the local date (the
+    units in force) and the oldest passing check among the ready endpoints. Time alone only
+    makes endpoints stop being ready, each when its check passes `max_age_days`; so until that
+    oldest check goes stale (and while no write moves the data version) readiness at any later
+    instant reads the same. One aggregate over the endpoints, instead of a key per minute."""
+    from .data_version import data_version
+    version = data_version()
+    key = (str(db.engine.url), version, max_age_days)
+    known = _clocks.get_many([key]).get(key)
+    # still true while the oldest ready check then has not gone stale since (none became ready
+    # by the clock alone; a write moves the version)
+    if known is None or known[0] > now or (known[1] is not None and
+                                           now - known[1] > timedelta(days=max_age_days)):
+        oldest = db.session.scalar(select(func.min(Endpoint.last_check_at))
+                                   .where(ready_condition(now, max_age_days)))
+        known = (now, oldest)
+        if version is not None:
+            _clocks.put_many({key: known})
+    return now.astimezone(LOCAL).date(), known[1]
+
+
+#: readiness_clock's oldest ready check per (database, data version, allowed age): when read
+_clocks: LRU[tuple] = LRU(64)
 
 
 @dataclass

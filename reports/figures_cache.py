@@ -21,7 +21,7 @@ from .periods import Period
 SIZE = 512
 BODIES = 16  # rendered pages are large (the report page of the demo: ~0.8 MB)
 _store: LRU[object] = LRU(SIZE)
-_bodies: LRU[bytes] = LRU(BODIES)  # its own map, so large bodies cannot crowd out figures
+_bodies: LRU[object] = LRU(BODIES)  # its own map, so large bodies cannot crowd out figures
 
 
 def clock_key(period: Period, now: datetime) -> str:
@@ -57,7 +57,7 @@ def cached(key: tuple | None, build: Callable[[], object]) -> object:
     return build() if key is None else _store.get_or_build(key, build)
 
 
-def cached_body(key: tuple | None, build: Callable[[], bytes]) -> bytes:
+def cached_body(key: tuple | None, build: Callable[[], object]) -> object:
     """A rendered representation under `key` (which must name everything the bytes depend on),
     built once."""
     return build() if key is None else _bodies.get_or_build(key, build)

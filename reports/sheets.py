@@ -4,13 +4,9 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from .csv_writer import _cell
 from .wording import Wording
-from .xlsx_writer import HEADER_FILL, HEADER_FONT, _put
+from .xlsx_writer import _put, header_style
 
 Sheet = tuple[str, list[str], list[list]]  # title, headers, rows
 
@@ -35,6 +31,10 @@ def sheets_csv(sheets: list[Sheet], heading: str | None = None, words: Wording |
 
 def sheets_xlsx(sheets: list[Sheet], heading: str | None = None) -> bytes:
     """One sheet per list, a bold heading, white-on-blue headers, filters and frozen panes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    header_fill, header_font = header_style()
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
@@ -47,7 +47,7 @@ def sheets_xlsx(sheets: list[Sheet], heading: str | None = None) -> bytes:
         _put(ws, 1, 1, heading or title).font = Font(bold=True, size=12)
         for c, header in enumerate(headers, start=1):
             cell = _put(ws, 3, c, header)
-            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+            cell.fill, cell.font = header_fill, header_font
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for r, values in enumerate(rows, start=4):
             for c, value in enumerate(values, start=1):

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from .shapes import Report
 from .tables import report_heading, report_tables
 from .wording import Wording
 
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+# openpyxl is imported by the writers, not here: ~15 MB a server worker carries only once it
+# has written a spreadsheet (#17: workers under 150 MB).
+
+
+def header_style():
+    """The header cells' fill and font (white on blue)."""
+    from openpyxl.styles import Font, PatternFill
+    return PatternFill("solid", fgColor="1F4E79"), Font(bold=True, color="FFFFFF")
 
 
 def _put(ws, row: int, col: int, value):
@@ -29,6 +31,10 @@ def _put(ws, row: int, col: int, value):
 
 def report_xlsx(report: Report, words: Wording) -> bytes:
     """Figures in, bytes out; ratios stay numbers (one decimal), shown as the reader's Excel writes them."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    header_fill, header_font = header_style()
     wb = Workbook()
     wb.remove(wb.active)
     label = report_heading(report, words)
@@ -37,7 +43,7 @@ def report_xlsx(report: Report, words: Wording) -> bytes:
         _put(ws, 1, 1, label).font = Font(bold=True, size=12)
         for c, header in enumerate(headers, start=1):
             cell = _put(ws, 3, c, header)
-            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+            cell.fill, cell.font = header_fill, header_font
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for r, values in enumerate(rows, start=4):
             for c, value in enumerate(values, start=1):

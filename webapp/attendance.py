@@ -38,7 +38,7 @@ from .clerk_home import (
 )
 from .downloads import sheet_download
 from .labels import MODE_LABELS, RESPONSE_LABELS, Form, error_details, error_message
-from .page_cache import cached_page
+from .page_cache import kept_page
 from .registry import local_time
 
 bp = Blueprint("attendance", __name__)
@@ -109,7 +109,7 @@ def home():
     # Kept per data version and minute; the feed address (its token is not in the data version)
     # is part of the key.
     feed_url = url_for("calendars.feed", token=feed_token_for_unit(unit).token, _external=True)
-    return cached_page("my-unit", (unit.id, feed_url),
+    return kept_page("my-unit", (unit.id, feed_url),
                        lambda: _render_home(unit, now=now, feed_url=feed_url)[0], now)
 
 
@@ -239,7 +239,7 @@ def notifications():
     newest = db.session.execute(select(
         select(func.max(Notification.id)).where(addressed_to(current_user)).scalar_subquery(),
         select(func.max(Notice.id)).where(Notice.unit_id == current_user.unit_id).scalar_subquery())).one()
-    return cached_page("notifications", tuple(newest), _notifications_page, now)
+    return kept_page("notifications", tuple(newest), _notifications_page, now)
 
 
 def _notifications_page() -> str:

@@ -29,7 +29,7 @@ from .meeting_reads import (
     parse_day,
     unit_choices,
 )
-from .page_cache import cached_page
+from .page_cache import kept_page
 from .registry import unit_or_404
 
 __all__ = ["bp", "meeting_or_404"]
@@ -63,7 +63,7 @@ def index():
         return render_template("meetings/index.html", meetings=page.rows, page=page, filters=f, args=args,
                                raw_from=raw_from, raw_to=raw_to, bad_dates=bad_dates, status=status,
                                unit=unit, units=units, **LABELS)
-    return cached_page("meetings", (), render, now)
+    return kept_page("meetings", (), render, now)
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -71,7 +71,7 @@ def index():
 def detail(meeting_id: int):
     meeting, now = meeting_or_404(meeting_id), utcnow()
     show_all = request.args.get("participants") == "all"
-    return cached_page("meeting", (meeting.id, *detail_stamp(meeting)),
+    return kept_page("meeting", (meeting.id, *detail_stamp(meeting)),
                        lambda: render_detail(meeting, show_all=show_all)[0], now)
 
 
@@ -100,6 +100,6 @@ def calendar(ref: str):
     except ValueError:
         day = utcnow().astimezone(LOCAL).date()
     now = utcnow()
-    return cached_page("calendar", (unit.id, view, day), lambda: render_template(
+    return kept_page("calendar", (unit.id, view, day), lambda: render_template(
         "meetings/calendar.html", unit=unit, view=view, day=day, today=now.astimezone(LOCAL).date(),
         **calendar_grid(unit, view, day), **LABELS), now)

@@ -13,28 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Response, make_response, session
+from flask import Response
 
 from models.lru import LRU
 from reports.figures_cache import figures_key
 
-from .report_http import conditional, minute_start, person_parts
+from .report_http import cached_page, minute_start
 
 BODIES = 64  # a page of the demo weighs 5-45 kB: a few MB per worker at most
-_bodies: LRU[bytes] = LRU(BODIES)
+_bodies: LRU[object] = LRU(BODIES)  # (body, the form token in it)
 
 
-def cached_page(name: str, parts: tuple, render: Callable[[], str], now: datetime) -> Response:
-    """`render()` (a page's HTML) as a response, built once per key, with ETag and Last-Modified."""
+def kept_page(name: str, parts: tuple, render: Callable[[], str], now: datetime) -> Response:
+    """`render()` (a page's HTML) as a response, built once per key, with ETag and Last-Modified:
+    `report_http.cached_page` with the minute in both keys and this module's own map."""
     key = figures_key("page", name, minute_start(now), *parts)
-    person = person_parts()
-
-    def respond() -> Response:
-        if key is None or session.get("_flashes") or not session.get("csrf_token"):
-            return make_response(render())
-        return make_response(_bodies.get_or_build((*key, *person), lambda: render().encode()))
-
-    return conditional(key, ("html", *person), respond, clock_moves=True, now=now)
+    return cached_page(key, key, render, now, store=_bodies.get_or_build)
 
 
 def cache_clear() -> None:

@@ -11,7 +11,7 @@ from models.base import LOCAL, utcnow
 from models.readiness import CommuneState, commune_states, readiness
 
 from .downloads import sheet_download
-from .registry import readiness_max_age, unit_or_404
+from .registry import readiness_max_age, readiness_page, unit_or_404
 
 bp = Blueprint("readiness", __name__)
 
@@ -44,20 +44,27 @@ def district(ref: str):
     if unit.level != "district":
         abort(404)
     now, max_age = utcnow(), readiness_max_age()
-    overall, _rows = readiness(now, max_age, unit)
-    return render_template("registry/readiness_district.html", district=unit, overall=overall,
-                           rows=commune_states(now, max_age, unit), reason=reason, max_age=max_age,
-                           local_day=local_day)
+
+    def render() -> str:
+        overall, _rows = readiness(now, max_age, unit)
+        return render_template("registry/readiness_district.html", district=unit, overall=overall,
+                               rows=commune_states(now, max_age, unit), reason=reason, max_age=max_age,
+                               local_day=local_day)
+    return readiness_page("readiness-district", now, render, unit.id)
 
 
 @bp.route("/readiness/not-ready")
 @login_required
 def not_ready():
     now, max_age = utcnow(), readiness_max_age()
-    rows = commune_states(now, max_age, not_ready_only=True)
     fmt = request.args.get("format")
     if fmt:
+        rows = commune_states(now, max_age, not_ready_only=True)
         return sheet_download(_sheet(rows), fmt, f"xa-phuong-chua-san-sang-{now:%Y%m%d}",
                               _("Communes not ready on %(date)s", date=local_day(now)))
-    return render_template("registry/readiness_not_ready.html", rows=rows, reason=reason,
-                           max_age=max_age, local_day=local_day)
+
+    def render() -> str:
+        return render_template("registry/readiness_not_ready.html",
+                               rows=commune_states(now, max_age, not_ready_only=True), reason=reason,
+                               max_age=max_age, local_day=local_day)
+    return readiness_page("not-ready", now, render)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,14 +18,14 @@ from models.endpoints import latest_checks
 from models.errors import ValidationFailed
 from models.feeds import feed_token_for_unit
 from models.permissions import can_log_check, can_manage_endpoints, can_see_unit_meetings
-from models.readiness import readiness, ready_unit_ids
+from models.readiness import readiness, readiness_clock, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
 from models.units import find_province, find_unit, province_of
-from reports.figures_cache import figures_key
+from reports.figures_cache import cached_body, figures_key
 
 from .labels import ENDPOINT_KIND_LABELS, ENDPOINT_STATUS_LABELS, LEVEL_LABELS, Form, flash_form_errors
-from .page_cache import cached_page
-from .report_http import conditional, minute_start, person_parts
+from .page_cache import kept_page
+from .report_http import cached_page, locale_tag, minute_start
 
 bp = Blueprint("registry", __name__)
 #: up to this many communes, the tree shows them all inline; beyond, per district on demand
@@ -88,10 +88,17 @@ def units():
         return render_template("registry/search.html", q=q, level=level, units=found, ready=ready,
                                levels=LEVEL_LABELS)
     # The tree depends on the units, endpoints and checks (the data version), and on the clock
-    # through readiness: its validators move with the data version and the minute.
-    key = figures_key("units-tree", minute_start(now), readiness_max_age())
-    return conditional(key, ("html", *person_parts()), lambda: make_response(_tree(now)),
-                       clock_moves=True, now=now)
+    # through readiness: its validators move with the data version and the minute, its stored
+    # bytes with the data version and readiness's clock.
+    return readiness_page("units-tree", now, lambda: _tree(now))
+
+
+def readiness_page(name: str, now: datetime, render, *parts):
+    """A page showing readiness, stored per data version, readiness clock and reader."""
+    max_age = readiness_max_age()
+    key = figures_key(name, minute_start(now), max_age, *parts)
+    body_key = figures_key(name + "-body", readiness_clock(now, max_age), max_age, *parts)
+    return cached_page(key, body_key, render, now)
 
 
 def _tree(now: datetime) -> str:
@@ -128,9 +135,15 @@ def _tree(now: datetime) -> str:
 def communes_fragment(ref: str):
     """A district's communes with readiness, as an HTML fragment for the collapsed tree."""
     district = unit_or_404(ref)
-    wards = db.session.scalars(units_query(level="commune", parent=district)).all()
-    ready = ready_unit_ids((w.id for w in wards), utcnow(), readiness_max_age())
-    return render_template("registry/_communes.html", wards=wards, ready=ready)
+    now, max_age = utcnow(), readiness_max_age()
+
+    def render() -> bytes:
+        wards = db.session.scalars(units_query(level="commune", parent=district)).all()
+        ready = ready_unit_ids((w.id for w in wards), now, max_age)
+        return render_template("registry/_communes.html", wards=wards, ready=ready).encode()
+    # the same for every reader (no menu, no form): stored per data version and readiness clock
+    key = figures_key("communes", district.id, readiness_clock(now, max_age), max_age, locale_tag())
+    return cached_body(key, render)
 
 
 @bp.route("/units/<ref>")
@@ -139,7 +152,7 @@ def unit(ref: str):
     u, now = unit_or_404(ref), utcnow()
     # Kept per data version and minute (readiness); the feed address is not in the data version.
     feed_url = _feed_url(u)
-    return cached_page("unit", (u.id, feed_url),
+    return kept_page("unit", (u.id, feed_url),
                        lambda: _render_unit(u, CheckForm(), now=now, feed_url=feed_url), now)
 
 
@@ -228,9 +241,13 @@ def new_check(endpoint_id: int):
 @bp.route("/readiness")
 @login_required
 def readiness_dashboard():
-    overall, districts = readiness(utcnow(), readiness_max_age())
-    return render_template("registry/readiness.html", overall=overall, districts=districts,
-                           max_age=readiness_max_age())
+    now = utcnow()
+
+    def render() -> str:
+        overall, districts = readiness(now, readiness_max_age())
+        return render_template("registry/readiness.html", overall=overall, districts=districts,
+                               max_age=readiness_max_age())
+    return readiness_page("readiness", now, render)
 
 
 @bp.app_template_filter("local")

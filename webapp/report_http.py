@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Response, request, session
+from flask import Response, g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from models.base import utcnow
 from reports.access import report_scope
-from reports.figures_cache import cached, changed_at, clock_key, etag_of, figures_key
+from reports.figures_cache import cached, cached_body, changed_at, clock_key, etag_of, figures_key
 from reports.periods import parse_period
 from reports.ratio_report import read_ratio_report
 
@@ -78,3 +79,40 @@ def person_parts() -> tuple:
     unread count in the menu (notices are not part of the data version)."""
     return (current_user.id, current_user.name, current_user.role, current_user.unit_id, locale_tag(),
             session.get("csrf_token"), request.query_string, unread_count(current_user))
+
+
+#: stands for the request's time in a stored page; `cached_page` writes the time in its place
+NOW_MARK = "@@giaoban-now@@"
+
+
+def cached_page(key: tuple | None, body_key: tuple | None, render: Callable[[], str | bytes],
+                now: datetime, printed: Callable[[datetime], str] | None = None,
+                store: Callable[[tuple, Callable[[], object]], object] = cached_body) -> Response:
+    """An HTML page for the reader, with its validators (`key`, which moves with the minute)
+    and its bytes kept under `body_key` and the reader (`person_parts`), which need not move
+    with the clock: the form token in the stored bytes is replaced by this request's, and
+    `NOW_MARK` by `printed(now)`, so a page that depends on the data alone is rendered once
+    per data version and reader, not once a minute.
+
+    Not stored while flashes wait (the render shows them once) or the session has no CSRF
+    secret yet (the render makes one). `store(key, build)` keeps the bytes (the report cache's
+    bodies by default; `webapp.page_cache` keeps the other pages in a map of their own)."""
+    person = person_parts()
+
+    def respond() -> Response:
+        if body_key is None or session.get("_flashes") or not session.get("csrf_token"):
+            body = render()
+            body = body.encode() if isinstance(body, str) else body
+            return make_response(body.replace(NOW_MARK.encode(), printed(now).encode()) if printed else body)
+
+        def build() -> tuple[bytes, bytes | None]:
+            body = render()
+            token = g.get("csrf_token")
+            return (body.encode() if isinstance(body, str) else body), (token.encode() if token else None)
+        body, token = store((*body_key, *person), build)
+        if token is not None:
+            body = body.replace(token, generate_csrf().encode())
+        if printed is not None:
+            body = body.replace(NOW_MARK.encode(), printed(now).encode())
+        return make_response(body)
+    return conditional(key, ("html", *person), respond, clock_moves=True, now=now)

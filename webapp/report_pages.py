@@ -5,15 +5,12 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,11 +25,11 @@ from models import TargetRule, db
 from models.base import LOCAL, utcnow
 from models.errors import DomainError, ValidationFailed
 from models.meetings import CATEGORIES
-from models.readiness import readiness
+from models.readiness import readiness, readiness_clock
 from models.targets import save_target_rule
 from models.units import LEVELS, find_unit
 from reports.access import province_ids, report_provinces, report_scope
-from reports.figures_cache import cached, cached_body, clock_key, figures_key
+from reports.figures_cache import cached, clock_key, figures_key
 from reports.online_ratio import KINDS, NOT_COVERED, meetings_query, monthly_trend
 from reports.periods import month_before, parse_period, shift
 from reports.snapshots import diff_reports, freeze_report, versions
@@ -49,10 +46,12 @@ from .labels import (
     period_label,
 )
 from .registry import local_time
-from .report_http import conditional, locale_tag, minute_start, person_parts, report_figures
+from .report_http import NOW_MARK, cached_page, conditional, locale_tag, minute_start, report_figures
 
 bp = Blueprint("report_pages", __name__)
 
+#: the organisers' table shows its first rows, and every one on asking (?all=organizers)
+ORGANIZERS_SHOWN = 50
 #: the drill-down's kinds, labelled as the figures they count
 KIND_LABELS = {kind: FIGURE_LABELS[figure] for kind, figure in KINDS.items()}
 
@@ -121,18 +120,17 @@ def online_ratio():
     among = province_ids(province) if province else None  # the readiness of that province only
     max_age = current_app.config["READINESS_MAX_AGE_DAYS"]
     scope_key = None if scope is None else tuple(sorted(scope))
-    # The page shows readiness, which follows the clock: its validators move every minute.
+    ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
+    # Readiness of a past instant reads the check history (the data alone); of now, it follows
+    # the clock only as far as `readiness_clock` says.
+    ready_clock = ready_at if ready_at < now else readiness_clock(now, max_age)
+    # The validators move every minute (the page says when it was printed); the stored bytes
+    # move with the data, the figures' clock and readiness's (`cached_page`).
     page_key = figures_key("page", period.label, version, scope_key, minute_start(now))
-    person = person_parts()
+    body_key = figures_key("page-body", period.label, version, scope_key, clock_key(period, now),
+                           ready_clock, max_age, parent.id if parent else None)
 
-    def render() -> Response:
-        # Not stored while flashes wait (the render shows them once) or the session has no
-        # CSRF secret yet (the render makes one).
-        if page_key is None or session.get("_flashes") or not session.get("csrf_token"):
-            return make_response(render_page())
-        return make_response(cached_body((*page_key, *person), render_page))
-
-    def render_page() -> bytes:
+    def render_page() -> str:
         try:
             report, _key, _moves = report_figures(period.label, current_user, now, version, province)
         except DomainError:
@@ -141,10 +139,8 @@ def online_ratio():
         year = parse_period(str(period.year))
         trend = cached(figures_key("trend", period.year, scope_key, clock_key(year, now)),
                        lambda: monthly_trend(period.year, now, scope))
-        ready_at = min(now, period.end - timedelta(seconds=1))  # the period's last instant, or now
         ready_overall, ready_districts = cached(
-            figures_key("readiness", minute_start(now), ready_at, max_age,
-                        parent.id if parent else None, province),
+            figures_key("readiness", ready_clock, max_age, parent.id if parent else None, province),
             lambda: readiness(now, max_age, parent, at=ready_at, among=among))
         rules = rules_for_year(period.year)
         return render_template(
@@ -158,8 +154,11 @@ def online_ratio():
             plan_year=rules[0]["plan_year"] if rules else None,
             is_admin=current_user.role == "admin", not_covered=NOT_COVERED,
             provinces=report_provinces(current_user), province=province,
-            error=None, printed_on=local_time(now)).encode()
-    return conditional(page_key, ("html", *person), render, clock_moves=True)
+            error=None, printed_on=NOW_MARK, organizers_shown=ORGANIZERS_SHOWN,
+            all_organizers=request.args.get("all") == "organizers",
+            all_organizers_url=url_for(".online_ratio", **(request.args.to_dict() | {"all": "organizers"}),
+                                       _anchor="organizers"))
+    return cached_page(page_key, body_key, render_page, now, printed=local_time)
 
 
 @bp.route("/reports/online-ratio/download")

@@ -10,8 +10,9 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.feeds import feed_token_for_unit, renew_unit_feed
 from models.permissions import can_renew_unit_feed, can_see_unit_meetings
-from models.readiness import readiness, ready_unit_ids
+from models.readiness import readiness, readiness_clock, ready_unit_ids
 from models.registry import add_endpoint, change_endpoint, log_check, units_query
+from reports.figures_cache import cached, figures_key
 
 from ..registry import readiness_max_age
 from .common import actor, auth, bp, fail, unit_field, unit_or_404
@@ -120,10 +121,16 @@ def create_check(endpoint_id, json_data):
 
 
 def readiness_dict(parent) -> dict:
-    overall, districts = readiness(utcnow(), readiness_max_age(), parent)
-    return {"ready": overall.ready, "total": overall.total, "share": overall.share, "target": 100.0,
-            "districts": [{"unit": r.unit.ref, "name": r.unit.name, "ready": r.ready,
-                           "total": r.total, "share": r.share} for r in districts]}
+    """Readiness as the API gives it, kept per data version and readiness clock."""
+    now, max_age = utcnow(), readiness_max_age()
+
+    def build() -> dict:
+        overall, districts = readiness(now, max_age, parent)
+        return {"ready": overall.ready, "total": overall.total, "share": overall.share, "target": 100.0,
+                "districts": [{"unit": r.unit.ref, "name": r.unit.name, "ready": r.ready,
+                               "total": r.total, "share": r.share} for r in districts]}
+    return cached(figures_key("api-readiness", readiness_clock(now, max_age), max_age,
+                              parent.id if parent else None), build)
 
 
 @bp.get("/readiness")
