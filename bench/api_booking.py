@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, event
 
-from bench.common import database, delete_meetings, make_app, median, server_cpu, watch_backends
+from bench.common import database, delete_meetings, demo_with_bridge, make_app, median, server_cpu, watch_backends
 from models.base import LOCAL
 
 TITLE = "Giao ban trực tuyến toàn Thành phố (bench)"
@@ -31,20 +31,12 @@ TITLE = "Giao ban trực tuyến toàn Thành phố (bench)"
 
 def setup(engine: str, url: str):
     """The app on a fresh database with the demo year, a wide bridge, an admin and its token."""
-    from models import Bridge, User, db
+    from models import db
     from models.users import issue_api_token
-    from scheduler.demo import generate_demo
 
     app = make_app(url)
     with app.app_context():
-        generate_demo(2019, seed=1, scale=1)
-        bridge = Bridge(name="MCU benchmark", capacity=100000)
-        admin = User(email="bench@giaoban.local", role="admin")
-        db.session.add_all([bridge, admin])
-        db.session.commit()
-        if engine == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+        bridge, admin = demo_with_bridge()
         token = issue_api_token(admin)
         db.session.commit()
         counter = [0, []]

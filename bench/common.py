@@ -49,6 +49,23 @@ def make_app(url: str):
     return app
 
 
+def demo_with_bridge():
+    """In an app context: the demo year 2019, a 100,000-port bridge (so ports never limit a
+    booking) and an admin, the planner's statistics fresh on PostgreSQL; answers (bridge, admin)."""
+    from models import Bridge, User, db
+    from scheduler.demo import generate_demo
+
+    generate_demo(2019, seed=1, scale=1)
+    bridge = Bridge(name="MCU benchmark", capacity=100000)
+    admin = User(email="bench@giaoban.local", role="admin")
+    db.session.add_all([bridge, admin])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return bridge, admin
+
+
 def timed(fn: Callable[[], object], repeat: int, setup: Callable[[], object] | None = None) -> list[float]:
     """Wall-clock milliseconds of `fn`, `repeat` times (setup is not timed)."""
     out = []

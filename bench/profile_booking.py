@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, event, func, select
 
-from bench.common import database, delete_meetings, make_app, median
+from bench.common import database, delete_meetings, demo_with_bridge, make_app, median
 from models.base import LOCAL
 
 
@@ -33,23 +33,15 @@ def main() -> None:
     args = parser.parse_args()
     from pyinstrument import Profiler
 
-    from models import AuditLog, Bridge, EndpointBooking, Invitation, Meeting, Reminder, User, db
+    from models import AuditLog, EndpointBooking, Invitation, Meeting, Reminder, User, db
     from models.users import issue_api_token
     from scheduler.booking import book_meeting
-    from scheduler.demo import generate_demo
     from scheduler.signals import connect_receivers
 
     with database(args.engine) as url:
         app = make_app(url)
         with app.app_context():
-            generate_demo(2019, seed=1, scale=1)
-            bridge = Bridge(name="MCU benchmark", capacity=100000)
-            admin = User(email="bench@giaoban.local", role="admin")
-            db.session.add_all([bridge, admin])
-            db.session.commit()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                if args.engine == "postgresql":
-                    conn.exec_driver_sql("ANALYZE")
+            bridge, admin = demo_with_bridge()
             token = issue_api_token(admin)
             db.session.commit()
             bridge_id, admin_id = bridge.id, admin.id

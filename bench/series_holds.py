@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func, select, text
 
-from bench.common import database, delete_meetings, make_app, median
+from bench.common import database, delete_meetings, demo_with_bridge, make_app, median
 from models.base import LOCAL
 
 TITLE = "Giao ban chuỗi (bench)"
@@ -28,20 +28,13 @@ def prepare(url: str, revision: str | None):
     """The app on a demo database at `revision` (None: the head); returns (app, admin id, bridge id)."""
     from flask_migrate import downgrade
 
-    from models import Bridge, User, db
-    from scheduler.demo import generate_demo
+    from models import db
 
     app = make_app(url)
     with app.app_context():
         if revision is not None:
             downgrade(revision=revision)
-        generate_demo(2019, seed=1, scale=1)
-        bridge = Bridge(name="MCU benchmark", capacity=100000)
-        admin = User(email="bench@giaoban.local", role="admin")
-        db.session.add_all([bridge, admin])
-        db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        bridge, admin = demo_with_bridge()
         ids = admin.id, bridge.id
         db.session.remove()
     return app, *ids

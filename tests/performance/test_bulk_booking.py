@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from models import AuditLog, EndpointBooking, Invitation, Meeting, db
 from models.base import LOCAL, utcnow
@@ -11,17 +11,11 @@ from models.notifications import Reminder
 from scheduler.booking import book_meeting
 from scheduler.working_calendar import WorkingCalendar
 from tests.booking_data import meeting_data
+from tests.fixtures.sql import statements_of
 
 
 def _statements(fn):
-    seen: list[str] = []
-    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        result = fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return result, seen
+    return statements_of(fn, db.engine)
 
 
 def _book(bridge, organizer, count: int, days: int = 3):

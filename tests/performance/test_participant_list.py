@@ -2,24 +2,16 @@
 refusal of 5,000 unknown codes names the field and costs what a refusal of ten does."""
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from models import db
 from models.units import find_unit, find_units
+from tests.fixtures.sql import statements_of
 
 
 def _statements(web_app, fn):
     """What `fn` returns and the statements the requests' app (not the test's) sent meanwhile."""
     with web_app.app_context():
         engine = db.engine
-    seen: list[str] = []
-    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return result, seen
+    return statements_of(fn, engine)
 
 
 def _booking(bridge_id: int, participants):

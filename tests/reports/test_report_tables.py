@@ -4,24 +4,16 @@ any write to
 units or rules (or one pending in the session) is seen by the next report."""
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
 from models import TargetRule, db
 from reports.online_ratio import online_ratio
 from reports.periods import parse_period
+from tests.fixtures.sql import statements_of
 
 from .cases import EXPECTED_MARCH, NOW, build_cases, by_key
 
 
 def _selects(fn):
-    seen: list[str] = []
-    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
-    event.listen(Engine, "before_cursor_execute", listener)
-    try:
-        result = fn()
-    finally:
-        event.remove(Engine, "before_cursor_execute", listener)
+    result, seen = statements_of(fn)
     return result, [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from models import db
 from models.base import utcnow
 from models.feeds import feed_token_for_unit, feed_token_for_user
 from scheduler import ical
+from tests.fixtures.sql import statements_of
 from tests.webapp.test_ical import make_series, next_monday
 from webapp import calendars
 
@@ -87,14 +86,7 @@ def test_304_on_if_none_match_and_if_modified_since_without_rendering(client, un
 
 
 def _statements(fn):
-    seen: list[str] = []
-    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
-    event.listen(Engine, "before_cursor_execute", listener)  # every connection, old ones too
-    try:
-        result = fn()
-    finally:
-        event.remove(Engine, "before_cursor_execute", listener)
-    return result, seen
+    return statements_of(fn)  # every connection, old ones too
 
 
 def test_a_repeated_304_reads_no_meeting_whatever_the_feed_holds(client, hanoi, make_meeting):

@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from models import Endpoint, db
 from models.base import utcnow
+from tests.fixtures.sql import statements_of
 from webapp import page_cache
 from webapp.clerk_home import PAGE_SIZE, UPCOMING_WEEKS
 
@@ -37,15 +37,9 @@ def test_home_is_windowed_and_paged_with_one_query_per_kind(client, auth, clerk,
     auth.login(clerk)
     client.get("/my-unit")  # warm the feed token and the session
     page_cache.cache_clear()  # count a render, not the page kept for this minute
-    statements: list[str] = []
     with web_app.app_context():
         engine = db.engine
-    listener = lambda *a, **k: statements.append(a[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        page = client.get("/my-unit").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    page, statements = statements_of(lambda: client.get("/my-unit").get_data(as_text=True), engine)
     assert "Sắp tới 00" in page and f"Sắp tới {PAGE_SIZE - 1:02d}" in page
     assert f"Sắp tới {PAGE_SIZE:02d}" not in page  # on the next page
     assert "Quá xa" not in page and "Năm ngoái" not in page

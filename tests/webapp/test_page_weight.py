@@ -12,10 +12,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from models import ConnectivityCheck, Endpoint, Notice, db
 from models.base import utcnow
+from tests.fixtures.sql import statements as sent
+from tests.fixtures.sql import statements_of
 from webapp import page_cache
 from webapp.meeting_pages import PARTICIPANTS_SHOWN
 
@@ -29,18 +30,11 @@ def statements(web_app, client, path: str, sql: list | None = None) -> tuple[int
     client.get(path)
     page_cache.cache_clear()
     db.session.expire_all()
-    seen: list[str] = [] if sql is None else sql
     with web_app.app_context():
         engine = db.engine
-
-    def listener(*args, **_kw):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        r = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    r, seen = statements_of(lambda: client.get(path), engine)
+    if sql is not None:
+        sql.extend(seen)
     assert r.status_code == 200, (path, r.status_code)
     return len(seen), r.get_data(as_text=True)
 
@@ -254,16 +248,7 @@ def test_the_menus_unread_count_is_one_statement(web_app, clerk, hanoi, make_mee
     db.session.add(Notice(meeting=m, unit=hanoi["phuc_xa"], kind="booked", changes=[], created_at=utcnow()))
     db.session.commit()
     assert clerk.unit_id is not None  # loaded before counting
-    seen: list[str] = []
-
-    def listener(*args, **_kw):
-        seen.append(args[2])
-
-    with web_app.test_request_context("/"):
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert unread_count(clerk) == 1
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    with web_app.test_request_context("/"), sent(db.engine) as seen:
+        assert unread_count(clerk) == 1
     counting = [q for q in seen if "notices" in q or "notifications" in q]
     assert len(counting) == 1 and "FROM notices" in counting[0] and "FROM notifications" in counting[0], seen
