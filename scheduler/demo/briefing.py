@@ -6,7 +6,8 @@ through the same verbs the pages call (`scheduler.briefing`, `scheduler.roll_cal
 
 - the next weekly City briefing gets a programme (each item with its time and presenting unit),
   a published invitation letter and a draft report;
-- the last City meeting held online gets its roll call (from who connected: the others absent
+- the last City briefing held online (one of at most 60 invited units when there is one) gets
+  its roll call (from who connected: the others absent
   with a reason), published minutes and a published conclusions notice with three tasks for
   invited units (one done, one in progress, one overdue; the demo clerk's unit leads one when
   it was invited).
@@ -31,6 +32,7 @@ from ..followup import add_task, publish_conclusions, publish_minutes, save_conc
 from ..roll_call import mark_site
 
 ORGANIZER_EMAIL = "demo.vanphong@giaoban.local"
+HELD_INVITED_MAX = 60
 CLERK_EMAIL = "demo.phuongphucxa@giaoban.local"
 #: (minutes after the start, title, presenter's level) of the briefing's programme
 PROGRAMME = ((0, "Khai mạc, giới thiệu đại biểu", "city"),
@@ -154,9 +156,15 @@ def furnish_briefings(now: datetime, settings) -> dict[str, int]:
     if upcoming is not None:
         counts["documents"] = furnish_upcoming(upcoming, actor, settings)
         counts["programmes"] = 1
-    held = db.session.scalars(_city_meetings(city).where(
-        Meeting.status == "held", Meeting.outcome_mode == "online", Meeting.end_at < now - timedelta(days=3))
-        .order_by(Meeting.start_at.desc())).first()
+    held_online = (Meeting.status == "held", Meeting.outcome_mode == "online",
+                   Meeting.end_at < now - timedelta(days=3))
+    invited = (select(func.count()).select_from(Invitation).where(Invitation.meeting_id == Meeting.id)
+               .scalar_subquery())
+    # a briefing of the City with its departments or a district's wards rather than all 556
+    # units when there is one: the roll call is marked site by site, as the console does
+    held = (db.session.scalars(_city_meetings(city).where(*held_online, invited <= HELD_INVITED_MAX)
+                               .order_by(Meeting.start_at.desc())).first()
+            or db.session.scalars(_city_meetings(city).where(*held_online).order_by(Meeting.start_at.desc())).first())
     if held is not None:
         counts["tasks"] = furnish_held(held, actor, clerk_unit, now)
         counts["roll_calls"] = 1
