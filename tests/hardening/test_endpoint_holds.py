@@ -22,11 +22,8 @@ from scheduler.clashes import is_clash_refusal
 from tests.booking_data import local, meeting_data
 from tests.hardening.test_booking_invariant import assert_invariant
 
-
-@pytest.fixture(autouse=True)
-def postgresql_only(engine_name):
-    if engine_name != "postgresql":
-        pytest.skip("the holds are PostgreSQL's guard (SQLite serialises writers and checks first)")
+#: the holds are PostgreSQL's guard (SQLite serialises writers and checks first)
+pytestmark = pytest.mark.postgresql_only
 
 
 @pytest.fixture
