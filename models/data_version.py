@@ -63,6 +63,22 @@ def data_version() -> Version | None:
     return version
 
 
+def version_columns() -> tuple:
+    """The data version's number and time as two scalar subqueries, so a statement that reads
+    something else anyway (the signed-in user) reads the version too; `remember_version` then
+    spares `data_version()` its own query in this transaction."""
+    return (select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery(),
+            select(DataVersion.changed_at).where(DataVersion.id == 1).scalar_subquery())
+
+
+def remember_version(number: int | None, changed_at: datetime | None) -> None:
+    """What `version_columns()` read, in the transaction that read it, as `data_version()` keeps
+    its own answer."""
+    session = db.session()
+    session.info[_MEMO] = (session.get_transaction(),
+                           None if number is None else Version(number, changed_at))
+
+
 def unsettled() -> bool:
     """This session has written something the data version counts and not yet committed it
     (pending objects, a flagged flush or a flagged connection): no check of Python only state

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, or_, update
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
@@ -87,6 +87,18 @@ def addressed_to(user: User) -> ColumnElement[bool]:
     if user.unit_id is not None:
         mine.append(Notification.unit_id == user.unit_id)
     return or_(*mine)
+
+
+def unread_total() -> ColumnElement[int]:
+    """SQL: how many notifications and notices addressed to the `users` row of the enclosing
+    statement (to that user, or to the user's unit) are unread. Correlated, so the signed-in
+    user, the menu's count and the data version come back in one statement (#17)."""
+    notifications = (select(func.count(Notification.id))
+                     .where(or_(Notification.user_id == User.id, Notification.unit_id == User.unit_id),
+                            Notification.read_at.is_(None)).scalar_subquery())
+    notices = (select(func.count(Notice.id))
+               .where(Notice.unit_id == User.unit_id, Notice.read_at.is_(None)).scalar_subquery())
+    return notifications + notices
 
 
 def mark_all_read(user: User, now: datetime) -> None:

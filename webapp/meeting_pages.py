@@ -47,6 +47,15 @@ def meeting_or_404(meeting_id: int) -> Meeting:
     return meeting
 
 
+def meeting_and_stamp_or_404(meeting_id: int) -> tuple[Meeting, tuple]:
+    """`meeting_or_404` and the page's stamp (`_stamp_columns`) in one statement: the page's first
+    two questions."""
+    row = db.session.execute(select(Meeting, *_stamp_columns()).where(Meeting.id == meeting_id)).first()
+    if row is None or not can_see_meeting(current_user, row[0]):
+        abort(404)
+    return row[0], tuple(row[1:])
+
+
 def organised(meeting_id: int) -> Meeting:
     """:raise 403: unless the user may organise for the meeting's organiser."""
     meeting = meeting_or_404(meeting_id)
@@ -97,16 +106,15 @@ def participants_shown(meeting: Meeting, show_all: bool = False,
     return list(rows[:size]), total
 
 
-def detail_stamp(meeting: Meeting) -> tuple:
-    """What the meeting's page shows that the data version does not follow, in one statement:
-    the newest audit row of the meeting (its history, programme, minutes, roll call) and of its
-    documents (uploaded, published, withdrawn)."""
-    docs = select(Document.id).where(Document.meeting_id == meeting.id)
-    return tuple(db.session.execute(select(
-        select(func.max(AuditLog.id)).where(AuditLog.entity_type == "meeting",
-                                            AuditLog.entity_id == meeting.id).scalar_subquery(),
-        select(func.max(AuditLog.id)).where(AuditLog.entity_type == "document",
-                                            AuditLog.entity_id.in_(docs)).scalar_subquery())).one())
+def _stamp_columns() -> tuple:
+    """What the meeting's page shows that the data version does not follow, as columns
+    correlated to the `meetings` row of the statement: the newest audit row of the meeting (its
+    history, programme, minutes, roll call) and of its documents (uploaded, published, withdrawn)."""
+    docs = select(Document.id).where(Document.meeting_id == Meeting.id)
+    return (select(func.max(AuditLog.id)).where(AuditLog.entity_type == "meeting",
+                                                AuditLog.entity_id == Meeting.id).scalar_subquery(),
+            select(func.max(AuditLog.id)).where(AuditLog.entity_type == "document",
+                                                AuditLog.entity_id.in_(docs)).scalar_subquery())
 
 
 def render_detail(meeting: Meeting, cancel_form: CancelForm | None = None, status: int = 200,

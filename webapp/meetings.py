@@ -20,7 +20,7 @@ from models.units import find_unit
 from . import meeting_booking, meeting_changes
 from .clerk_home import page_number
 from .meeting_forms import LOCAL, STATUS_LABELS
-from .meeting_pages import LABELS, detail_stamp, meeting_or_404, render_detail
+from .meeting_pages import LABELS, meeting_and_stamp_or_404, meeting_or_404, render_detail
 from .meeting_reads import (
     MeetingFilter,
     calendar_grid,
@@ -69,9 +69,9 @@ def index():
 @bp.route("/meetings/<int:meeting_id>")
 @login_required
 def detail(meeting_id: int):
-    meeting, now = meeting_or_404(meeting_id), utcnow()
+    (meeting, stamp), now = meeting_and_stamp_or_404(meeting_id), utcnow()
     show_all = request.args.get("participants") == "all"
-    return kept_page("meeting", (meeting.id, *detail_stamp(meeting)),
+    return kept_page("meeting", (meeting.id, *stamp),
                        lambda: render_detail(meeting, show_all=show_all)[0], now)
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, TextAreaField
 
-from models import Delivery, Notice, Notification, Reminder, db
+from models import Delivery, Reminder, User, db
+from models.notifications import unread_total
 from models.database import write_transaction
 from models.units import find_unit
 from scheduler.notices import contact_list, set_unit_contacts
@@ -27,7 +28,8 @@ bp = Blueprint("notices", __name__)
 
 def unread_count(user) -> int:
     """Unread notices and notifications of the user and the user's unit (asked once per request:
-    a kept page's validators and the menu of its render both need it)."""
+    a kept page's validators and the menu of its render both need it; the sign-in loader reads
+    it with the user and leaves it here, `remember_unread`)."""
     if not user.is_authenticated:
         return 0
     memo = request.environ.setdefault("giaoban.unread", {}) if has_request_context() else {}
@@ -36,16 +38,14 @@ def unread_count(user) -> int:
     return memo[user.id]
 
 
+def remember_unread(user_id: int, count: int) -> None:
+    """The count read with the user (`webapp.auth.load_user`), for this request."""
+    request.environ.setdefault("giaoban.unread", {})[user_id] = count
+
+
 def _count_unread(user) -> int:
-    mine = [Notification.user_id == user.id]
-    if user.unit_id is not None:
-        mine.append(Notification.unit_id == user.unit_id)
-    counts = [select(func.count(Notification.id)).where(or_(*mine), Notification.read_at.is_(None))]
-    if user.unit_id is not None:
-        counts.append(select(func.count(Notice.id)).where(Notice.unit_id == user.unit_id,
-                                                           Notice.read_at.is_(None)))
     # one round trip: every page's menu asks it (and a kept page's validators)
-    return sum(db.session.execute(select(*(c.scalar_subquery() for c in counts))).one())
+    return db.session.scalar(select(unread_total()).where(User.id == user.id)) or 0
 
 
 def _unread_or_zero() -> int:

@@ -252,3 +252,26 @@ def test_the_menus_unread_count_is_one_statement(web_app, clerk, hanoi, make_mee
         assert unread_count(clerk) == 1
     counting = [q for q in seen if "notices" in q or "notifications" in q]
     assert len(counting) == 1 and "FROM notices" in counting[0] and "FROM notifications" in counting[0], seen
+
+
+def test_a_kept_page_reads_the_user_the_menu_count_and_the_data_version_in_one_statement(
+        client, auth, clerk, hanoi, make_meeting, web_app):
+    """#17: what every page asks first (who reads, the unread count, the data version of its
+    keys) is one round trip; a kept clerk home then costs that and its feed address only."""
+    m = make_meeting(hanoi["ba_dinh"], utcnow() + timedelta(days=2), participants=[hanoi["phuc_xa"]])
+    db.session.add(Notice(meeting=m, unit=hanoi["phuc_xa"], kind="booked", changes=[], created_at=utcnow()))
+    db.session.commit()
+    auth.login(clerk)
+    client.get("/my-unit")
+    first = client.get("/my-unit")  # kept now
+    with web_app.app_context():
+        engine = db.engine
+    r, seen = statements_of(lambda: client.get("/my-unit"), engine)
+    assert r.status_code == 200 and r.get_data() == first.get_data()
+    assert 'data-testid="unread-count">1<' in r.get_data(as_text=True)
+    users = [q for q in seen if "FROM users" in q]
+    assert len(users) == 1, seen
+    assert "FROM notices" in users[0] and "FROM notifications" in users[0] and "data_version" in users[0]
+    assert not [q for q in seen if "FROM data_version" in q and "FROM users" not in q], seen
+    queries = [q for q in seen if q.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert len(queries) == 2, seen  # the user's row with the rest, the unit's feed token
