@@ -19,8 +19,8 @@ from models.users import end_sessions, password_matches
 
 from .extensions import login_manager
 from .hardening import safe_next
-from .notices import remember_unread
 from .labels import Form
+from .notices import remember_unread
 from .sign_in_limit import count_failure, refused_for
 
 bp = Blueprint("auth", __name__)

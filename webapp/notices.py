@@ -11,13 +11,13 @@ from flask import Blueprint, abort, flash, has_request_context, redirect, render
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, TextAreaField
 
 from models import Delivery, Reminder, User, db
-from models.notifications import unread_total
 from models.database import write_transaction
+from models.notifications import unread_total
 from models.units import find_unit
 from scheduler.notices import contact_list, set_unit_contacts
 

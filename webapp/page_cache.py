@@ -31,6 +31,12 @@ def kept_page(name: str, parts: tuple, render: Callable[[], str], now: datetime)
     return cached_page(key, key, render, now, store=_bodies.get_or_build)
 
 
+def kept_body(key: tuple | None, build: Callable[[], bytes]) -> bytes:
+    """Bytes that depend on `key` alone (an API read for every reader who may see it), kept in
+    this module's map; built each time when there is no key (no data version yet)."""
+    return build() if key is None else _bodies.get_or_build(("body", *key), build)
+
+
 def cache_clear() -> None:
     _bodies.clear()
 

@@ -164,3 +164,23 @@ def test_bridges_and_slots(client, hanoi, equipped, make_user, token_for, org_he
     r = client.get("/api/v1/slots?participants=legacy:00001&duration=60&from=2019-03-06T00:00:00"
                    "&to=2019-03-04T00:00:00", headers=org_headers)
     assert r.status_code == 422 and "to" in r.json["error"]["details"]
+
+
+def test_a_meeting_read_is_kept_until_a_write_and_revalidates_with_its_etag(
+        client, equipped, bridge, org_headers):
+    """#17: the read of a meeting is built once per data version (and whether it awaits its
+    outcome), answered 304 on its ETag, and follows a change of invitees and the clock's end."""
+    mid = client.post("/api/v1/meetings", json=body(bridge), headers=org_headers).json["id"]
+    first = client.get(f"/api/v1/meetings/{mid}", headers=org_headers)
+    assert first.status_code == 200 and first.headers["ETag"] and first.json["awaiting_outcome"] is False
+    again = client.get(f"/api/v1/meetings/{mid}", headers=org_headers)
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    etag = first.headers["ETag"]
+    assert client.get(f"/api/v1/meetings/{mid}", headers={**org_headers, "If-None-Match": etag}).status_code == 304
+    r = client.patch(f"/api/v1/meetings/{mid}", json={"participants": ["legacy:00001"]}, headers=org_headers)
+    assert r.status_code == 200, r.json
+    changed = client.get(f"/api/v1/meetings/{mid}", headers={**org_headers, "If-None-Match": etag})
+    assert changed.status_code == 200 and [p["unit"] for p in changed.json["participants"]] == ["legacy:00001"]
+    with time_machine.travel(datetime(2019, 3, 4, 10, 30, tzinfo=UTC)):
+        ended = client.get(f"/api/v1/meetings/{mid}", headers=org_headers)
+    assert ended.json["awaiting_outcome"] is True and ended.headers["ETag"] != changed.headers["ETag"]
