@@ -31,7 +31,7 @@ VALIDATORS_SIZE = 4096
 _validators: LRU[tuple[str, datetime]] = LRU(VALIDATORS_SIZE)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Bump when the serialiser's output changes, so validators of old bytes stop matching.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"  # 3: a user feed lists its scope's own ATTENDEEs of meetings organised elsewhere
 
 
 @dataclass(frozen=True)
@@ -132,17 +132,43 @@ def feed_meetings_query(unit_ids, now: datetime, past_days: int, future_days: in
     return FeedQuery(_meetings_stmt(unit_ids is None), params, _feed_ids(unit_ids is None))
 
 
-def load_feed_meetings(query: FeedQuery | list[int]) -> list[Meeting]:
-    """The feed's meetings (or these ids) with what the serialiser reads, in a few queries."""
+def load_feed_meetings(query: FeedQuery | list[int], scope: FeedScope | None = None) -> list[Meeting]:
+    """The feed's meetings (or these ids) with what the serialiser reads, in a few queries.
+
+    With a `scope` that has units, only the invitations its lines can need are loaded: those
+    of its units, and (a user's feed) every one of a meeting one of its units organises; the
+    serialiser (`scheduler.ical.carries_every_line`) decides which it shows and takes the
+    number invited from the feed's versions. A ward's feed of a year of city-wide briefings
+    then loads a year of its own invitations, not 578 per briefing (#17: worker memory).
+    The collections are partial: `forget_invitations` them once the bytes are built."""
     if isinstance(query, FeedQuery):
         stmt, params = query.stmt, query.params
     else:
         stmt, params = select(Meeting).where(Meeting.id.in_(query)), {}
-    stmt = stmt.options(selectinload(Meeting.invitations).selectinload(Invitation.unit),
+    invitations = Meeting.invitations
+    if scope is not None and scope.unit_ids is not None:
+        units = sorted(scope.unit_ids)
+        wanted = Invitation.unit_id.in_(units)
+        if scope.own_unit is None:
+            organised = list(db.session.scalars(
+                select(Meeting.id).where(Meeting.id.in_(stmt.with_only_columns(Meeting.id)
+                                                        .scalar_subquery()),
+                                         Meeting.organizer_id.in_(units)), params))
+            if organised:
+                wanted = or_(wanted, Invitation.meeting_id.in_(organised))
+        invitations = Meeting.invitations.and_(wanted)
+    stmt = stmt.options(selectinload(invitations).selectinload(Invitation.unit),
                         selectinload(Meeting.organizer), selectinload(Meeting.bridge),
                         selectinload(Meeting.series),
                         selectinload(Meeting.agenda_items).selectinload(AgendaItem.presenter))
     return list(db.session.scalars(stmt.order_by(Meeting.start_at, Meeting.id), params))
+
+
+def forget_invitations(meetings: Sequence[Meeting]) -> None:
+    """Expire what `load_feed_meetings` loaded of the meetings' invitations (a scope's part),
+    so nothing later in the session reads a partial collection as the whole."""
+    for meeting in meetings:
+        db.session.expire(meeting, ["invitations"])
 
 
 class FeedVersion(NamedTuple):

@@ -63,7 +63,9 @@ class Context:
 
     `scope`: the units a feed is about (None: every unit); rows of a series that concern none of
     them become EXDATEs. `own_unit`: a unit's feed carries only this unit's ATTENDEE and the
-    number invited in DESCRIPTION (None: every ATTENDEE). `dial`: the organisers' dial-in
+    number invited in DESCRIPTION. A scoped feed without `own_unit` (a user's) carries every
+    ATTENDEE of the meetings its units organise, and of the others its own units' and the
+    number invited (`carries_every_line`). `dial`: the organisers' dial-in
     addresses, or None to ask `load_dial(organizer_ids)` when first needed. `documents`: the
     ATTACH lines, meeting id to (file name, URL) pairs of its published documents, or None to
     ask `load_documents(meeting_ids)` when first needed (a document published bumps the
@@ -80,6 +82,9 @@ class Context:
     documents: Mapping[int, tuple[tuple[str, str], ...]] | None = None
     load_documents: Callable[[set[int]], Mapping[int, list[tuple[str, str]]]] | None = field(
         default=None, compare=False)
+    #: meeting id to the number of units invited, when the meetings' invitations may be loaded
+    #: only in part (a scoped feed: `models.calendar_feeds.load_feed_meetings`)
+    invited: Mapping[int, int] | None = field(default=None, compare=False)
 
     def key(self) -> tuple:
         docs = None if self.documents is None else tuple(sorted(self.documents.items()))
@@ -120,16 +125,34 @@ def _description(meeting: Meeting, ctx: Context) -> str:
     programme = programme_lines(meeting)
     if programme:
         lines.append("\n".join([f"{ctx.labels.programme}:", *programme]))
-    if ctx.own_unit is not None:
-        lines.append(f"{ctx.labels.invited}: {len(meeting.invitations)}")
+    if not carries_every_line(meeting, ctx):
+        lines.append(f"{ctx.labels.invited}: {_invited(meeting, ctx)}")
     return "\n\n".join(lines)
 
 
+def carries_every_line(meeting: Meeting, ctx: Context) -> bool:
+    """Whether this feed lists every invited unit of the meeting (SPEC: organisers' feeds and the
+    single .ics do): the single .ics and an unscoped feed always, a user's scoped feed for the
+    meetings its units organise. Otherwise it lists its own units' lines and the number invited."""
+    return ctx.own_unit is None and (ctx.scope is None or meeting.organizer_id in ctx.scope)
+
+
+def _invited(meeting: Meeting, ctx: Context) -> int:
+    if ctx.invited is not None and meeting.id in ctx.invited:
+        return ctx.invited[meeting.id]
+    return len(meeting.invitations)
+
+
 def _attendees(meeting: Meeting, ctx: Context) -> tuple:
-    """The ATTENDEE lines this feed carries: the feed unit's own in a unit's feed, else all."""
-    return tuple((inv.unit_id, inv.unit.ref, inv.unit.name, inv.response)
-                 for inv in meeting.invitations
-                 if ctx.own_unit is None or inv.unit_id == ctx.own_unit)
+    """The ATTENDEE lines this feed carries: the feed unit's own in a unit's feed, every one
+    where `carries_every_line`, else those of the scope's units."""
+    if ctx.own_unit is not None:
+        shown = (inv for inv in meeting.invitations if inv.unit_id == ctx.own_unit)
+    elif carries_every_line(meeting, ctx):
+        shown = iter(meeting.invitations)
+    else:
+        shown = (inv for inv in meeting.invitations if inv.unit_id in ctx.scope)
+    return tuple((inv.unit_id, inv.unit.ref, inv.unit.name, inv.response) for inv in shown)
 
 
 def _fill(event: Event, meeting: Meeting, ctx: Context) -> None:
@@ -253,7 +276,7 @@ def series_events(series: Series, rows: list[Meeting], ctx: Context,
         if (_moved(m, series) or (m.title, m.location, m.description) !=
                 (template.title, template.location, template.description)
                 or _attendees(m, ctx) != _attendees(template, ctx)
-                or len(m.invitations) != len(template.invitations)
+                or _invited(m, ctx) != _invited(template, ctx)
                 or _briefing(m, ctx) != _briefing(template, ctx)):
             events.append(single_event(m, ctx, dtstamp, series_uid=series.uid, sequence=sequence))
     return events
@@ -320,7 +343,7 @@ def assemble_feed(versions: list, load, ctx: Context, *, name: str, uid: str,
     missing = [(key, ids) for key, ids in keys if key not in found]
     if missing:
         loaded = {m.id: m for m in load([i for _key, ids in missing for i in ids])}
-        ctx = _with_dial(ctx, list(loaded.values()))
+        ctx = _with_dial(replace(ctx, invited={v.id: v.invited for v in versions}), list(loaded.values()))
         built = {}
         for key, ids in missing:
             rows = sorted((loaded[i] for i in ids), key=lambda m: (m.recurrence_id or m.start_at, m.id))

@@ -26,6 +26,7 @@ from models.calendar_feeds import (
     feed_meetings_query,
     feed_validators,
     feed_versions,
+    forget_invitations,
     load_feed_meetings,
     scope_of_feed,
 )
@@ -98,8 +99,17 @@ def feed(token: str):
         with force_locale(locale):
             ctx = ical_context(_base_url(), config["MAIL_SENDER"], scope=scope.unit_ids,
                                own_unit=scope.own_unit)
-            return ical.assemble_feed(feed_versions(query), load_feed_meetings, ctx,
-                                      name=f"Giao Ban · {scope.name}", uid=f"{scope.uid}@giaoban")
+            loaded: list = []
+
+            def load(ids: list[int]) -> list:
+                rows = load_feed_meetings(ids, scope)
+                loaded.extend(rows)
+                return rows
+            try:
+                return ical.assemble_feed(feed_versions(query), load, ctx,
+                                          name=f"Giao Ban · {scope.name}", uid=f"{scope.uid}@giaoban")
+            finally:
+                forget_invitations(loaded)
     body = ical.feed_body(etag, build)
     return _calendar_response(body, etag, last_modified, "calendar.ics")
 

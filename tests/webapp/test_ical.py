@@ -15,10 +15,12 @@ from icalendar import Calendar
 from models import Endpoint, Series, db
 from models.base import LOCAL, utcnow
 from models.calendar_feeds import (
+    FeedScope,
     dial_addresses,
     feed_meetings_query,
     feed_versions,
     feed_window,
+    forget_invitations,
     load_feed_meetings,
 )
 from models.text import one_line
@@ -218,7 +220,7 @@ def test_hostile_text_round_trips(app, hanoi, make_meeting, field):
     meeting = make_meeting(hanoi["ba_dinh"], utcnow() + timedelta(days=1),
                            participants=[hanoi["phuc_xa"], hanoi["truc_bach"]], mode="in_person",
                            **{field: HOSTILE})
-    data, _ = render_unit(app, hanoi["phuc_xa"])
+    data, _ = render_unit(app, hanoi["ba_dinh"])  # the organiser's feed: every ATTENDEE
     want = HOSTILE.replace("\r\n", "\n")  # iCalendar TEXT has one kind of line break
     if field != "description":  # single-line fields are stored as one line (models.text.one_line)
         want = one_line(HOSTILE)
@@ -274,7 +276,8 @@ def test_people_status_and_dial_in(app, hanoi, make_meeting):
     meeting.invitations[0].response = "confirmed"
     meeting.invitations[1].response = "declined"
     db.session.commit()
-    event = Calendar.from_ical(render_unit(app, hanoi["phuc_xa"])[0]).walk("VEVENT")[0]
+    # the organiser's feed carries every invited unit (SPEC), each with its PARTSTAT
+    event = Calendar.from_ical(render_unit(app, hanoi["ba_dinh"])[0]).walk("VEVENT")[0]
     assert str(event["ORGANIZER"]) == "mailto:giaoban@example.vn"
     assert event["ORGANIZER"].params["CN"] == "Quận Ba Đình"
     partstats = {str(a): (a.params["CN"], a.params["PARTSTAT"]) for a in event["ATTENDEE"]}
@@ -285,6 +288,47 @@ def test_people_status_and_dial_in(app, hanoi, make_meeting):
     assert str(event["DESCRIPTION"]) == ("Chuẩn bị báo cáo.\n\nBridge: MCU Thành phố\n"
                                          "Dial-in address: sip:badinh@vc.hanoi.gov.vn")
     assert str(event["STATUS"]) == "CONFIRMED"
+
+
+def test_an_invited_scope_sees_its_own_lines_and_the_number_invited(app, hanoi, make_meeting):
+    """A feed scoped to units that are only invited (a ward clerk's) lists their own ATTENDEE
+    and "Units invited: N", like a unit's feed; loading only the scope's invitations (the
+    feed route's loader) gives the same bytes as loading every one."""
+    meeting = make_meeting(hanoi["ba_dinh"], utcnow() + timedelta(days=1), mode="in_person",
+                           participants=[hanoi["phuc_xa"], hanoi["truc_bach"], hanoi["vinh_phuc"]])
+    meeting.invitations[0].response = "confirmed"
+    own = make_meeting(hanoi["phuc_xa"], utcnow() + timedelta(days=2), mode="in_person",
+                       participants=[hanoi["truc_bach"], hanoi["vinh_phuc"]])
+    db.session.commit()
+    scope = frozenset({hanoi["phuc_xa"].id})
+    full, _ = render_unit(app, hanoi["phuc_xa"])
+    events = {str(e["UID"]): e for e in Calendar.from_ical(full).walk("VEVENT")}
+    invited, organised = events[meeting.uid], events[own.uid]
+    assert str(invited["ATTENDEE"]) == "urn:giaoban:unit:legacy:00001"
+    assert invited["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert str(invited["DESCRIPTION"]).endswith("Units invited: 3")
+    assert sorted(str(a) for a in organised["ATTENDEE"]) == ["urn:giaoban:unit:legacy:00004",
+                                                            "urn:giaoban:unit:legacy:00006"]
+    assert "Units invited" not in str(organised.get("DESCRIPTION", ""))
+
+    query = feed_meetings_query(scope, utcnow(), app.config["FEED_PAST_DAYS"], app.config["FEED_FUTURE_DAYS"])
+    db.session.expire_all()
+    ical.cache_clear()
+    loaded = []
+
+    def load(ids):
+        loaded.extend(load_feed_meetings(ids, FeedScope("Phúc Xá", "u", scope)))
+        return loaded
+    partial = ical.assemble_feed(feed_versions(query), load, context(scope=scope), name="Phường Phúc Xá",
+                                 uid="unit-legacy:00001")
+    by_id = {m.id: m for m in loaded}
+    assert [i.unit_id for i in by_id[meeting.id].invitations] == [hanoi["phuc_xa"].id]  # only its own
+    assert len(by_id[own.id].invitations) == 2  # every line of what it organises
+    def vevents(data):
+        return sorted(data.removesuffix(b"END:VCALENDAR\r\n").split(b"BEGIN:VEVENT")[1:])
+    assert vevents(partial) == vevents(full)
+    forget_invitations(loaded)
+    assert len(by_id[meeting.id].invitations) == 3  # nothing partial stays in the session
 
 
 def test_cancelled_single_meetings_stay_thirty_days(app, hanoi, make_meeting):
