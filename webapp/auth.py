@@ -1,12 +1,14 @@
 """Sign-in and sign-out with a session cookie; the language switch."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import TooManyRequests
 from wtforms import EmailField, PasswordField
@@ -28,6 +30,15 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 
 
+@lru_cache(maxsize=1)
+def _user_statement():
+    """One statement for what every page asks first: the user and the unit, the menu's unread
+    count and the data version its cache keys carry (#17: three queries fewer per page); built
+    once, the user's id bound at execution."""
+    return (select(User, unread_total(), *version_columns())
+            .options(joinedload(User.unit)).where(User.id == bindparam("user_id")))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The session's user, read from the database on every request: a disabled account or a
@@ -36,10 +47,7 @@ def load_user(user_id: str) -> User | None:
     ident, _sep, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit() or len(ident) > 18:
         return None
-    # One statement for what every page asks first: the user and the unit, the menu's unread
-    # count and the data version its cache keys carry (#17: three queries fewer per page).
-    row = db.session.execute(select(User, unread_total(), *version_columns())
-                             .options(joinedload(User.unit)).where(User.id == int(ident))).first()
+    row = db.session.execute(_user_statement(), {"user_id": int(ident)}).first()
     if row is None:
         return None
     user, unread, number, changed_at = row

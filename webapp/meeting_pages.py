@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from models import AuditLog, Bridge, Document, Invitation, Meeting, Unit, db
@@ -50,7 +51,7 @@ def meeting_or_404(meeting_id: int) -> Meeting:
 def meeting_and_stamp_or_404(meeting_id: int) -> tuple[Meeting, tuple]:
     """`meeting_or_404` and the page's stamp (`_stamp_columns`) in one statement: the page's first
     two questions."""
-    row = db.session.execute(select(Meeting, *_stamp_columns()).where(Meeting.id == meeting_id)).first()
+    row = db.session.execute(_meeting_and_stamp(), {"meeting_id": meeting_id}).first()
     if row is None or not can_see_meeting(current_user, row[0]):
         abort(404)
     return row[0], tuple(row[1:])
@@ -104,6 +105,11 @@ def participants_shown(meeting: Meeting, show_all: bool = False,
         return list(rows), len(rows)
     total = db.session.scalar(select(func.count()).where(Invitation.meeting_id == meeting.id))
     return list(rows[:size]), total
+
+
+@lru_cache(maxsize=1)
+def _meeting_and_stamp():
+    return select(Meeting, *_stamp_columns()).where(Meeting.id == bindparam("meeting_id"))
 
 
 def _stamp_columns() -> tuple:
