@@ -190,3 +190,86 @@ def test_two_writers_of_one_series_cannot_both_slip_in(equipped, bridge, organiz
     finally:
         engine.dispose()
     holds_match_bookings()
+
+
+def _copies_of(meeting_id: int, count: int, step_hours: int = 3) -> tuple[str, dict]:
+    """SQL: `count` single meetings like this one, each booking the endpoint of its first
+    booking `step_hours` after the previous (no two overlap), in one statement each."""
+    columns = [c.name for c in Meeting.__table__.columns if c.name not in ("id", "uid", "series_id",
+                                                                           "recurrence_id")]
+    names = ", ".join(columns)
+    return (f"INSERT INTO meetings (uid, {names}) SELECT uid || '-copy-' || g, {names} "
+            f"FROM meetings, generate_series(1, :n) g WHERE id = :m", {"m": meeting_id, "n": count})
+
+
+def test_a_statement_touching_thousands_of_holders_takes_one_lock(equipped, bridge, organizer, now):
+    """0011_hold_locks: bookings of 7,000 single meetings in one statement (the 10x demo, a
+    reorganisation) need 7,000 holders' locks, past PostgreSQL's shared lock table (64 per
+    connection): "out of shared memory" before; one exclusive lock now. The holds still match."""
+    (first,) = book_meeting(single(bridge, 4, 8), organizer, now).meetings
+    booking = db.session.scalars(select(EndpointBooking).where(EndpointBooking.meeting_id == first.id)).first()
+    db.session.commit()
+    sql, params = _copies_of(first.id, 7000)
+    db.session.execute(text(sql), params)
+    db.session.execute(text(
+        "INSERT INTO endpoint_bookings (meeting_id, endpoint_id, unit_id, start_at, end_at, active) "
+        "SELECT m.id, :e, :u, :s + (row_number() OVER (ORDER BY m.id)) * interval '3 hours', "
+        "       :t + (row_number() OVER (ORDER BY m.id)) * interval '3 hours', true "
+        "FROM meetings m WHERE m.uid LIKE :like"),
+        {"e": booking.endpoint_id, "u": booking.unit_id, "s": booking.start_at, "t": booking.end_at,
+         "like": f"{first.uid}-copy-%"})
+    locks = db.session.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                   "AND pid = pg_backend_pid()"))
+    assert locks == 1
+    holds_match_bookings()
+    assert db.session.scalar(text("SELECT count(*) FROM endpoint_holds")) >= 7001
+
+
+def test_a_bulk_writer_of_holds_shuts_out_the_others_until_it_commits(equipped, bridge, organizer, now):
+    """The bulk path's one lock still serialises: a single booking waits for it, then reads the
+    holds it committed and refuses to overlap them."""
+    import threading
+
+    from sqlalchemy import create_engine
+
+    (first,) = book_meeting(single(bridge, 4, 8), organizer, now).meetings
+    booking = db.session.scalars(select(EndpointBooking).where(EndpointBooking.meeting_id == first.id)).first()
+    (other,) = book_meeting(single(bridge, 5, 8, participants=("legacy:00006",)), organizer, now).meetings
+    values = {"e": booking.endpoint_id, "u": booking.unit_id}
+    start, end, first_id, first_uid, other_id = booking.start_at, booking.end_at, first.id, first.uid, other.id
+    db.session.commit()
+    engine = create_engine(db.engine.url)
+    outcome = {}
+    try:
+        with engine.connect() as bulk:
+            sql, params = _copies_of(first_id, 100)
+            bulk.execute(text(sql), params)
+            bulk.execute(text(   # 100 holders: the bulk path; the first copy lands eight days later
+                "INSERT INTO endpoint_bookings (meeting_id, endpoint_id, unit_id, start_at, end_at, active) "
+                "SELECT m.id, :e, :u, :s + (7 + row_number() OVER (ORDER BY m.id)) * interval '1 day', "
+                "       :t + (7 + row_number() OVER (ORDER BY m.id)) * interval '1 day', true "
+                "FROM meetings m WHERE m.uid LIKE :like"),
+                values | {"s": start, "t": end, "like": f"{first_uid}-copy-%"})
+
+            def single_writer():
+                with engine.connect() as conn:
+                    try:   # the other meeting onto the first copy's slot
+                        conn.execute(text(
+                            "INSERT INTO endpoint_bookings (meeting_id, endpoint_id, unit_id, start_at, "
+                            "end_at, active) VALUES (:m, :e, :u, :s, :t, true)"),
+                            values | {"m": other_id, "s": start + timedelta(days=8, minutes=30),
+                                      "t": end + timedelta(days=8, minutes=30)})
+                        conn.commit()
+                        outcome["single"] = "written"
+                    except IntegrityError as exc:
+                        outcome["single"] = "refused" if is_clash_refusal(exc) else repr(exc)
+            thread = threading.Thread(target=single_writer)
+            thread.start()
+            thread.join(timeout=2)
+            assert thread.is_alive(), outcome   # it waits for the bulk writer
+            bulk.commit()
+        thread.join(timeout=30)
+        assert outcome == {"single": "refused"}
+    finally:
+        engine.dispose()
+    holds_match_bookings()
