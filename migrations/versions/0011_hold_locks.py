@@ -22,68 +22,16 @@ depends_on = None
 #: above this many holders in one statement, one exclusive lock instead of one lock per holder
 BULK_HOLDERS = 64
 
-APPLY = """
+_APPLY = """
 CREATE OR REPLACE FUNCTION endpoint_holds_apply(changes endpoint_hold_change[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
     clash record;
-    holders integer;
-BEGIN
+@DECLARE@BEGIN
     IF coalesce(cardinality(changes), 0) = 0 THEN
         RETURN;
     END IF;
-    SELECT count(DISTINCT c.holder) INTO holders FROM unnest(changes) c;
-    IF holders > @BULK_HOLDERS@ THEN
-        -- every holder at once: one lock for the statement (the lock table holds a few thousand)
-        PERFORM pg_advisory_xact_lock(1700);
-    ELSE
-        -- one writer per holder at a time (in holder order); the statement below then reads the
-        -- hold as the previous writer committed it (READ COMMITTED: a fresh snapshot per statement)
-        PERFORM pg_advisory_xact_lock_shared(1700);
-        PERFORM pg_advisory_xact_lock(1701, s.holder)
-           FROM (SELECT DISTINCT c.holder FROM unnest(changes) c ORDER BY 1) s;
-    END IF;
-    WITH merged AS (
-        SELECT c.holder, c.endpoint_id, k.kept, k.kept + coalesce(c.came, '{}') AS during, c.came_seconds
-          FROM unnest(changes) c
-          LEFT JOIN endpoint_holds h ON h.holder = c.holder AND h.endpoint_id = c.endpoint_id
-         CROSS JOIN LATERAL (SELECT coalesce(h.during, '{}') - coalesce(c.gone, '{}') AS kept) k),
-    upserted AS (
-        INSERT INTO endpoint_holds (holder, endpoint_id, during)
-        SELECT m.holder, m.endpoint_id, m.during FROM merged m WHERE NOT isempty(m.during)
-         ORDER BY m.endpoint_id  -- one order for every writer: racing bookings wait on each other in turn
-        ON CONFLICT (holder, endpoint_id) DO UPDATE SET during = EXCLUDED.during),
-    emptied AS (
-        DELETE FROM endpoint_holds h USING merged m
-         WHERE isempty(m.during) AND h.holder = m.holder AND h.endpoint_id = m.endpoint_id)
-    -- a union shorter than its parts: two bookings of one holder overlap (range_agg merged them)
-    SELECT m.holder, m.endpoint_id INTO clash FROM merged m
-     WHERE endpoint_hold_seconds(m.during) <> endpoint_hold_seconds(m.kept) + m.came_seconds
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'endpoint % would be in two overlapping bookings of holder %',
-                        clash.endpoint_id, clash.holder
-              USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'ex_endpoint_holds_no_overlap',
-                    TABLE = 'endpoint_holds';
-    END IF;
-END $fn$;
-""".replace("@BULK_HOLDERS@", str(BULK_HOLDERS))
-
-#: the function as 0010_series wrote it
-APPLY_0010 = """
-CREATE OR REPLACE FUNCTION endpoint_holds_apply(changes endpoint_hold_change[]) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    clash record;
-BEGIN
-    IF coalesce(cardinality(changes), 0) = 0 THEN
-        RETURN;
-    END IF;
-    -- one writer per holder at a time (in holder order); the statement below then reads the hold
-    -- as the previous writer committed it (READ COMMITTED: a fresh snapshot per statement)
-    PERFORM pg_advisory_xact_lock(1701, s.holder)
-       FROM (SELECT DISTINCT c.holder FROM unnest(changes) c ORDER BY 1) s;
-    WITH merged AS (
+@LOCKS@    WITH merged AS (
         SELECT c.holder, c.endpoint_id, k.kept, k.kept + coalesce(c.came, '{}') AS during, c.came_seconds
           FROM unnest(changes) c
           LEFT JOIN endpoint_holds h ON h.holder = c.holder AND h.endpoint_id = c.endpoint_id
@@ -109,12 +57,38 @@ BEGIN
 END $fn$;
 """
 
+#: the function's locks, as 0010_series took them and as they are now
+LOCKS_0010 = """
+    -- one writer per holder at a time (in holder order); the statement below then reads the hold
+    -- as the previous writer committed it (READ COMMITTED: a fresh snapshot per statement)
+    PERFORM pg_advisory_xact_lock(1701, s.holder)
+       FROM (SELECT DISTINCT c.holder FROM unnest(changes) c ORDER BY 1) s;
+"""
+LOCKS = """
+    SELECT count(DISTINCT c.holder) INTO holders FROM unnest(changes) c;
+    IF holders > @BULK_HOLDERS@ THEN
+        -- every holder at once: one lock for the statement (the lock table holds a few thousand)
+        PERFORM pg_advisory_xact_lock(1700);
+    ELSE
+        -- one writer per holder at a time (in holder order); the statement below then reads the
+        -- hold as the previous writer committed it (READ COMMITTED: a fresh snapshot per statement)
+        PERFORM pg_advisory_xact_lock_shared(1700);
+        PERFORM pg_advisory_xact_lock(1701, s.holder)
+           FROM (SELECT DISTINCT c.holder FROM unnest(changes) c ORDER BY 1) s;
+    END IF;
+""".replace("@BULK_HOLDERS@", str(BULK_HOLDERS))
+
+
+def _apply(locks: str, declare: str = "") -> str:
+    """The function `endpoint_holds_apply` with these locks before its upsert."""
+    return _APPLY.replace("@LOCKS@", locks.lstrip("\n")).replace("@DECLARE@", declare)
+
 
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(APPLY)
+        op.execute(_apply(LOCKS, "    holders integer;\n"))
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(APPLY_0010)
+        op.execute(_apply(LOCKS_0010))
