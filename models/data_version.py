@@ -58,9 +58,7 @@ def data_version() -> Version | None:
         return memo[1]
     row = session.execute(select(DataVersion.version, DataVersion.changed_at)
                           .where(DataVersion.id == 1)).first()
-    version = None if row is None else Version(*row)
-    session.info[_MEMO] = (session.get_transaction(), version)
-    return version
+    return remember_version(*(row or (None, None)))
 
 
 def version_columns() -> tuple:
@@ -71,12 +69,13 @@ def version_columns() -> tuple:
             select(DataVersion.changed_at).where(DataVersion.id == 1).scalar_subquery())
 
 
-def remember_version(number: int | None, changed_at: datetime | None) -> None:
-    """What `version_columns()` read, in the transaction that read it, as `data_version()` keeps
-    its own answer."""
+def remember_version(number: int | None, changed_at: datetime | None) -> Version | None:
+    """The version read (by `data_version()` or through `version_columns()`), kept for the
+    transaction that read it; answered."""
     session = db.session()
-    session.info[_MEMO] = (session.get_transaction(),
-                           None if number is None else Version(number, changed_at))
+    version = None if number is None else Version(number, changed_at)
+    session.info[_MEMO] = (session.get_transaction(), version)
+    return version
 
 
 def unsettled() -> bool:

@@ -146,13 +146,10 @@ def _invited(meeting: Meeting, ctx: Context) -> int:
 def _attendees(meeting: Meeting, ctx: Context) -> tuple:
     """The ATTENDEE lines this feed carries: the feed unit's own in a unit's feed, every one
     where `carries_every_line`, else those of the scope's units."""
-    if ctx.own_unit is not None:
-        shown = (inv for inv in meeting.invitations if inv.unit_id == ctx.own_unit)
-    elif carries_every_line(meeting, ctx):
-        shown = iter(meeting.invitations)
-    else:
-        shown = (inv for inv in meeting.invitations if inv.unit_id in ctx.scope)
-    return tuple((inv.unit_id, inv.unit.ref, inv.unit.name, inv.response) for inv in shown)
+    every = carries_every_line(meeting, ctx)
+    mine = {ctx.own_unit} if ctx.own_unit is not None else ctx.scope
+    return tuple((inv.unit_id, inv.unit.ref, inv.unit.name, inv.response)
+                 for inv in meeting.invitations if every or inv.unit_id in mine)
 
 
 def _fill(event: Event, meeting: Meeting, ctx: Context) -> None:

@@ -53,7 +53,7 @@ def load_user(user_id: str) -> User | None:
     user, unread, number, changed_at = row
     remember_version(number, changed_at)
     remember_unread(user.id, unread or 0)
-    if user is None or not user.is_active or (user.session_version or 0) != int(version):
+    if not user.is_active or (user.session_version or 0) != int(version):
         return None
     return user
 

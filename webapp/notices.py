@@ -32,7 +32,7 @@ def unread_count(user) -> int:
     it with the user and leaves it here, `remember_unread`)."""
     if not user.is_authenticated:
         return 0
-    memo = request.environ.setdefault("giaoban.unread", {}) if has_request_context() else {}
+    memo = _memo() if has_request_context() else {}
     if user.id not in memo:
         memo[user.id] = _count_unread(user)
     return memo[user.id]
@@ -40,7 +40,11 @@ def unread_count(user) -> int:
 
 def remember_unread(user_id: int, count: int) -> None:
     """The count read with the user (`webapp.auth.load_user`), for this request."""
-    request.environ.setdefault("giaoban.unread", {})[user_id] = count
+    _memo()[user_id] = count
+
+
+def _memo() -> dict:
+    return request.environ.setdefault("giaoban.unread", {})
 
 
 def _count_unread(user) -> int:
